@@ -1,0 +1,151 @@
+"""JSON API. Survey endpoints authenticate by survey token only and set no cookie."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .errors import AnswersInvalid, InvalidToken
+from .models import CampaignKind, SegmentAttribute
+from .selectors import invitation_get_by_token
+from .services.campaigns import campaign_questions
+from .services.responses import response_submit
+
+TOKEN_HEADER = "X-Survey-Token"  # noqa: S105 (a header name)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+def token_error(exc: InvalidToken) -> Response:
+    return Response({"detail": exc.message}, status=status.HTTP_404_NOT_FOUND)
+
+
+class SurveyDefinitionApi(APIView):
+    """The survey a token opens: its questions and what is kept with the answers."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class QuestionOutput(serializers.Serializer):
+        code = serializers.CharField()
+        text = serializers.CharField()
+        type = serializers.CharField()
+        perspective = serializers.CharField()
+        value = serializers.CharField(allow_null=True, source="value.name", default=None)
+        min = serializers.IntegerField(allow_null=True)
+        max = serializers.IntegerField(allow_null=True)
+        choices = serializers.ListField(child=serializers.CharField())
+
+    class OutputSerializer(serializers.Serializer):
+        organization = serializers.CharField()
+        campaign = serializers.CharField()
+        kind = serializers.ChoiceField(choices=CampaignKind.choices)
+        intro = serializers.CharField(allow_blank=True)
+        min_group_size = serializers.IntegerField()
+        kept_attributes = serializers.ListField(child=serializers.CharField())
+        questions = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                TOKEN_HEADER, str, OpenApiParameter.HEADER, required=True,
+                description="The survey token from the invitation link.",
+            )
+        ],
+        responses={200: OutputSerializer, 404: OpenApiResponse(ErrorSerializer)},
+        auth=[],
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            invitation = invitation_get_by_token(token=request.headers.get(TOKEN_HEADER, ""))
+        except InvalidToken as exc:
+            return token_error(exc)
+        campaign = invitation.wave.campaign
+        questions = []
+        for question in campaign_questions(campaign=campaign):
+            low, high = question.answer_range or (None, None)
+            questions.append(
+                {
+                    "code": question.code,
+                    "text": question.text,
+                    "type": question.type,
+                    "perspective": question.perspective,
+                    "value": question.value.name if question.value else None,
+                    "min": low,
+                    "max": high,
+                    "choices": list(question.choices),
+                }
+            )
+        data: dict[str, Any] = {
+            "organization": campaign.organization.name,
+            "campaign": campaign.name,
+            "kind": campaign.kind,
+            "intro": campaign.intro,
+            "min_group_size": campaign.min_group_size,
+            "kept_attributes": [
+                str(SegmentAttribute(a).label) for a in campaign.kept_attributes
+            ],
+            "questions": questions,
+        }
+        return Response(data)
+
+
+class SurveySubmitApi(APIView):
+    """Submit answers with a survey token. A token works once; nothing links the stored
+    response to the token or the person."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        token = serializers.CharField(max_length=128)
+        answers = serializers.DictField(
+            help_text="Answers keyed by question code: a whole number for rated questions, "
+            "text for free-text and single-choice questions. Leave a question out to skip it."
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        detail = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Answers invalid; token not used."),
+            404: OpenApiResponse(ErrorSerializer, description="Unknown, used or closed token."),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response(
+                {
+                    "detail": "The submission is malformed.",
+                    "errors": {k: " ".join(map(str, v)) for k, v in serializer.errors.items()},
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            response_submit(
+                token=serializer.validated_data["token"],
+                answers=serializer.validated_data["answers"],
+            )
+        except InvalidToken as exc:
+            return token_error(exc)
+        except AnswersInvalid as exc:
+            return Response(
+                {"detail": "Some answers are not valid; nothing was stored.", "errors": exc.errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            {"detail": "Thank you. Your answers are stored anonymously."},
+            status=status.HTTP_201_CREATED,
+        )

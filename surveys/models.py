@@ -1,0 +1,472 @@
+"""The survey domain: organizations, people, values, campaigns, and anonymous responses.
+
+The anonymity rules of PRODUCT.md are kept by the shape of these tables: `SurveyResponse` has no
+foreign key, column or shared value that leads back to an `Invitation`, an `Employee` or a user.
+Invitations keep only hashes of their tokens and an `answered` flag, never when they were used.
+"""
+
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MIN_GROUP_SIZE_FLOOR = 3
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class Organization(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    min_group_size = models.PositiveSmallIntegerField(
+        _("minimum reporting group size (k)"),
+        default=5,
+        validators=[MinValueValidator(MIN_GROUP_SIZE_FLOOR)],
+        help_text=_("No figure is shown for fewer respondents than this. Never below 3."),
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_group_size__gte=MIN_GROUP_SIZE_FLOOR),
+                name="organization_min_group_size_at_least_3",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="departments"
+    )
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="department_unique_name_per_organization"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    HR_ADMIN = "hr_admin", _("HR admin")
+    LEADER = "leader", _("Leader")
+
+
+class Membership(models.Model):
+    """A user's role in one organization; a leader may be scoped to a department subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("For a leader: only this department and the ones below it."),
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_one_role_per_organization"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organization})"
+
+
+class Employee(models.Model):
+    """A roster entry. Only invitations point here; responses never do."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="employees"
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="employees"
+    )
+    start_date = models.DateField(null=True, blank=True)
+    location = models.CharField(max_length=100, blank=True)
+    level = models.CharField(max_length=100, blank=True)
+    leaving_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"], name="employee_unique_email_per_organization"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class CompanyValue(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="values"
+    )
+    code = models.SlugField(max_length=50)
+    name = models.CharField(max_length=200)
+    claim = models.TextField(_("the claim as worded publicly"), blank=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="value_unique_code_per_organization"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuestionType(models.TextChoices):
+    LIKERT = "likert", _("Agreement, 1 to 5")
+    RECOMMEND = "recommend", _("Recommend, 0 to 10")
+    PERCENT = "percent", _("Percent, 0 to 100")
+    TEXT = "text", _("Free text")
+    CHOICE = "choice", _("Single choice")
+
+
+# The range each numeric type accepts; free text and choices are checked separately.
+QUESTION_TYPE_RANGES: dict[str, tuple[int, int]] = {
+    QuestionType.LIKERT: (1, 5),
+    QuestionType.RECOMMEND: (0, 10),
+    QuestionType.PERCENT: (0, 100),
+}
+
+
+class Perspective(models.TextChoices):
+    EMPLOYEE = "employee", _("Employee experience")
+    LEADER = "leader", _("Leader rating")
+    LEADER_PREDICTION = "leader_prediction", _("Leader prediction")
+    ONBOARDING_EXPECTED = "onboarding_expected", _("Onboarding: what I was led to expect")
+    ONBOARDING_FOUND = "onboarding_found", _("Onboarding: what I found")
+
+
+class Outcome(models.TextChoices):
+    NONE = "", _("None")
+    INTENT_TO_STAY = "intent_to_stay", _("Intent to stay")
+
+
+class Question(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="questions"
+    )
+    code = models.SlugField(max_length=50)
+    text = models.TextField()
+    type = models.CharField(max_length=16, choices=QuestionType.choices, default="likert")
+    value = models.ForeignKey(
+        CompanyValue,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        help_text=_("The value this question measures."),
+    )
+    reverse = models.BooleanField(
+        _("reverse-scored"), default=False, help_text=_("Agreement means the value is not lived.")
+    )
+    perspective = models.CharField(
+        max_length=32, choices=Perspective.choices, default=Perspective.EMPLOYEE
+    )
+    choices = models.JSONField(default=list, blank=True)
+    pairs_with = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="paired_by",
+        help_text=_("For an onboarding 'found' item: its 'expected' twin."),
+    )
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, default="", blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="question_unique_code_per_organization"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def answer_range(self) -> tuple[int, int] | None:
+        return QUESTION_TYPE_RANGES.get(self.type)
+
+
+class CampaignKind(models.TextChoices):
+    PULSE = "pulse", _("Pulse")
+    ENGAGEMENT = "engagement", _("Engagement")
+    ONBOARDING = "onboarding", _("Onboarding")
+    EXIT = "exit", _("Exit")
+    LEADERSHIP = "leadership", _("Leadership self-assessment")
+
+
+# Which question perspectives each kind of campaign may ask.
+KIND_PERSPECTIVES: dict[str, set[str]] = {
+    CampaignKind.PULSE: {Perspective.EMPLOYEE},
+    CampaignKind.ENGAGEMENT: {Perspective.EMPLOYEE},
+    CampaignKind.EXIT: {Perspective.EMPLOYEE},
+    CampaignKind.ONBOARDING: {
+        Perspective.EMPLOYEE,
+        Perspective.ONBOARDING_EXPECTED,
+        Perspective.ONBOARDING_FOUND,
+    },
+    CampaignKind.LEADERSHIP: {Perspective.LEADER, Perspective.LEADER_PREDICTION},
+}
+
+
+class SegmentAttribute(models.TextChoices):
+    DEPARTMENT = "department", _("Department")
+    TENURE_BAND = "tenure_band", _("Tenure band")
+    LOCATION = "location", _("Location")
+    LEVEL = "level", _("Level")
+
+
+class TenureBand(models.TextChoices):
+    UNDER_6M = "lt_6m", _("Less than 6 months")
+    FROM_6M = "6_12m", _("6 to 12 months")
+    FROM_1Y = "1_2y", _("1 to 2 years")
+    FROM_2Y = "2_5y", _("2 to 5 years")
+    OVER_5Y = "5y_plus", _("5 years or more")
+
+
+class Campaign(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="campaigns"
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=CampaignKind.choices)
+    intro = models.TextField(
+        blank=True, help_text=_("Shown to respondents above the questions.")
+    )
+    questions = models.ManyToManyField(Question, through="CampaignQuestion", related_name="+")
+    min_group_size = models.PositiveSmallIntegerField(
+        _("minimum reporting group size (k)"),
+        validators=[MinValueValidator(MIN_GROUP_SIZE_FLOOR)],
+    )
+    kept_attributes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Segment attributes kept with each response (coarsened)."),
+    )
+    # Set when responses came from another tool through the history import.
+    imported = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_group_size__gte=MIN_GROUP_SIZE_FLOOR),
+                name="campaign_min_group_size_at_least_3",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignQuestion(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE)
+    question = models.ForeignKey(Question, on_delete=models.PROTECT)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "question"], name="campaign_question_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.question_id}"
+
+
+class Round(models.Model):
+    """A survey round such as "2026-08": the waves of every campaign reported together."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="rounds"
+    )
+    label = models.CharField(max_length=50)
+    sequence = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "label"], name="round_unique_label_per_organization"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "sequence"], name="round_unique_sequence_per_organization"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class WaveStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Wave(models.Model):
+    """One run of a campaign."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="waves")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="waves")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=8, choices=WaveStatus.choices, default=WaveStatus.OPEN)
+    opens_on = models.DateField()
+    closes_on = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="wave_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} #{self.number} ({self.round})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == WaveStatus.OPEN
+
+
+class Invitation(models.Model):
+    """One person asked to answer one wave. Knows whether they answered, never what or when."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
+    employee = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    email = models.EmailField()
+    answered = models.BooleanField(default=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "email"], name="invitation_once_per_wave")
+        ]
+        indexes = [models.Index(fields=["wave", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.wave}"
+
+
+class InvitationToken(models.Model):
+    """The SHA-256 of a 128-bit random token sent in one email.
+
+    Each email (the invitation, every reminder) carries a fresh token, issued as it is sent, so
+    the plain token exists only in that email; any of an invitation's tokens works until the
+    invitation is answered once.
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"token of invitation {self.invitation_id}"
+
+
+class SurveyResponse(models.Model):
+    """An anonymous response: a wave, a coarsened segment, a day, and its answers.
+
+    On purpose there is no link to an invitation, an employee or a user; the id is random.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="responses")
+    submitted_on = models.DateField()
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tenure_band = models.CharField(max_length=8, choices=TenureBand.choices, blank=True)
+    location = models.CharField(max_length=100, blank=True)
+    level = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"response to {self.wave}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    number = models.SmallIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"], name="answer_once_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.number if self.number is not None else self.text}"
+
+
+class ResponseImport(models.Model):
+    """An imported history file, remembered by its hash so it is not imported twice."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    responses = models.PositiveIntegerField()
+    imported_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "sha256"], name="response_import_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.responses} responses imported on {self.imported_on}"

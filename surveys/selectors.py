@@ -1,0 +1,163 @@
+"""Reads. Every page and endpoint reaches an organization's data through these helpers, so a
+user of another organization gets a 404 and a user without the role gets a 403, in one place."""
+
+import hashlib
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from .errors import InvalidToken
+from .models import (
+    Campaign,
+    Department,
+    Employee,
+    Invitation,
+    InvitationToken,
+    Membership,
+    Organization,
+    Role,
+    Wave,
+    WaveStatus,
+)
+
+AnyUser = AbstractBaseUser | AnonymousUser
+ALL_ROLES = (Role.HR_ADMIN, Role.LEADER)
+
+
+def membership_get(*, user: AnyUser, slug: str, roles: Iterable[str] = ALL_ROLES) -> Membership:
+    """The user's membership of the organization `slug`.
+
+    404 when the user has no role there (another organization's data does not exist for them);
+    403 when they have a role but not one of `roles`.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("organization", "department")
+        .filter(user=user, organization__slug=slug)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    if membership.role not in roles:
+        raise PermissionDenied
+    return membership
+
+
+def memberships_for_user(*, user: AnyUser) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.select_related("organization").filter(user=user)
+
+
+def campaign_get_for_user(
+    *, user: AnyUser, slug: str, campaign_id: int, roles: Iterable[str] = ALL_ROLES
+) -> Campaign:
+    membership = membership_get(user=user, slug=slug, roles=roles)
+    campaign = Campaign.objects.filter(
+        organization=membership.organization, pk=campaign_id
+    ).first()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def wave_get_for_user(
+    *, user: AnyUser, slug: str, wave_id: int, roles: Iterable[str] = ALL_ROLES
+) -> Wave:
+    membership = membership_get(user=user, slug=slug, roles=roles)
+    wave = (
+        Wave.objects.select_related("campaign", "round")
+        .filter(campaign__organization=membership.organization, pk=wave_id)
+        .first()
+    )
+    if wave is None:
+        raise Http404
+    return wave
+
+
+def employee_get_for_user(
+    *, user: AnyUser, slug: str, employee_id: int, roles: Iterable[str] = (Role.HR_ADMIN,)
+) -> Employee:
+    membership = membership_get(user=user, slug=slug, roles=roles)
+    employee = Employee.objects.filter(organization=membership.organization, pk=employee_id).first()
+    if employee is None:
+        raise Http404
+    return employee
+
+
+def department_subtree_ids(*, organization: Organization, department_id: int) -> set[int]:
+    """The department and every department below it (one query; trees are small)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Department.objects.filter(organization=organization).values_list(
+        "pk", "parent_id"
+    ):
+        children.setdefault(parent_id, []).append(pk)
+    found, stack = set(), [department_id]
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+    return found
+
+
+def department_paths(*, organization: Organization) -> dict[int, str]:
+    """Department id -> "Parent / Child" display path."""
+    rows = {
+        pk: (name, parent_id)
+        for pk, name, parent_id in Department.objects.filter(
+            organization=organization
+        ).values_list("pk", "name", "parent_id")
+    }
+
+    def path(pk: int, seen: frozenset[int] = frozenset()) -> str:
+        name, parent_id = rows[pk]
+        if parent_id is None or parent_id in seen or parent_id not in rows:
+            return name
+        return f"{path(parent_id, seen | {pk})} / {name}"
+
+    return {pk: path(pk) for pk in rows}
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def invitation_get_by_token(*, token: str) -> Invitation:
+    """The open, unanswered invitation a token belongs to.
+
+    Raises InvalidToken for an unknown token, a used one and a closed wave alike.
+    """
+    if not token or len(token) > 128:
+        raise InvalidToken
+    link = (
+        InvitationToken.objects.select_related(
+            "invitation__wave__campaign__organization", "invitation__employee"
+        )
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if link is None:
+        raise InvalidToken
+    invitation = link.invitation
+    if invitation.answered or invitation.wave.status != WaveStatus.OPEN:
+        raise InvalidToken
+    return invitation
+
+
+def wave_response_counts(*, waves: Iterable[Wave]) -> dict[int, dict[str, int]]:
+    """Invited and answered counts per wave: whole-wave totals, which HR may see."""
+    ids = [w.pk for w in waves]
+    rows = (
+        Invitation.objects.filter(wave_id__in=ids)
+        .values("wave_id")
+        .annotate(invited=Count("id"), answered=Count("id", filter=Q(answered=True)))
+    )
+    counts = {pk: {"invited": 0, "answered": 0} for pk in ids}
+    for row in rows:
+        counts[row["wave_id"]] = {"invited": row["invited"], "answered": row["answered"]}
+    return counts

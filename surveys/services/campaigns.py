@@ -1,0 +1,249 @@
+"""Campaigns and their waves: creating, launching, closing."""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from ..errors import ServiceError
+from ..models import (
+    KIND_PERSPECTIVES,
+    Campaign,
+    CampaignKind,
+    CampaignQuestion,
+    Employee,
+    Membership,
+    Organization,
+    Question,
+    Role,
+    Round,
+    SegmentAttribute,
+    SurveyResponse,
+    Wave,
+    WaveStatus,
+)
+from .invitations import invitations_create
+
+DEFAULT_ONBOARDING_DAYS = 90
+EXIT_LOOKBACK_DAYS = 90
+EXIT_LOOKAHEAD_DAYS = 30
+
+
+class CampaignLocked(ServiceError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Responses have arrived, so this campaign's anonymity settings are locked."
+        )
+
+
+def organization_today(organization: Organization) -> dt.date:
+    return timezone.localdate(timezone=_zone(organization))
+
+
+def _zone(organization: Organization):
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(organization.timezone)
+
+
+def campaign_is_locked(*, campaign: Campaign) -> bool:
+    """Anonymity settings lock with the first response (derived, so it can never disagree)."""
+    return SurveyResponse.objects.filter(wave__campaign=campaign).exists()
+
+
+def _check_anonymity(
+    *, organization: Organization, kind: str, min_group_size: int, kept_attributes: Sequence[str]
+) -> None:
+    if min_group_size < organization.min_group_size:
+        raise ServiceError(
+            f"The minimum group size cannot be below the organization's "
+            f"({organization.min_group_size})."
+        )
+    unknown = set(kept_attributes) - set(SegmentAttribute.values)
+    if unknown:
+        raise ServiceError(f"Unknown segment attributes: {', '.join(sorted(unknown))}.")
+    if kind == CampaignKind.LEADERSHIP and kept_attributes:
+        raise ServiceError(
+            "Leadership answers are kept as a group; they carry no segment attributes."
+        )
+
+
+def _check_questions(
+    *, organization: Organization, kind: str, questions: Sequence[Question]
+) -> None:
+    if not questions:
+        raise ServiceError("A campaign needs at least one question.")
+    allowed = KIND_PERSPECTIVES[kind]
+    wrong = [q.code for q in questions if q.perspective not in allowed]
+    if wrong:
+        raise ServiceError(
+            f"These questions do not belong in a {kind} survey: {', '.join(wrong)} "
+            f"(it asks {', '.join(sorted(allowed))} questions)."
+        )
+    foreign = [q.code for q in questions if q.organization_id != organization.pk]
+    if foreign:
+        raise ServiceError("Questions must belong to this organization.")
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    organization: Organization,
+    name: str,
+    kind: str,
+    questions: Sequence[Question],
+    min_group_size: int | None = None,
+    kept_attributes: Sequence[str] | None = None,
+    intro: str = "",
+) -> Campaign:
+    if kind not in CampaignKind.values:
+        raise ServiceError(f'Unknown campaign kind "{kind}".')
+    if not name.strip():
+        raise ServiceError("A campaign needs a name.")
+    if kept_attributes is None:
+        kept_attributes = [] if kind == CampaignKind.LEADERSHIP else list(SegmentAttribute.values)
+    k = min_group_size if min_group_size is not None else organization.min_group_size
+    _check_anonymity(
+        organization=organization, kind=kind, min_group_size=k, kept_attributes=kept_attributes
+    )
+    _check_questions(organization=organization, kind=kind, questions=questions)
+    campaign = Campaign.objects.create(
+        organization=organization,
+        name=name.strip(),
+        kind=kind,
+        intro=intro,
+        min_group_size=k,
+        kept_attributes=list(dict.fromkeys(kept_attributes)),
+    )
+    CampaignQuestion.objects.bulk_create(
+        CampaignQuestion(campaign=campaign, question=q, position=i)
+        for i, q in enumerate(questions, 1)
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_update_anonymity(
+    *, campaign: Campaign, min_group_size: int, kept_attributes: Sequence[str]
+) -> Campaign:
+    # Lock the campaign row so a response cannot slip in between the check and the write.
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign_is_locked(campaign=campaign):
+        raise CampaignLocked
+    _check_anonymity(
+        organization=campaign.organization,
+        kind=campaign.kind,
+        min_group_size=min_group_size,
+        kept_attributes=kept_attributes,
+    )
+    campaign.min_group_size = min_group_size
+    campaign.kept_attributes = list(dict.fromkeys(kept_attributes))
+    campaign.save(update_fields=["min_group_size", "kept_attributes"])
+    return campaign
+
+
+def campaign_questions(*, campaign: Campaign) -> list[Question]:
+    return [
+        cq.question
+        for cq in CampaignQuestion.objects.filter(campaign=campaign)
+        .select_related("question__value", "question__pairs_with")
+        .order_by("position", "id")
+    ]
+
+
+def round_get_or_create(*, organization: Organization, label: str) -> Round:
+    """Rounds are ordered as they first appear."""
+    label = label.strip()
+    if not label:
+        raise ServiceError("A survey round needs a label, such as 2026-08.")
+    existing = Round.objects.filter(organization=organization, label=label).first()
+    if existing:
+        return existing
+    # Serialise sequence numbers per organization.
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    top = Round.objects.filter(organization=organization).aggregate(top=Max("sequence"))["top"]
+    return Round.objects.create(organization=organization, label=label, sequence=(top or 0) + 1)
+
+
+def audience_for(
+    *,
+    campaign: Campaign,
+    on_date: dt.date,
+    department_ids: Iterable[int] | None = None,
+    onboarding_days: int = DEFAULT_ONBOARDING_DAYS,
+) -> list[tuple[str, int | None]]:
+    """(email, employee id) of the people a new wave of this campaign asks."""
+    organization = campaign.organization
+    if campaign.kind == CampaignKind.LEADERSHIP:
+        emails = (
+            Membership.objects.filter(organization=organization, role=Role.LEADER)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+        roster = dict(
+            Employee.objects.filter(organization=organization).values_list("email", "pk")
+        )
+        return [(email.lower(), roster.get(email.lower())) for email in emails]
+    people = Employee.objects.filter(organization=organization)
+    if campaign.kind == CampaignKind.EXIT:
+        # Leavers are invited one by one as they are marked; a new exit wave also picks up
+        # those leaving soon or who left recently, once per campaign.
+        people = people.filter(
+            leaving_date__gte=on_date - dt.timedelta(days=EXIT_LOOKBACK_DAYS),
+            leaving_date__lte=on_date + dt.timedelta(days=EXIT_LOOKAHEAD_DAYS),
+        )
+    else:
+        people = people.filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=on_date))
+        people = people.filter(Q(start_date__isnull=True) | Q(start_date__lte=on_date))
+    if campaign.kind == CampaignKind.ONBOARDING:
+        people = people.filter(start_date__gte=on_date - dt.timedelta(days=onboarding_days))
+    if campaign.kind in (CampaignKind.EXIT, CampaignKind.ONBOARDING):
+        # Someone joins or leaves once: asked once per campaign, not in every wave.
+        people = people.exclude(invitations__wave__campaign=campaign)
+    if department_ids is not None:
+        people = people.filter(department_id__in=list(department_ids))
+    return list(people.values_list("email", "pk"))
+
+
+@transaction.atomic
+def wave_launch(
+    *,
+    campaign: Campaign,
+    round_label: str | None = None,
+    opens_on: dt.date | None = None,
+    closes_on: dt.date | None = None,
+    department_ids: Iterable[int] | None = None,
+) -> Wave:
+    """Open a new wave and invite its audience; the emails go out after commit."""
+    if campaign.imported:
+        raise ServiceError("Imported history cannot be launched again.")
+    questions = campaign_questions(campaign=campaign)
+    _check_questions(organization=campaign.organization, kind=campaign.kind, questions=questions)
+    today = organization_today(campaign.organization)
+    opens_on = opens_on or today
+    if closes_on and closes_on < opens_on:
+        raise ServiceError("The closing date is before the opening date.")
+    round_ = round_get_or_create(
+        organization=campaign.organization, label=round_label or opens_on.strftime("%Y-%m")
+    )
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    top = campaign.waves.aggregate(top=Max("number"))["top"] or 0
+    wave = Wave.objects.create(
+        campaign=campaign, round=round_, number=top + 1, opens_on=opens_on, closes_on=closes_on
+    )
+    people = audience_for(campaign=campaign, on_date=opens_on, department_ids=department_ids)
+    if not people and campaign.kind != CampaignKind.EXIT:
+        raise ServiceError("Nobody matches this survey's audience; nothing was launched.")
+    invitations_create(wave=wave, people=people)
+    return wave
+
+
+def wave_close(*, wave: Wave) -> bool:
+    """Close an open wave. Returns False when it was already closed (a double click)."""
+    closed = Wave.objects.filter(pk=wave.pk, status=WaveStatus.OPEN).update(
+        status=WaveStatus.CLOSED, closed_at=timezone.now()
+    )
+    wave.refresh_from_db()
+    return closed == 1

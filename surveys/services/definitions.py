@@ -1,0 +1,422 @@
+"""The organization definition file: departments, values and questions as YAML or JSON.
+
+`organization_load_definition` creates or updates; it never deletes (roster entries and past
+answers point at departments and questions). The whole file is checked before anything is
+written, and every problem is reported with the key it concerns, e.g.
+`values[0].questions[2].perspective: "boss" is not a valid choice.`
+The format is documented in docs/organization-file.md.
+"""
+
+import json
+import zoneinfo
+from typing import Any
+
+import yaml
+from django.db import transaction
+from rest_framework import serializers
+
+from ..errors import DefinitionError
+from ..models import (
+    MIN_GROUP_SIZE_FLOOR,
+    CompanyValue,
+    Department,
+    Organization,
+    Outcome,
+    Perspective,
+    Question,
+    QuestionType,
+)
+
+# A question's meaning may not change once people have answered it.
+FROZEN_WHEN_ANSWERED = ("type", "value", "reverse", "perspective")
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects keys the format does not know, so a typo is an error and not silently ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [f"unknown key (known: {', '.join(self.fields)})"] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class OrganizationInput(StrictSerializer):
+    slug = serializers.SlugField(max_length=50)
+    name = serializers.CharField(max_length=200)
+    min_group_size = serializers.IntegerField(min_value=MIN_GROUP_SIZE_FLOOR, required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+
+    def validate_timezone(self, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(f'"{value}" is not a known time zone.')
+        return value
+
+
+class DepartmentInput(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    parent = serializers.CharField(max_length=200, required=False, allow_null=True)
+
+
+class QuestionInput(StrictSerializer):
+    code = serializers.SlugField(max_length=50)
+    text = serializers.CharField()
+    type = serializers.ChoiceField(choices=QuestionType.choices, default=QuestionType.LIKERT)
+    perspective = serializers.ChoiceField(
+        choices=Perspective.choices, default=Perspective.EMPLOYEE
+    )
+    reverse = serializers.BooleanField(default=False)
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list
+    )
+    pairs_with = serializers.SlugField(max_length=50, required=False, allow_null=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["type"] == QuestionType.CHOICE and len(attrs["choices"]) < 2:
+            raise serializers.ValidationError({"choices": ["a choice question needs 2 or more"]})
+        if attrs["type"] != QuestionType.CHOICE and attrs["choices"]:
+            raise serializers.ValidationError({"choices": ["only choice questions have choices"]})
+        if attrs["reverse"] and attrs["type"] != QuestionType.LIKERT:
+            raise serializers.ValidationError({"reverse": ["only likert items can be reversed"]})
+        return attrs
+
+
+class ValueInput(StrictSerializer):
+    code = serializers.SlugField(max_length=50)
+    name = serializers.CharField(max_length=200)
+    claim = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    questions = QuestionInput(many=True, required=False, default=list)
+
+
+class DefinitionInput(StrictSerializer):
+    organization = OrganizationInput()
+    departments = DepartmentInput(many=True, required=False, default=list)
+    values = ValueInput(many=True, required=False, default=list)
+    questions = QuestionInput(many=True, required=False, default=list)
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """DRF's nested error structure as (key path, message) pairs."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            if key == "non_field_errors":
+                path = prefix
+            elif isinstance(key, int) or str(key).isdigit():  # DRF keys list items by index
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            out.extend(flatten_errors(value, path))
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [(prefix or "file", str(item)) for item in detail]
+        out = []
+        for index, item in enumerate(detail):
+            if item:
+                out.extend(flatten_errors(item, f"{prefix}[{index}]"))
+        return out
+    return [(prefix or "file", str(detail))]
+
+
+def definition_parse(*, content: str | bytes) -> dict[str, Any]:
+    """YAML (of which JSON is a subset) into Python data; a syntax error names the line."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DefinitionError([("file", "is not UTF-8 text")]) from exc
+    try:
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DefinitionError([(where, f"not valid YAML or JSON: {problem}")]) from exc
+    if not isinstance(data, dict):
+        raise DefinitionError([("file", "must be a mapping with an 'organization' key")])
+    return data
+
+
+def _check_cross_references(data: dict[str, Any], organization: Organization | None) -> None:
+    errors: list[tuple[str, str]] = []
+    existing_departments = (
+        set(Department.objects.filter(organization=organization).values_list("name", flat=True))
+        if organization
+        else set()
+    )
+    file_departments = [d["name"] for d in data["departments"]]
+    seen: set[str] = set()
+    for index, name in enumerate(file_departments):
+        if name in seen:
+            errors.append((f"departments[{index}].name", f'"{name}" appears twice'))
+        seen.add(name)
+    known_departments = existing_departments | seen
+    parents = {d["name"]: d.get("parent") for d in data["departments"]}
+    for index, department in enumerate(data["departments"]):
+        parent = department.get("parent")
+        if parent and parent not in known_departments:
+            errors.append((f"departments[{index}].parent", f'unknown department "{parent}"'))
+        # A cycle (A under B under A) would make the tree endless.
+        chain, node = {department["name"]}, parent
+        while node and node in parents:
+            if node in chain:
+                errors.append((f"departments[{index}].parent", "makes a cycle"))
+                break
+            chain.add(node)
+            node = parents[node]
+
+    value_codes: set[str] = set()
+    for index, value in enumerate(data["values"]):
+        if value["code"] in value_codes:
+            errors.append((f"values[{index}].code", f'"{value["code"]}" appears twice'))
+        value_codes.add(value["code"])
+
+    questions = _questions_with_paths(data)
+    codes: dict[str, dict[str, Any]] = {}
+    for path, question, value_code in questions:
+        if question["code"] in codes:
+            errors.append((f"{path}.code", f'"{question["code"]}" appears twice'))
+        codes[question["code"]] = question
+        if value_code is None and question["perspective"] != Perspective.EMPLOYEE:
+            errors.append(
+                (f"{path}.perspective", "a question outside a value must be an employee question")
+            )
+        rated = question["perspective"] in (Perspective.LEADER, Perspective.EMPLOYEE)
+        if rated and value_code and question["type"] != QuestionType.LIKERT:
+            errors.append((f"{path}.type", "a value's rated items must be likert (1 to 5)"))
+        if question["perspective"] == Perspective.LEADER_PREDICTION and question["type"] not in (
+            QuestionType.PERCENT,
+        ):
+            errors.append((f"{path}.type", "a prediction item must be a percent question"))
+    existing_questions = (
+        {q.code: q for q in Question.objects.filter(organization=organization)}
+        if organization
+        else {}
+    )
+    for path, question, _value_code in questions:
+        pair = question.get("pairs_with")
+        if not pair:
+            if question["perspective"] == Perspective.ONBOARDING_FOUND:
+                errors.append(
+                    (f"{path}.pairs_with", "an onboarding_found item needs its expected twin")
+                )
+            continue
+        twin = codes.get(pair) or existing_questions.get(pair)
+        twin_perspective = twin["perspective"] if isinstance(twin, dict) else getattr(
+            twin, "perspective", None
+        )
+        if twin is None:
+            errors.append((f"{path}.pairs_with", f'unknown question "{pair}"'))
+        elif question["perspective"] != Perspective.ONBOARDING_FOUND:
+            errors.append((f"{path}.pairs_with", "only onboarding_found items are paired"))
+        elif twin_perspective != Perspective.ONBOARDING_EXPECTED:
+            errors.append((f"{path}.pairs_with", f'"{pair}" is not an onboarding_expected item'))
+    if organization:
+        value_ids = dict(
+            CompanyValue.objects.filter(organization=organization).values_list("code", "pk")
+        )
+        for path, question, value_code in questions:
+            current = existing_questions.get(question["code"])
+            if current is None or not current.answers.exists():
+                continue
+            wanted = {
+                "type": question["type"],
+                "value": value_ids.get(value_code) if value_code else None,
+                "reverse": question["reverse"],
+                "perspective": question["perspective"],
+            }
+            have = {
+                "type": current.type,
+                "value": current.value_id,
+                "reverse": current.reverse,
+                "perspective": current.perspective,
+            }
+            for field in FROZEN_WHEN_ANSWERED:
+                if wanted[field] != have[field]:
+                    errors.append(
+                        (
+                            f"{path}.{field}",
+                            f'"{question["code"]}" already has answers; its {field} cannot change '
+                            "(add a new question instead)",
+                        )
+                    )
+    if errors:
+        raise DefinitionError(errors)
+
+
+def _questions_with_paths(data: dict[str, Any]) -> list[tuple[str, dict[str, Any], str | None]]:
+    found = []
+    for vi, value in enumerate(data["values"]):
+        for qi, question in enumerate(value["questions"]):
+            found.append((f"values[{vi}].questions[{qi}]", question, value["code"]))
+    for qi, question in enumerate(data["questions"]):
+        found.append((f"questions[{qi}]", question, None))
+    return found
+
+
+def definition_validate(*, data: dict[str, Any]) -> dict[str, Any]:
+    serializer = DefinitionInput(data=data)
+    if not serializer.is_valid():
+        raise DefinitionError(flatten_errors(serializer.errors))
+    validated = serializer.validated_data
+    organization = Organization.objects.filter(slug=validated["organization"]["slug"]).first()
+    _check_cross_references(validated, organization)
+    return validated
+
+
+@transaction.atomic
+def organization_load_definition(
+    *, content: str | bytes | None = None, data: dict[str, Any] | None = None,
+    organization: Organization | None = None,
+) -> Organization:
+    """Create or update an organization from a definition. All or nothing.
+
+    With `organization` given, the file must name that organization (an HR admin uploading
+    into their own organization cannot touch another one).
+    """
+    if data is None:
+        data = definition_parse(content=content or "")
+    validated = definition_validate(data=data)
+    org_data = validated["organization"]
+    if organization is not None and org_data["slug"] != organization.slug:
+        raise DefinitionError(
+            [("organization.slug", f'must be "{organization.slug}", this organization\'s slug')]
+        )
+    org, _created = Organization.objects.get_or_create(
+        slug=org_data["slug"], defaults={"name": org_data["name"]}
+    )
+    org.name = org_data["name"]
+    if "min_group_size" in org_data:
+        org.min_group_size = org_data["min_group_size"]
+    if "timezone" in org_data:
+        org.timezone = org_data["timezone"]
+    org.full_clean()
+    org.save()
+
+    departments = {d.name: d for d in Department.objects.filter(organization=org)}
+    for item in validated["departments"]:
+        if item["name"] not in departments:
+            departments[item["name"]] = Department.objects.create(
+                organization=org, name=item["name"]
+            )
+    for item in validated["departments"]:
+        department = departments[item["name"]]
+        parent = departments.get(item["parent"]) if item.get("parent") else None
+        if department.parent_id != (parent.pk if parent else None):
+            department.parent = parent
+            department.save(update_fields=["parent"])
+
+    values: dict[str, CompanyValue] = {}
+    for position, item in enumerate(validated["values"], 1):
+        value, _ = CompanyValue.objects.update_or_create(
+            organization=org,
+            code=item["code"],
+            defaults={
+                "name": item["name"],
+                "claim": item["claim"],
+                "description": item["description"],
+                "position": position,
+            },
+        )
+        values[item["code"]] = value
+
+    questions: dict[str, Question] = {}
+    pairs: list[tuple[Question, str]] = []
+    for index, (_path, item, value_code) in enumerate(_questions_with_paths(validated), 1):
+        question, _ = Question.objects.update_or_create(
+            organization=org,
+            code=item["code"],
+            defaults={
+                "text": item["text"],
+                "type": item["type"],
+                "perspective": item["perspective"],
+                "reverse": item["reverse"],
+                "choices": item["choices"],
+                "outcome": item.get("outcome", ""),
+                "value": values[value_code] if value_code else None,
+                "position": index,
+            },
+        )
+        questions[item["code"]] = question
+        if item.get("pairs_with"):
+            pairs.append((question, item["pairs_with"]))
+    for question, twin_code in pairs:
+        twin = questions.get(twin_code) or Question.objects.get(organization=org, code=twin_code)
+        if question.pairs_with_id != twin.pk:
+            question.pairs_with = twin
+            question.save(update_fields=["pairs_with"])
+    return org
+
+
+def organization_export_definition(*, organization: Organization) -> dict[str, Any]:
+    """The organization's definition in the file format (loading it back changes nothing)."""
+    departments = list(
+        Department.objects.filter(organization=organization).select_related("parent")
+    )
+    by_id = {d.pk: d for d in departments}
+    # Parents before children, so the file reads top-down.
+    ordered: list[Department] = []
+
+    def visit(department: Department) -> None:
+        if department in ordered:
+            return
+        if department.parent_id and department.parent_id in by_id:
+            visit(by_id[department.parent_id])
+        ordered.append(department)
+
+    for department in sorted(departments, key=lambda d: d.name):
+        visit(department)
+
+    def question_out(q: Question) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": q.code, "text": q.text}
+        if q.type != QuestionType.LIKERT:
+            out["type"] = q.type
+        if q.perspective != Perspective.EMPLOYEE:
+            out["perspective"] = q.perspective
+        if q.reverse:
+            out["reverse"] = True
+        if q.choices:
+            out["choices"] = list(q.choices)
+        if q.pairs_with_id:
+            out["pairs_with"] = q.pairs_with.code
+        if q.outcome:
+            out["outcome"] = q.outcome
+        return out
+
+    questions = list(
+        Question.objects.filter(organization=organization).select_related("pairs_with")
+    )
+    values_out = []
+    for value in CompanyValue.objects.filter(organization=organization):
+        item: dict[str, Any] = {"code": value.code, "name": value.name}
+        if value.claim:
+            item["claim"] = value.claim
+        if value.description:
+            item["description"] = value.description
+        item["questions"] = [question_out(q) for q in questions if q.value_id == value.pk]
+        values_out.append(item)
+    return {
+        "organization": {
+            "slug": organization.slug,
+            "name": organization.name,
+            "min_group_size": organization.min_group_size,
+            "timezone": organization.timezone,
+        },
+        "departments": [
+            {"name": d.name, **({"parent": d.parent.name} if d.parent_id else {})} for d in ordered
+        ],
+        "values": values_out,
+        "questions": [question_out(q) for q in questions if q.value_id is None],
+    }
+
+
+def definition_dump(*, data: dict[str, Any], fmt: str = "yaml") -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,349 @@
+"""Anonymous responses: submitting by token, and importing history from another tool."""
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+
+from ..errors import AnswersInvalid, ImportRejected, InvalidToken, RowError
+from ..models import (
+    KIND_PERSPECTIVES,
+    Answer,
+    Campaign,
+    CampaignKind,
+    Department,
+    Employee,
+    Invitation,
+    Organization,
+    Question,
+    QuestionType,
+    ResponseImport,
+    SegmentAttribute,
+    SurveyResponse,
+    TenureBand,
+    Wave,
+    WaveStatus,
+)
+from ..selectors import invitation_get_by_token
+from .campaigns import campaign_questions, organization_today, round_get_or_create
+from .csvfiles import read_csv
+
+MAX_TEXT_ANSWER = 5000
+
+
+def tenure_band(*, start_date: dt.date | None, on_date: dt.date) -> str:
+    """Coarsen a start date into a band; the date itself is never stored with a response."""
+    if start_date is None:
+        return ""
+    months = (on_date.year - start_date.year) * 12 + on_date.month - start_date.month
+    if on_date.day < start_date.day:
+        months -= 1
+    if months < 6:
+        return TenureBand.UNDER_6M
+    if months < 12:
+        return TenureBand.FROM_6M
+    if months < 24:
+        return TenureBand.FROM_1Y
+    if months < 60:
+        return TenureBand.FROM_2Y
+    return TenureBand.OVER_5Y
+
+
+def segment_snapshot(
+    *, employee: Employee | None, campaign: Campaign, on_date: dt.date
+) -> dict[str, Any]:
+    """The coarsened attributes the campaign keeps (none for leadership: a group answer)."""
+    snapshot: dict[str, Any] = {"department": None, "tenure_band": "", "location": "", "level": ""}
+    if employee is None or campaign.kind == CampaignKind.LEADERSHIP:
+        return snapshot
+    kept = set(campaign.kept_attributes)
+    if SegmentAttribute.DEPARTMENT in kept:
+        snapshot["department"] = employee.department_id
+    if SegmentAttribute.TENURE_BAND in kept:
+        snapshot["tenure_band"] = tenure_band(start_date=employee.start_date, on_date=on_date)
+    if SegmentAttribute.LOCATION in kept:
+        snapshot["location"] = employee.location
+    if SegmentAttribute.LEVEL in kept:
+        snapshot["level"] = employee.level
+    return snapshot
+
+
+def answer_clean(question: Question, raw: Any) -> tuple[int | None, str] | None:
+    """One answer as (number, text); None when unanswered. Raises ValueError with the reason."""
+    if raw is None:
+        return None
+    if question.type == QuestionType.TEXT:
+        if not isinstance(raw, str):
+            raise ValueError("must be text")
+        text = raw.strip()
+        if len(text) > MAX_TEXT_ANSWER:
+            raise ValueError(f"is longer than {MAX_TEXT_ANSWER} characters")
+        return (None, text) if text else None
+    if question.type == QuestionType.CHOICE:
+        if not isinstance(raw, str):
+            raise ValueError("must be one of the choices")
+        if not raw.strip():
+            return None
+        if raw.strip() not in question.choices:
+            raise ValueError(f"must be one of: {', '.join(question.choices)}")
+        return (None, raw.strip())
+    low, high = question.answer_range or (0, 0)
+    # bool is an int in Python; JSON true is not an answer.
+    if isinstance(raw, bool):
+        raise ValueError(f"must be a whole number from {low} to {high}")
+    if isinstance(raw, str):
+        if not raw.strip():
+            return None
+        try:
+            raw = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"must be a whole number from {low} to {high}") from None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if not isinstance(raw, int):
+        raise ValueError(f"must be a whole number from {low} to {high}")
+    if not low <= raw <= high:
+        raise ValueError(f"must be from {low} to {high}, not {raw}")
+    return (raw, "")
+
+
+def answers_validate(
+    *, questions: Sequence[Question], answers: Mapping[str, Any]
+) -> list[tuple[Question, int | None, str]]:
+    """Check answers keyed by question code against the survey's questions."""
+    if not isinstance(answers, Mapping):
+        raise AnswersInvalid({"answers": "must map question codes to answers"})
+    by_code = {q.code: q for q in questions}
+    errors: dict[str, str] = {}
+    for code in answers:
+        if code not in by_code:
+            errors[str(code)] = "is not a question of this survey"
+    cleaned = []
+    for question in questions:
+        try:
+            value = answer_clean(question, answers.get(question.code))
+        except ValueError as exc:
+            errors[question.code] = str(exc)
+            continue
+        if value is not None:
+            cleaned.append((question, *value))
+    if errors:
+        raise AnswersInvalid(errors)
+    if not cleaned:
+        raise AnswersInvalid({"answers": "answer at least one question"})
+    return cleaned
+
+
+def response_submit(
+    *, token: str, answers: Mapping[str, Any], on_date: dt.date | None = None
+) -> SurveyResponse:
+    """Store an anonymous response for a token, once.
+
+    The token's use and the answers are one transaction: either both are stored or neither.
+    The response keeps no reference to the invitation or the person; the invitation learns
+    only that it was answered. An unknown, used or closed token raises InvalidToken.
+    """
+    invitation = invitation_get_by_token(token=token)
+    wave = invitation.wave
+    campaign = wave.campaign
+    cleaned = answers_validate(questions=campaign_questions(campaign=campaign), answers=answers)
+    on_date = on_date or organization_today(campaign.organization)
+    segment = segment_snapshot(employee=invitation.employee, campaign=campaign, on_date=on_date)
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(
+            pk=invitation.pk, answered=False, wave__status=WaveStatus.OPEN
+        ).update(answered=True)
+        if claimed != 1:  # a double click, a replay, or the wave closed meanwhile
+            raise InvalidToken
+        response = SurveyResponse.objects.create(
+            wave_id=wave.pk,
+            submitted_on=on_date,
+            department_id=segment["department"],
+            tenure_band=segment["tenure_band"],
+            location=segment["location"],
+            level=segment["level"],
+        )
+        Answer.objects.bulk_create(
+            Answer(response=response, question=q, number=number, text=text)
+            for q, number, text in cleaned
+        )
+    return response
+
+
+# --- History import -------------------------------------------------------------------------
+
+SEGMENT_COLUMNS = ("department", "tenure_band", "location", "level")
+FIXED_COLUMNS = ("kind", "wave", *SEGMENT_COLUMNS)
+
+
+@dataclass
+class ResponseImportResult:
+    responses: int = 0
+    rounds: list[str] = field(default_factory=list)
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def _tenure_lookup() -> dict[str, str]:
+    lookup = {}
+    for value, label in TenureBand.choices:
+        lookup[value.casefold()] = value
+        lookup[str(label).casefold()] = value
+    return lookup
+
+
+@transaction.atomic
+def responses_import(*, organization: Organization, content: bytes | str) -> ResponseImportResult:
+    """Import past anonymous responses (one row each) from another tool. All rows or none.
+
+    Columns: kind, wave (the round label), optional department, tenure_band, location, level,
+    then one column per question code; an empty cell is unanswered.
+    """
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    digest = hashlib.sha256(raw).hexdigest()
+    table = read_csv(content, required=("kind", "wave"))
+    questions = {q.code.casefold(): q for q in Question.objects.filter(organization=organization)}
+    errors: list[RowError] = []
+    question_columns = [c for c in table.header if c not in FIXED_COLUMNS]
+    for column in question_columns:
+        if column not in questions:
+            errors.append(RowError(1, column, "is not a question code of this organization"))
+    if not question_columns:
+        errors.append(RowError(1, "", "the file has no question columns"))
+    if errors:
+        raise ImportRejected(errors)
+    if ResponseImport.objects.filter(organization=organization, sha256=digest).exists():
+        raise ImportRejected([RowError(0, "", "this exact file has already been imported")])
+
+    departments = {
+        d.name.casefold(): d.pk for d in Department.objects.filter(organization=organization)
+    }
+    tenure = _tenure_lookup()
+    parsed: list[tuple[str, str, dict[str, Any], list[tuple[Question, int | None, str]]]] = []
+    for line, cells in table.rows:
+        kind = cells["kind"].lower()
+        if kind not in CampaignKind.values:
+            known = ", ".join(CampaignKind.values)
+            errors.append(RowError(line, "kind", f'"{cells["kind"]}" is not one of {known}'))
+            continue
+        label = cells["wave"]
+        if not label:
+            errors.append(RowError(line, "wave", "is empty; name the survey round, e.g. 2026-08"))
+        elif len(label) > 50:
+            errors.append(RowError(line, "wave", "is longer than 50 characters"))
+        segment: dict[str, Any] = {
+            "department_id": None, "tenure_band": "", "location": "", "level": ""
+        }
+        given = [c for c in SEGMENT_COLUMNS if cells.get(c)]
+        if kind == CampaignKind.LEADERSHIP and given:
+            errors.append(
+                RowError(line, given[0], "leadership answers are kept as a group; leave it empty")
+            )
+        if cells.get("department"):
+            department_id = departments.get(cells["department"].casefold())
+            if department_id is None:
+                errors.append(
+                    RowError(line, "department", f'unknown department "{cells["department"]}"')
+                )
+            segment["department_id"] = department_id
+        if cells.get("tenure_band"):
+            band = tenure.get(cells["tenure_band"].casefold())
+            if band is None:
+                errors.append(
+                    RowError(
+                        line,
+                        "tenure_band",
+                        f'"{cells["tenure_band"]}" is not one of {", ".join(TenureBand.values)}',
+                    )
+                )
+            segment["tenure_band"] = band or ""
+        for column in ("location", "level"):
+            if len(cells.get(column, "")) > 100:
+                errors.append(RowError(line, column, "longer than 100 characters"))
+            segment[column] = cells.get(column, "")[:100]
+        answers = []
+        allowed = KIND_PERSPECTIVES[kind]
+        for column in question_columns:
+            question = questions[column]
+            try:
+                value = answer_clean(question, cells[column])
+            except ValueError as exc:
+                errors.append(RowError(line, column, str(exc)))
+                continue
+            if value is None:
+                continue
+            if question.perspective not in allowed:
+                errors.append(
+                    RowError(
+                        line,
+                        column,
+                        f"a {question.perspective} question cannot be answered in a {kind} survey",
+                    )
+                )
+                continue
+            answers.append((question, *value))
+        if not answers:
+            errors.append(RowError(line, "", "the row answers no question"))
+        parsed.append((kind, label, segment, answers))
+    if errors:
+        raise ImportRejected(errors)
+
+    result = ResponseImportResult()
+    on_date = organization_today(organization)
+    campaigns: dict[str, Campaign] = {}
+    waves: dict[tuple[str, str], Wave] = {}
+    used_questions: dict[str, dict[int, Question]] = {}
+    for kind, _label, _segment, answers in parsed:
+        used_questions.setdefault(kind, {}).update({q.pk: q for q, _n, _t in answers})
+    for kind, questions_used in used_questions.items():
+        campaign = Campaign.objects.filter(
+            organization=organization, kind=kind, imported=True
+        ).first() or Campaign.objects.create(
+            organization=organization,
+            kind=kind,
+            name=f"Imported {CampaignKind(kind).label.lower()} history",
+            imported=True,
+            min_group_size=organization.min_group_size,
+            kept_attributes=[] if kind == CampaignKind.LEADERSHIP else list(SEGMENT_COLUMNS),
+        )
+        have = set(campaign.questions.values_list("pk", flat=True))
+        start = len(have)
+        for offset, question in enumerate(q for pk, q in questions_used.items() if pk not in have):
+            campaign.campaignquestion_set.create(question=question, position=start + offset + 1)
+        campaigns[kind] = campaign
+    new_responses: list[SurveyResponse] = []
+    new_answers: list[Answer] = []
+    for kind, label, segment, answers in parsed:
+        key = (kind, label)
+        if key not in waves:
+            round_ = round_get_or_create(organization=organization, label=label)
+            if label not in result.rounds:
+                result.rounds.append(label)
+            campaign = campaigns[kind]
+            wave = Wave.objects.filter(campaign=campaign, round=round_).first()
+            if wave is None:
+                number = (campaign.waves.aggregate(top=models.Max("number"))["top"] or 0) + 1
+                wave = Wave.objects.create(
+                    campaign=campaign,
+                    round=round_,
+                    number=number,
+                    opens_on=on_date,
+                    closes_on=on_date,
+                    status=WaveStatus.CLOSED,
+                )
+            waves[key] = wave
+        response = SurveyResponse(wave=waves[key], submitted_on=on_date, **segment)
+        new_responses.append(response)
+        new_answers.extend(
+            Answer(response=response, question=q, number=n, text=t) for q, n, t in answers
+        )
+        result.responses += 1
+        result.by_kind[kind] = result.by_kind.get(kind, 0) + 1
+    SurveyResponse.objects.bulk_create(new_responses, batch_size=1000)
+    Answer.objects.bulk_create(new_answers, batch_size=5000)
+    ResponseImport.objects.create(
+        organization=organization, sha256=digest, responses=result.responses, imported_on=on_date
+    )
+    return result

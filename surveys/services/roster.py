@@ -1,0 +1,188 @@
+"""The roster: importing employees from CSV, and marking leavers."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from ..errors import ImportRejected, RowError
+from ..models import Department, Employee, Organization
+from .csvfiles import read_csv
+
+ROSTER_COLUMNS = ("email", "name", "department", "start_date", "location", "level", "leaving_date")
+# Fields the file may set; a column left out of the file leaves that field as it is.
+ROSTER_FIELDS = ("name", "department", "start_date", "location", "level", "leaving_date")
+
+
+@dataclass
+class RosterImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_leavers: list[int] = field(default_factory=list)  # employee ids
+    encoding: str = "utf-8"
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def parse_date(value: str) -> dt.date:
+    """ISO dates only: 03/04/2025 means different days in different countries."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f'"{value}" is not a date in the form YYYY-MM-DD') from None
+
+
+def _department_lookup(organization: Organization) -> dict[str, Department]:
+    return {d.name.casefold(): d for d in Department.objects.filter(organization=organization)}
+
+
+def roster_validate(
+    *, organization: Organization, content: bytes | str
+) -> tuple[list[dict], list[str], str]:
+    """Check every row; returns the cleaned rows, the columns present and the encoding.
+
+    Raises ImportRejected listing every bad row with its line number and reason.
+    """
+    table = read_csv(content, required=("email",))
+    unknown = [c for c in table.header if c not in ROSTER_COLUMNS]
+    if unknown:
+        raise ImportRejected(
+            [
+                RowError(1, column, f"unknown column (known: {', '.join(ROSTER_COLUMNS)})")
+                for column in unknown
+            ]
+        )
+    departments = _department_lookup(organization)
+    errors: list[RowError] = []
+    cleaned: list[dict] = []
+    first_line_of: dict[str, int] = {}
+    for line, cells in table.rows:
+        row: dict = {"line": line}
+        email = cells["email"].lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.append(RowError(line, "email", f'"{cells["email"]}" is not an email address'))
+        else:
+            if email in first_line_of:
+                errors.append(
+                    RowError(line, "email", f"{email} is already on row {first_line_of[email]}")
+                )
+            first_line_of.setdefault(email, line)
+        row["email"] = email
+        if "name" in cells:
+            if len(cells["name"]) > 200:
+                errors.append(RowError(line, "name", "longer than 200 characters"))
+            row["name"] = cells["name"][:200]
+        if "department" in cells:
+            name = cells["department"]
+            if name and name.casefold() not in departments:
+                known = ", ".join(sorted(d.name for d in departments.values())) or "none yet"
+                errors.append(
+                    RowError(line, "department", f'unknown department "{name}" (known: {known})')
+                )
+            row["department"] = departments.get(name.casefold()) if name else None
+        for column in ("start_date", "leaving_date"):
+            if column in cells:
+                value = cells[column]
+                try:
+                    row[column] = parse_date(value) if value else None
+                except ValueError as exc:
+                    errors.append(RowError(line, column, str(exc)))
+        start, leaving = row.get("start_date"), row.get("leaving_date")
+        if start and leaving and leaving < start:
+            errors.append(RowError(line, "leaving_date", "is before start_date"))
+        for column in ("location", "level"):
+            if column in cells:
+                if len(cells[column]) > 100:
+                    errors.append(RowError(line, column, "longer than 100 characters"))
+                row[column] = cells[column][:100]
+        cleaned.append(row)
+    if errors:
+        raise ImportRejected(errors)
+    present = [c for c in ROSTER_FIELDS if c in table.header]
+    return cleaned, present, table.encoding
+
+
+@transaction.atomic
+def roster_import(
+    *, organization: Organization, content: bytes | str, dry_run: bool = False
+) -> RosterImportResult:
+    """Create or update employees by email from a CSV file. All rows or none.
+
+    With dry_run, everything is checked and counted and nothing is saved. Employees given a
+    leaving date for the first time are invited to the open exit survey, if there is one.
+    """
+    rows, present, encoding = roster_validate(organization=organization, content=content)
+    result = RosterImportResult(encoding=encoding)
+    existing = {
+        e.email: e
+        for e in Employee.objects.filter(
+            organization=organization, email__in=[r["email"] for r in rows]
+        )
+    }
+    to_create: list[Employee] = []
+    to_update: list[Employee] = []
+    leavers: list[Employee] = []
+    for row in rows:
+        employee = existing.get(row["email"])
+        if employee is None:
+            employee = Employee(organization=organization, email=row["email"])
+            for name in present:
+                setattr(employee, name, row[name])
+            to_create.append(employee)
+            if employee.leaving_date:
+                leavers.append(employee)
+            continue
+        changed = False
+        for name in present:
+            current = getattr(employee, name)
+            if current != row[name]:
+                if name == "leaving_date" and current is None:
+                    leavers.append(employee)
+                setattr(employee, name, row[name])
+                changed = True
+        if changed:
+            to_update.append(employee)
+        else:
+            result.unchanged += 1
+    result.created = len(to_create)
+    result.updated = len(to_update)
+    if dry_run:
+        return result
+    Employee.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        Employee.objects.bulk_update(to_update, [*present], batch_size=1000)
+    # bulk_create sets primary keys on PostgreSQL and SQLite alike.
+    result.new_leavers = [e.pk for e in leavers]
+    if result.new_leavers:
+        from .invitations import exit_invitations_create
+
+        exit_invitations_create(organization=organization, employee_ids=result.new_leavers)
+    return result
+
+
+@transaction.atomic
+def employee_mark_leaver(*, employee: Employee, leaving_date: dt.date) -> bool:
+    """Record that an employee leaves; invites them to the open exit survey the first time.
+
+    Returns whether an exit invitation was created. Marking the same leaver twice changes
+    nothing more.
+    """
+    if employee.start_date and leaving_date < employee.start_date:
+        raise ValidationError({"leaving_date": "The leaving date is before the start date."})
+    first_time = employee.leaving_date is None
+    employee.leaving_date = leaving_date
+    employee.save(update_fields=["leaving_date", "updated_at"])
+    if not first_time:
+        return False
+    from .invitations import exit_invitations_create
+
+    return bool(
+        exit_invitations_create(organization=employee.organization, employee_ids=[employee.pk])
+    )

@@ -1,0 +1,35 @@
+"""Background work. Tasks take ids, call a service, and are safe to run twice."""
+
+import smtplib
+import time
+
+from celery import shared_task
+
+from .services.invitations import invitation_send, wave_send_pending
+
+RETRYABLE = (OSError, smtplib.SMTPException)
+# One run sends for at most this long, then hands the rest to a fresh task, so a wave of
+# 50,000 invitations never holds one worker past its time limit.
+SEND_BUDGET_SECONDS = 60
+
+
+@shared_task(
+    autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10
+)
+def send_wave_invitations(wave_id: int) -> int:
+    """Email a wave's unsent invitations in bounded batches; re-enqueues itself while any are
+    left. Idempotent: only invitations without `sent_at` are picked."""
+    started, total, more = time.monotonic(), 0, True
+    while more and time.monotonic() - started < SEND_BUDGET_SECONDS:
+        sent, more = wave_send_pending(wave_id=wave_id)
+        total += sent
+    if more:
+        send_wave_invitations.delay(wave_id)
+    return total
+
+
+@shared_task(
+    autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10
+)
+def send_invitation(invitation_id: int, reminder: bool = False) -> bool:
+    return invitation_send(invitation_id=invitation_id, reminder=reminder)

@@ -1,0 +1,481 @@
+"""Pages. Views parse input, call a selector or service, and render; no business logic here."""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .errors import AnswersInvalid, DefinitionError, ImportRejected, InvalidToken, ServiceError
+from .models import (
+    Campaign,
+    CampaignKind,
+    CompanyValue,
+    Employee,
+    Perspective,
+    Question,
+    QuestionType,
+    Role,
+    SegmentAttribute,
+    SurveyResponse,
+    Wave,
+)
+from .selectors import (
+    campaign_get_for_user,
+    department_paths,
+    employee_get_for_user,
+    invitation_get_by_token,
+    membership_get,
+    memberships_for_user,
+    wave_get_for_user,
+    wave_response_counts,
+)
+from .services.campaigns import (
+    campaign_create,
+    campaign_is_locked,
+    campaign_questions,
+    organization_today,
+    wave_close,
+    wave_launch,
+)
+from .services.definitions import (
+    definition_dump,
+    organization_export_definition,
+    organization_load_definition,
+)
+from .services.question_bank import bank_values, question_bank_adopt
+from .services.responses import response_submit, responses_import
+from .services.roster import employee_mark_leaver, roster_import
+
+HR = (Role.HR_ADMIN,)
+
+AGREEMENT = [
+    gettext_lazy("Strongly disagree"),
+    gettext_lazy("Disagree"),
+    gettext_lazy("Neither agree nor disagree"),
+    gettext_lazy("Agree"),
+    gettext_lazy("Strongly agree"),
+]
+EXTENT = [
+    gettext_lazy("Not at all"),
+    gettext_lazy("Slightly"),
+    gettext_lazy("Partly"),
+    gettext_lazy("Mostly"),
+    gettext_lazy("Fully"),
+]
+SCALE_LABELS = {Perspective.LEADER: EXTENT}
+
+
+# --- Employees: the anonymous survey ------------------------------------------------------
+
+
+def no_referrer(response: HttpResponse) -> HttpResponse:
+    """A survey URL holds the token; never let it travel in a Referer header."""
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def survey_items(
+    questions: list[Question],
+    posted: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> list[dict]:
+    """Questions grouped by value, in order, with the scale each one shows."""
+    sections: list[dict] = []
+    for question in questions:
+        title = question.value.name if question.value else _("General")
+        if not sections or sections[-1]["title"] != title:
+            sections.append({"title": title, "items": []})
+        labels = SCALE_LABELS.get(question.perspective, AGREEMENT)
+        if question.type == QuestionType.LIKERT:
+            options = [(str(n), labels[n - 1]) for n in range(1, 6)]
+        elif question.type == QuestionType.RECOMMEND:
+            options = [(str(n), str(n)) for n in range(11)]
+        elif question.type == QuestionType.CHOICE:
+            options = [(c, c) for c in question.choices]
+        else:
+            options = []
+        sections[-1]["items"].append(
+            {
+                "question": question,
+                "options": options,
+                "value": (posted or {}).get(question.code, ""),
+                "error": (errors or {}).get(question.code, ""),
+            }
+        )
+    return sections
+
+
+@csrf_exempt  # the unguessable token in the URL is what authorises the post; no cookie is set
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = invitation_get_by_token(token=token)
+    except InvalidToken as exc:
+        return no_referrer(
+            render(request, "surveys/survey_invalid.html", {"message": exc.message}, status=404)
+        )
+    campaign = invitation.wave.campaign
+    questions = campaign_questions(campaign=campaign)
+    errors: dict[str, str] = {}
+    posted: dict[str, Any] = {}
+    if request.method == "POST":
+        posted = {q.code: request.POST.get(q.code, "") for q in questions}
+        try:
+            response_submit(token=token, answers=posted)
+        except InvalidToken as exc:
+            return no_referrer(
+                render(request, "surveys/survey_invalid.html", {"message": exc.message}, status=404)
+            )
+        except AnswersInvalid as exc:
+            errors = exc.errors
+        else:
+            return no_referrer(HttpResponseRedirect(reverse("survey_done")))
+    context = {
+        "campaign": campaign,
+        "organization": campaign.organization,
+        "sections": survey_items(questions, posted, errors),
+        "total": len(questions),
+        "errors": errors,
+        "general_error": errors.get("answers"),
+        "minutes": max(1, round(len(questions) * 12 / 60)),
+        "is_leadership": campaign.kind == CampaignKind.LEADERSHIP,
+        "kept_attributes": [
+            SegmentAttribute(a).label for a in campaign.kept_attributes
+        ] if campaign.kind != CampaignKind.LEADERSHIP else [],
+        "min_group_size": campaign.min_group_size,
+    }
+    status = 400 if errors else 200
+    return no_referrer(render(request, "surveys/survey.html", context, status=status))
+
+
+def survey_done(request: HttpRequest) -> HttpResponse:
+    return no_referrer(render(request, "surveys/survey_done.html"))
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return no_referrer(render(request, "surveys/privacy.html"))
+
+
+# --- Staff pages ------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = list(memberships_for_user(user=request.user))
+    if len(memberships) == 1:
+        return redirect("organization", slug=memberships[0].organization.slug)
+    return render(request, "surveys/home.html", {"memberships": memberships})
+
+
+def _org_context(membership) -> dict[str, Any]:
+    return {
+        "membership": membership,
+        "organization": membership.organization,
+        "is_hr": membership.role == Role.HR_ADMIN,
+    }
+
+
+@login_required
+def organization(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug)
+    org = membership.organization
+    campaigns = list(
+        Campaign.objects.filter(organization=org).annotate(
+            wave_count=Count("waves", distinct=True)
+        )
+    )
+    waves = list(
+        Wave.objects.filter(campaign__organization=org)
+        .select_related("campaign", "round")
+        .annotate(response_count=Count("responses"))
+        .order_by("-round__sequence", "campaign__name", "-number")[:12]
+    )
+    counts = wave_response_counts(waves=waves)
+    for wave in waves:
+        wave.invited = counts[wave.pk]["invited"]
+        wave.answered = counts[wave.pk]["answered"]
+    context = _org_context(membership) | {
+        "campaigns": campaigns,
+        "waves": waves,
+        "employee_count": Employee.objects.filter(organization=org).count(),
+        "value_count": CompanyValue.objects.filter(organization=org).count(),
+    }
+    return render(request, "surveys/organization.html", context)
+
+
+@login_required
+def roster(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    org = membership.organization
+    import_errors = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a CSV file to upload."))
+        else:
+            try:
+                result = roster_import(organization=org, content=upload.read())
+            except ImportRejected as exc:
+                import_errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    _("Roster imported: %(created)d added, %(updated)d updated, "
+                      "%(unchanged)d unchanged.")
+                    % {
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                    },
+                )
+                return redirect("roster", slug=slug)
+    query = request.GET.get("q", "").strip()
+    employees = Employee.objects.filter(organization=org).select_related("department")
+    if query:
+        employees = employees.filter(Q(email__icontains=query) | Q(name__icontains=query))
+    page = Paginator(employees, 50).get_page(request.GET.get("page"))
+    paths = department_paths(organization=org)
+    for employee in page.object_list:
+        employee.department_path = paths.get(employee.department_id, "")
+    context = _org_context(membership) | {
+        "page": page,
+        "query": query,
+        "import_errors": import_errors,
+        "today": organization_today(org),
+    }
+    return render(
+        request, "surveys/roster.html", context, status=400 if import_errors else 200
+    )
+
+
+@login_required
+@require_POST
+def employee_leaver(request: HttpRequest, slug: str, employee_id: int) -> HttpResponse:
+    employee = employee_get_for_user(user=request.user, slug=slug, employee_id=employee_id)
+    try:
+        leaving = dt.date.fromisoformat(request.POST.get("leaving_date", ""))
+        invited = employee_mark_leaver(employee=employee, leaving_date=leaving)
+    except ValueError:
+        messages.error(request, _("Give the leaving date as YYYY-MM-DD."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(email)s marked as leaving.") % {"email": employee.email}
+            + (" " + _("The exit survey invitation is on its way.") if invited else ""),
+        )
+    return redirect("roster", slug=slug)
+
+
+@login_required
+def values(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug)
+    org = membership.organization
+    definition_errors = None
+    if request.method == "POST":
+        membership = membership_get(user=request.user, slug=slug, roles=HR)
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a definition file to upload."))
+        else:
+            try:
+                organization_load_definition(content=upload.read(), organization=org)
+            except DefinitionError as exc:
+                definition_errors = exc.errors
+            else:
+                messages.success(request, _("Organization definition loaded."))
+                return redirect("values", slug=slug)
+    value_list = list(
+        CompanyValue.objects.filter(organization=org).prefetch_related("questions")
+    )
+    context = _org_context(membership) | {
+        "values": value_list,
+        "general_questions": Question.objects.filter(organization=org, value__isnull=True),
+        "definition_errors": definition_errors,
+        "bank": bank_values(),
+        "adopted": {v.code for v in value_list},
+    }
+    return render(
+        request, "surveys/values.html", context, status=400 if definition_errors else 200
+    )
+
+
+@login_required
+def definition_download(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    data = organization_export_definition(organization=membership.organization)
+    response = HttpResponse(definition_dump(data=data), content_type="application/yaml")
+    response["Content-Disposition"] = f'attachment; filename="{slug}.yaml"'
+    return response
+
+
+@login_required
+@require_POST
+def bank_adopt(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    codes = request.POST.getlist("values")
+    try:
+        added = question_bank_adopt(organization=membership.organization, value_codes=codes)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    except DefinitionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Added from the question bank: %(n)d value(s).") % {"n": added})
+    return redirect("values", slug=slug)
+
+
+@login_required
+def campaign_new(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    org = membership.organization
+    questions = list(Question.objects.filter(organization=org).select_related("value"))
+    error = None
+    form: dict[str, Any] = {
+        "kind": CampaignKind.PULSE,
+        "min_group_size": org.min_group_size,
+        "kept": list(SegmentAttribute.values),
+        "questions": [],
+        "name": "",
+        "intro": "",
+    }
+    if request.method == "POST":
+        form = {
+            "name": request.POST.get("name", ""),
+            "kind": request.POST.get("kind", ""),
+            "intro": request.POST.get("intro", ""),
+            "min_group_size": request.POST.get("min_group_size", ""),
+            "kept": request.POST.getlist("kept_attributes"),
+            "questions": request.POST.getlist("questions"),
+        }
+        chosen = [q for q in questions if str(q.pk) in set(form["questions"])]
+        try:
+            k = int(form["min_group_size"])
+            campaign = campaign_create(
+                organization=org,
+                name=form["name"],
+                kind=form["kind"],
+                questions=chosen,
+                min_group_size=k,
+                kept_attributes=form["kept"],
+                intro=form["intro"],
+            )
+        except ValueError:
+            error = _("The minimum group size must be a whole number.")
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Campaign created. Launch a wave when you are ready."))
+            return redirect("campaign", slug=slug, campaign_id=campaign.pk)
+    context = _org_context(membership) | {
+        "questions": questions,
+        "kinds": CampaignKind.choices,
+        "attributes": SegmentAttribute.choices,
+        "form": form,
+        "error": error,
+    }
+    return render(request, "surveys/campaign_new.html", context, status=400 if error else 200)
+
+
+@login_required
+def campaign(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+    obj = campaign_get_for_user(user=request.user, slug=slug, campaign_id=campaign_id)
+    membership = membership_get(user=request.user, slug=slug)
+    waves = list(
+        obj.waves.select_related("round").annotate(response_count=Count("responses"))
+    )
+    counts = wave_response_counts(waves=waves)
+    for wave in waves:
+        wave.invited = counts[wave.pk]["invited"]
+        wave.answered = counts[wave.pk]["answered"]
+    context = _org_context(membership) | {
+        "campaign": obj,
+        "questions": campaign_questions(campaign=obj),
+        "waves": waves,
+        "locked": campaign_is_locked(campaign=obj),
+        "kept": [SegmentAttribute(a).label for a in obj.kept_attributes],
+        "today": organization_today(membership.organization),
+    }
+    return render(request, "surveys/campaign.html", context)
+
+
+@login_required
+@require_POST
+def campaign_launch(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+    obj = campaign_get_for_user(user=request.user, slug=slug, campaign_id=campaign_id, roles=HR)
+    try:
+        closes_on = request.POST.get("closes_on") or None
+        wave = wave_launch(
+            campaign=obj,
+            round_label=request.POST.get("round") or None,
+            closes_on=dt.date.fromisoformat(closes_on) if closes_on else None,
+        )
+    except ValueError:
+        messages.error(request, _("Give the closing date as YYYY-MM-DD."))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Wave %(number)d launched; invitations are being sent.") % {"number": wave.number},
+        )
+    return redirect("campaign", slug=slug, campaign_id=campaign_id)
+
+
+@login_required
+@require_POST
+def wave_close_view(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
+    wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
+    if wave_close(wave=wave):
+        messages.success(request, _("The wave is closed."))
+    else:
+        messages.info(request, _("The wave was already closed."))
+    return redirect("campaign", slug=slug, campaign_id=wave.campaign_id)
+
+
+@login_required
+def history_import(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    import_errors = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a CSV file to upload."))
+        else:
+            try:
+                result = responses_import(
+                    organization=membership.organization, content=upload.read()
+                )
+            except ImportRejected as exc:
+                import_errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(n)d responses in rounds %(rounds)s.")
+                    % {"n": result.responses, "rounds": ", ".join(result.rounds)},
+                )
+                return redirect("organization", slug=slug)
+    context = _org_context(membership) | {
+        "import_errors": import_errors,
+        "imported_total": SurveyResponse.objects.filter(
+            wave__campaign__organization=membership.organization, wave__campaign__imported=True
+        ).count(),
+    }
+    return render(
+        request, "surveys/history_import.html", context, status=400 if import_errors else 200
+    )
