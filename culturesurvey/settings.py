@@ -131,11 +131,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Production images run collectstatic and set STATIC_MANIFEST=1 (hashed, compressed files);
 # the embedded default serves straight from the source folders.
 STATIC_MANIFEST = envbool("STATIC_MANIFEST", "False")
+STATIC_ROOT = os.getenv("STATIC_ROOT") or (BASE_DIR / "staticfiles" if STATIC_MANIFEST else None)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("privacy/", views.privacy, name="privacy"),
+    path("healthz", views.healthz, name="healthz"),
     path("s/done/", views.survey_done, name="survey_done"),
     path("s/<str:token>/", views.survey, name="survey"),
     path("o/<slug:slug>/", views.organization, name="organization"),

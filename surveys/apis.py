@@ -55,7 +55,10 @@ class SurveyDefinitionApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                TOKEN_HEADER, str, OpenApiParameter.HEADER, required=True,
+                TOKEN_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
                 description="The survey token from the invitation link.",
             )
         ],
@@ -89,9 +92,7 @@ class SurveyDefinitionApi(APIView):
             "kind": campaign.kind,
             "intro": campaign.intro,
             "min_group_size": campaign.min_group_size,
-            "kept_attributes": [
-                str(SegmentAttribute(a).label) for a in campaign.kept_attributes
-            ],
+            "kept_attributes": [str(SegmentAttribute(a).label) for a in campaign.kept_attributes],
             "questions": questions,
         }
         return Response(data)

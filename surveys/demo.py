@@ -115,8 +115,61 @@ COMMENTS = [
     "Happy here overall. Please keep the remote days.",
     "Call me on +49 151 2345 6789 if you want details, I am not afraid to say it.",
 ]
-FIRST = ["Ada", "Ben", "Cleo", "Dev", "Ema", "Finn", "Gia", "Hugo", "Ines", "Jon", "Kai", "Lena", "Milo", "Nora", "Omar", "Pia", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wim", "Xena", "Yusuf", "Zoe"]
-LAST = ["Adler", "Brandt", "Costa", "Diaz", "Eriksen", "Fischer", "Garcia", "Hansen", "Ito", "Jensen", "Kowalski", "Lopez", "Meyer", "Novak", "Olsen", "Petrov", "Quist", "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Young", "Zimmer"]
+FIRST = [
+    "Ada",
+    "Ben",
+    "Cleo",
+    "Dev",
+    "Ema",
+    "Finn",
+    "Gia",
+    "Hugo",
+    "Ines",
+    "Jon",
+    "Kai",
+    "Lena",
+    "Milo",
+    "Nora",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wim",
+    "Xena",
+    "Yusuf",
+    "Zoe",
+]
+LAST = [
+    "Adler",
+    "Brandt",
+    "Costa",
+    "Diaz",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Hansen",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Meyer",
+    "Novak",
+    "Olsen",
+    "Petrov",
+    "Quist",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Weber",
+    "Young",
+    "Zimmer",
+]
 
 
 @dataclass
@@ -148,7 +201,9 @@ def _roster_csv(rng: np.random.Generator, today: dt.date) -> tuple[str, list[dic
         for _ in range(count):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             n = len(people) + 1
-            start = dt.date(2017, 1, 1) + dt.timedelta(days=int(rng.integers(0, start_window - 200)))
+            start = dt.date(2017, 1, 1) + dt.timedelta(
+                days=int(rng.integers(0, start_window - 200))
+            )
             people.append(
                 {
                     "email": f"{first}.{last}.{n}@northwind.example".lower(),
@@ -218,7 +273,11 @@ class Demo:
         return by
 
     def employee_answers(
-        self, person: Employee, round_index: int, questions: list[Question], *,
+        self,
+        person: Employee,
+        round_index: int,
+        questions: list[Question],
+        *,
         leaving: bool = False,
     ) -> dict[str, object]:
         rng = self.rng
@@ -245,7 +304,9 @@ class Demo:
                 answers[q.code] = 6 - answer if q.reverse else answer
             elif q.type == QuestionType.RECOMMEND:
                 overall = float(np.mean(list(latent_by_value.values())))
-                answers[q.code] = int(np.clip(np.rint((overall - 1) * 2.6 + rng.normal(0, 1.3)), 0, 10))
+                answers[q.code] = int(
+                    np.clip(np.rint((overall - 1) * 2.6 + rng.normal(0, 1.3)), 0, 10)
+                )
             elif q.outcome == "intent_to_stay":
                 overall = float(np.mean(list(latent_by_value.values())))
                 answers[q.code] = _answer(rng, overall - (1.5 if leaving else 0))
@@ -299,7 +360,11 @@ class Demo:
         for username, name, scope in LEADERS:
             first, last = name.split(" ", 1)
             user = User.objects.create_user(
-                username, f"{username}@northwind.example", PASSWORD, first_name=first, last_name=last
+                username,
+                f"{username}@northwind.example",
+                PASSWORD,
+                first_name=first,
+                last_name=last,
             )
             Membership.objects.create(
                 user=user,
@@ -356,7 +421,10 @@ class Demo:
             intro="Thank you for your time here. Help us learn from it.",
         )
         self.person_effect: dict[int, float] = {}
-        employees = {e.email: e for e in Employee.objects.filter(organization=org).select_related("department")}
+        employees = {
+            e.email: e
+            for e in Employee.objects.filter(organization=org).select_related("department")
+        }
         leader_index = {f"{u}@northwind.example": i for i, (u, _n, _s) in enumerate(LEADERS)}
 
         for round_index in range(ROUNDS):
@@ -425,9 +493,9 @@ class Demo:
             self.today,
             1.0,
         )
-        result.links = [
-            f"{settings.SITE_URL}/s/{tokens[e]}/" for e in emails if e not in answered
-        ][:5]
+        result.links = [f"{settings.SITE_URL}/s/{tokens[e]}/" for e in emails if e not in answered][
+            :5
+        ]
         result.responses = self.responses
         return result
 
@@ -469,6 +537,4 @@ def demo_links(*, count: int = 5) -> list[str]:
         wave__status=WaveStatus.OPEN,
         answered=False,
     ).order_by("email")[:count]
-    return [
-        f"{settings.SITE_URL}/s/{invitation_issue_token(invitation=i)}/" for i in invitations
-    ]
+    return [f"{settings.SITE_URL}/s/{invitation_issue_token(invitation=i)}/" for i in invitations]

@@ -133,9 +133,7 @@ class Employee(models.Model):
 
 
 class CompanyValue(models.Model):
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="values"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="values")
     code = models.SlugField(max_length=50)
     name = models.CharField(max_length=200)
     claim = models.TextField(_("the claim as worded publicly"), blank=True)
@@ -275,9 +273,7 @@ class Campaign(models.Model):
     )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=CampaignKind.choices)
-    intro = models.TextField(
-        blank=True, help_text=_("Shown to respondents above the questions.")
-    )
+    intro = models.TextField(blank=True, help_text=_("Shown to respondents above the questions."))
     questions = models.ManyToManyField(Question, through="CampaignQuestion", related_name="+")
     min_group_size = models.PositiveSmallIntegerField(
         _("minimum reporting group size (k)"),
@@ -313,9 +309,7 @@ class CampaignQuestion(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "question"], name="campaign_question_once"
-            )
+            models.UniqueConstraint(fields=["campaign", "question"], name="campaign_question_once")
         ]
 
     def __str__(self) -> str:
@@ -325,9 +319,7 @@ class CampaignQuestion(models.Model):
 class Round(models.Model):
     """A survey round such as "2026-08": the waves of every campaign reported together."""
 
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="rounds"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="rounds")
     label = models.CharField(max_length=50)
     sequence = models.PositiveIntegerField()
 
@@ -463,9 +455,7 @@ class ResponseImport(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "sha256"], name="response_import_once"
-            )
+            models.UniqueConstraint(fields=["organization", "sha256"], name="response_import_once")
         ]
 
     def __str__(self) -> str:

@@ -57,9 +57,7 @@ def campaign_get_for_user(
     *, user: AnyUser, slug: str, campaign_id: int, roles: Iterable[str] = ALL_ROLES
 ) -> Campaign:
     membership = membership_get(user=user, slug=slug, roles=roles)
-    campaign = Campaign.objects.filter(
-        organization=membership.organization, pk=campaign_id
-    ).first()
+    campaign = Campaign.objects.filter(organization=membership.organization, pk=campaign_id).first()
     if campaign is None:
         raise Http404
     return campaign
@@ -109,9 +107,9 @@ def department_paths(*, organization: Organization) -> dict[int, str]:
     """Department id -> "Parent / Child" display path."""
     rows = {
         pk: (name, parent_id)
-        for pk, name, parent_id in Department.objects.filter(
-            organization=organization
-        ).values_list("pk", "name", "parent_id")
+        for pk, name, parent_id in Department.objects.filter(organization=organization).values_list(
+            "pk", "name", "parent_id"
+        )
     }
 
     def path(pk: int, seen: frozenset[int] = frozenset()) -> str:

@@ -13,9 +13,7 @@ RETRYABLE = (OSError, smtplib.SMTPException)
 SEND_BUDGET_SECONDS = 60
 
 
-@shared_task(
-    autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10
-)
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
 def send_wave_invitations(wave_id: int) -> int:
     """Email a wave's unsent invitations in bounded batches; re-enqueues itself while any are
     left. Idempotent: only invitations without `sent_at` are picked."""
@@ -28,8 +26,6 @@ def send_wave_invitations(wave_id: int) -> int:
     return total
 
 
-@shared_task(
-    autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10
-)
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
 def send_invitation(invitation_id: int, reminder: bool = False) -> bool:
     return invitation_send(invitation_id=invitation_id, reminder=reminder)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -153,13 +154,21 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         "general_error": errors.get("answers"),
         "minutes": max(1, round(len(questions) * 12 / 60)),
         "is_leadership": campaign.kind == CampaignKind.LEADERSHIP,
-        "kept_attributes": [
-            SegmentAttribute(a).label for a in campaign.kept_attributes
-        ] if campaign.kind != CampaignKind.LEADERSHIP else [],
+        "kept_attributes": [SegmentAttribute(a).label for a in campaign.kept_attributes]
+        if campaign.kind != CampaignKind.LEADERSHIP
+        else [],
         "min_group_size": campaign.min_group_size,
     }
     status = 400 if errors else 200
     return no_referrer(render(request, "surveys/survey.html", context, status=status))
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and the compose health check: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def survey_done(request: HttpRequest) -> HttpResponse:
@@ -194,9 +203,7 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
     org = membership.organization
     campaigns = list(
-        Campaign.objects.filter(organization=org).annotate(
-            wave_count=Count("waves", distinct=True)
-        )
+        Campaign.objects.filter(organization=org).annotate(wave_count=Count("waves", distinct=True))
     )
     waves = list(
         Wave.objects.filter(campaign__organization=org)
@@ -234,8 +241,10 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Roster imported: %(created)d added, %(updated)d updated, "
-                      "%(unchanged)d unchanged.")
+                    _(
+                        "Roster imported: %(created)d added, %(updated)d updated, "
+                        "%(unchanged)d unchanged."
+                    )
                     % {
                         "created": result.created,
                         "updated": result.updated,
@@ -257,9 +266,7 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
         "import_errors": import_errors,
         "today": organization_today(org),
     }
-    return render(
-        request, "surveys/roster.html", context, status=400 if import_errors else 200
-    )
+    return render(request, "surveys/roster.html", context, status=400 if import_errors else 200)
 
 
 @login_required
@@ -300,9 +307,7 @@ def values(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("Organization definition loaded."))
                 return redirect("values", slug=slug)
-    value_list = list(
-        CompanyValue.objects.filter(organization=org).prefetch_related("questions")
-    )
+    value_list = list(CompanyValue.objects.filter(organization=org).prefetch_related("questions"))
     context = _org_context(membership) | {
         "values": value_list,
         "general_questions": Question.objects.filter(organization=org, value__isnull=True),
@@ -310,9 +315,7 @@ def values(request: HttpRequest, slug: str) -> HttpResponse:
         "bank": bank_values(),
         "adopted": {v.code for v in value_list},
     }
-    return render(
-        request, "surveys/values.html", context, status=400 if definition_errors else 200
-    )
+    return render(request, "surveys/values.html", context, status=400 if definition_errors else 200)
 
 
 @login_required
@@ -396,9 +399,7 @@ def campaign_new(request: HttpRequest, slug: str) -> HttpResponse:
 def campaign(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     obj = campaign_get_for_user(user=request.user, slug=slug, campaign_id=campaign_id)
     membership = membership_get(user=request.user, slug=slug)
-    waves = list(
-        obj.waves.select_related("round").annotate(response_count=Count("responses"))
-    )
+    waves = list(obj.waves.select_related("round").annotate(response_count=Count("responses")))
     counts = wave_response_counts(waves=waves)
     for wave in waves:
         wave.invited = counts[wave.pk]["invited"]

@@ -182,9 +182,7 @@ def audience_for(
             .exclude(user__email="")
             .values_list("user__email", flat=True)
         )
-        roster = dict(
-            Employee.objects.filter(organization=organization).values_list("email", "pk")
-        )
+        roster = dict(Employee.objects.filter(organization=organization).values_list("email", "pk"))
         return [(email.lower(), roster.get(email.lower())) for email in emails]
     people = Employee.objects.filter(organization=organization)
     if campaign.kind == CampaignKind.EXIT:

@@ -65,9 +65,7 @@ class QuestionInput(StrictSerializer):
     code = serializers.SlugField(max_length=50)
     text = serializers.CharField()
     type = serializers.ChoiceField(choices=QuestionType.choices, default=QuestionType.LIKERT)
-    perspective = serializers.ChoiceField(
-        choices=Perspective.choices, default=Perspective.EMPLOYEE
-    )
+    perspective = serializers.ChoiceField(choices=Perspective.choices, default=Perspective.EMPLOYEE)
     reverse = serializers.BooleanField(default=False)
     choices = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, default=list
@@ -208,8 +206,8 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
                 )
             continue
         twin = codes.get(pair) or existing_questions.get(pair)
-        twin_perspective = twin["perspective"] if isinstance(twin, dict) else getattr(
-            twin, "perspective", None
+        twin_perspective = (
+            twin["perspective"] if isinstance(twin, dict) else getattr(twin, "perspective", None)
         )
         if twin is None:
             errors.append((f"{path}.pairs_with", f'unknown question "{pair}"'))
@@ -272,7 +270,9 @@ def definition_validate(*, data: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def organization_load_definition(
-    *, content: str | bytes | None = None, data: dict[str, Any] | None = None,
+    *,
+    content: str | bytes | None = None,
+    data: dict[str, Any] | None = None,
     organization: Organization | None = None,
 ) -> Organization:
     """Create or update an organization from a definition. All or nothing.

@@ -153,10 +153,11 @@ def response_submit(
     on_date = on_date or organization_today(campaign.organization)
     segment = segment_snapshot(employee=invitation.employee, campaign=campaign, on_date=on_date)
     with transaction.atomic():
-        claimed = Invitation.objects.filter(
-            pk=invitation.pk, answered=False, wave__status=WaveStatus.OPEN
-        ).update(answered=True)
-        if claimed != 1:  # a double click, a replay, or the wave closed meanwhile
+        # Only the invitation's own columns in this compare-and-swap: PostgreSQL rechecks
+        # them after waiting on a concurrent claim, but not a join (which would let a second
+        # concurrent claim through).
+        claimed = Invitation.objects.filter(pk=invitation.pk, answered=False).update(answered=True)
+        if claimed != 1:  # a double click or a replay
             raise InvalidToken
         response = SurveyResponse.objects.create(
             wave_id=wave.pk,
@@ -234,7 +235,10 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
         elif len(label) > 50:
             errors.append(RowError(line, "wave", "is longer than 50 characters"))
         segment: dict[str, Any] = {
-            "department_id": None, "tenure_band": "", "location": "", "level": ""
+            "department_id": None,
+            "tenure_band": "",
+            "location": "",
+            "level": "",
         }
         given = [c for c in SEGMENT_COLUMNS if cells.get(c)]
         if kind == CampaignKind.LEADERSHIP and given:
@@ -265,6 +269,7 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
             segment[column] = cells.get(column, "")[:100]
         answers = []
         allowed = KIND_PERSPECTIVES[kind]
+        errors_before = len(errors)
         for column in question_columns:
             question = questions[column]
             try:
@@ -284,7 +289,7 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
                 )
                 continue
             answers.append((question, *value))
-        if not answers:
+        if not answers and len(errors) == errors_before:
             errors.append(RowError(line, "", "the row answers no question"))
         parsed.append((kind, label, segment, answers))
     if errors:

@@ -31,8 +31,9 @@ class Command(BaseCommand):
                     f"Loaded {result.organization.name}: {result.responses} survey responses."
                 )
             )
-        self.stdout.write("\nSign in at /accounts/login/ with any of these (password "
-                          f"{demo.PASSWORD!r}):")
+        self.stdout.write(
+            f"\nSign in at /accounts/login/ with any of these (password {demo.PASSWORD!r}):"
+        )
         for username, role, scope in logins:
             self.stdout.write(f"  {username:<6} {role:<9} {scope}")
         self.stdout.write("\nAnswer this month's pulse as an employee (each link works once):")

@@ -1,0 +1,30 @@
+# culturesurvey: `make demo` runs the demo, `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL
+
+.PHONY: demo test lint venv serve clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+## Install, migrate, load the demo organization and serve it on http://127.0.0.1:8000
+demo: venv
+	$(EMBEDDED) $(BIN)/python manage.py migrate --noinput
+	$(EMBEDDED) $(BIN)/python manage.py load_demo
+	$(EMBEDDED) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Run the whole suite: on the embedded default, then on PostgreSQL + Redis with a worker
+test: venv
+	scripts/test.sh
+
+lint: venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-artifacts

@@ -1,0 +1,30 @@
+"""gunicorn settings for production (docker-compose.yml runs web with this file)."""
+
+import os
+
+from gunicorn.glogging import Logger
+
+bind = os.getenv("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.getenv("GUNICORN_WORKERS", "2"))
+threads = int(os.getenv("GUNICORN_THREADS", "1"))
+timeout = int(os.getenv("GUNICORN_TIMEOUT", "30"))
+accesslog = "-"
+errorlog = "-"
+
+
+class MaskingLogger(Logger):
+    """Access log lines carry request paths; survey paths hold tokens, so mask them."""
+
+    def access(self, resp, req, environ, request_time):
+        from surveys.logging import mask_tokens
+
+        environ = dict(environ)
+        for key in ("PATH_INFO", "RAW_URI", "REQUEST_URI"):
+            if key in environ:
+                environ[key] = mask_tokens(environ[key])
+        req.path = mask_tokens(req.path)
+        req.uri = mask_tokens(req.uri)
+        super().access(resp, req, environ, request_time)
+
+
+logger_class = MaskingLogger

@@ -1,0 +1,85 @@
+"""The demo organization is built through the product's own services."""
+
+import pytest
+from django.core.management import call_command
+
+from surveys import demo
+from surveys.models import (
+    CompanyValue,
+    Employee,
+    Invitation,
+    Membership,
+    Organization,
+    SurveyResponse,
+    Wave,
+)
+
+
+@pytest.fixture(scope="module")
+def northwind(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        result = demo.demo_load()
+    yield result
+    with django_db_blocker.unblock():
+        demo.demo_remove()
+
+
+@pytest.mark.django_db
+def test_it_is_a_realistic_organization(northwind):
+    org = Organization.objects.get(slug="northwind")
+    active = Employee.objects.filter(organization=org, leaving_date__isnull=True).count()
+    assert 140 <= active <= 160
+    assert Membership.objects.filter(organization=org, role="leader").count() == 4
+    assert CompanyValue.objects.filter(organization=org).count() == 6
+    assert org.departments.filter(parent__isnull=False).count() >= 2
+    kinds = set(
+        Wave.objects.filter(campaign__organization=org).values_list("campaign__kind", flat=True)
+    )
+    assert kinds == {"leadership", "pulse", "onboarding", "exit"}
+    pulses = Wave.objects.filter(campaign__organization=org, campaign__kind="pulse")
+    assert pulses.filter(status="closed").count() == 6
+    assert pulses.filter(status="open").count() == 1
+
+
+@pytest.mark.django_db
+def test_every_response_came_through_an_invitation(northwind):
+    responses = SurveyResponse.objects.filter(wave__campaign__organization__slug="northwind")
+    answered = Invitation.objects.filter(
+        wave__campaign__organization__slug="northwind", answered=True
+    )
+    assert responses.count() == answered.count() == northwind.responses > 700
+
+
+@pytest.mark.django_db
+def test_the_planted_gaps_are_in_the_answers(northwind):
+    from django.db.models import Avg
+
+    def mean(value: str, perspective: str) -> float:
+        return SurveyResponse.objects.filter(
+            wave__campaign__organization__slug="northwind",
+            answers__question__value__code=value,
+            answers__question__perspective=perspective,
+            answers__question__reverse=False,
+        ).aggregate(m=Avg("answers__number"))["m"]
+
+    assert mean("open_communication", "leader") - mean("open_communication", "employee") > 1.2
+    assert mean("customer_focus", "employee") - mean("customer_focus", "leader") > 0.7
+    assert abs(mean("empowerment", "leader") - mean("empowerment", "employee")) < 0.4
+
+
+@pytest.mark.django_db
+def test_the_printed_links_open_the_open_pulse(northwind, client):
+    token = northwind.links[0].rsplit("/s/", 1)[1].strip("/")
+    response = client.get(f"/s/{token}/")
+    assert response.status_code == 200
+    assert "Monthly culture pulse" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_command_prints_logins_and_links_and_is_safe_to_rerun(northwind, capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "already loaded" in out
+    assert "hr     HR admin" in out
+    assert out.count("/s/") == 5
+    assert Organization.objects.filter(slug="northwind").count() == 1

@@ -1,0 +1,167 @@
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from surveys.errors import ImportRejected
+from surveys.models import CampaignKind, Employee, Invitation, Question
+from surveys.services.campaigns import campaign_create, wave_launch
+from surveys.services.roster import employee_mark_leaver, roster_import
+from tests.factories import EmployeeFactory
+
+pytestmark = pytest.mark.django_db
+
+GOOD = (
+    "email,name,department,start_date,location,level\n"
+    "ana@acme.example,Ana,Engineering,2023-04-01,Berlin,Senior\n"
+    "bo@acme.example,Bo,Platform,2025-11-20,Lisbon,Associate\n"
+    "cy@acme.example,Cy,,,,\n"
+)
+
+
+def test_it_imports_a_roster(acme):
+    result = roster_import(organization=acme, content=GOOD)
+
+    assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
+    bo = Employee.objects.get(organization=acme, email="bo@acme.example")
+    assert bo.department.name == "Platform"
+    assert bo.start_date == dt.date(2025, 11, 20)
+    assert (bo.location, bo.level) == ("Lisbon", "Associate")
+    assert Employee.objects.get(email="cy@acme.example").department is None
+
+
+def test_a_reimport_updates_by_email_and_leaves_absent_columns_alone(acme):
+    roster_import(organization=acme, content=GOOD)
+
+    result = roster_import(
+        organization=acme,
+        content="Email,Department\nANA@acme.example,Sales\nbo@acme.example,Platform\n",
+    )
+
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    ana = Employee.objects.get(email="ana@acme.example")
+    assert ana.department.name == "Sales"
+    assert ana.level == "Senior"  # no level column: unchanged
+    assert Employee.objects.filter(organization=acme).count() == 3
+
+
+def test_every_bad_row_is_reported_and_nothing_is_saved(acme):
+    content = (
+        "email,name,department,start_date,leaving_date\n"
+        "ok@acme.example,Ok,Engineering,2024-01-01,\n"
+        "not-an-email,Bad,Engineering,2024-01-01,\n"
+        "x@acme.example,X,Marketing,2024-01-01,\n"
+        "y@acme.example,Y,Sales,01/02/2024,\n"
+        "z@acme.example,Z,Sales,2024-05-01,2024-04-01\n"
+        "OK@acme.example,Dup,Sales,,\n"
+    )
+
+    with pytest.raises(ImportRejected) as caught:
+        roster_import(organization=acme, content=content)
+
+    found = {(e.row, e.column) for e in caught.value.errors}
+    assert found == {
+        (3, "email"),
+        (4, "department"),
+        (5, "start_date"),
+        (6, "leaving_date"),
+        (7, "email"),
+    }
+    messages = {(e.row, e.column): e.message for e in caught.value.errors}
+    assert messages[(4, "department")].startswith('unknown department "Marketing"')
+    assert "YYYY-MM-DD" in messages[(5, "start_date")]
+    assert messages[(7, "email")] == "ok@acme.example is already on row 2"
+    assert not Employee.objects.exists()
+
+
+def test_a_missing_email_column_is_refused(acme):
+    with pytest.raises(ImportRejected) as caught:
+        roster_import(organization=acme, content="name,department\nAna,Sales\n")
+    assert caught.value.errors[0].column == "email"
+    assert "required column" in caught.value.errors[0].message
+
+
+def test_an_unknown_column_is_refused(acme):
+    with pytest.raises(ImportRejected, match="unknown column"):
+        roster_import(organization=acme, content="email,salary\na@acme.example,100\n")
+    assert not Employee.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "empty"), (b"email\n", "no rows"), (b"\x00\x01\x02binary", "not a CSV")],
+)
+def test_empty_and_binary_files_get_a_clear_error(acme, content, message):
+    with pytest.raises(ImportRejected, match=message):
+        roster_import(organization=acme, content=content)
+
+
+def test_excel_exports_with_a_bom_or_in_windows_1252_are_read(acme):
+    roster_import(organization=acme, content="\ufeffemail,name\nj@acme.example,Jürgen\n".encode())
+    roster_import(organization=acme, content="email,name\nr@acme.example,Renée\n".encode("cp1252"))
+
+    assert Employee.objects.get(email="j@acme.example").name == "Jürgen"
+    assert Employee.objects.get(email="r@acme.example").name == "Renée"
+
+
+def test_semicolon_separated_files_are_read(acme):
+    roster_import(organization=acme, content="email;name;department\nk@acme.example;K;Sales\n")
+    assert Employee.objects.get(email="k@acme.example").department.name == "Sales"
+
+
+def test_a_dry_run_counts_and_saves_nothing(acme):
+    result = roster_import(organization=acme, content=GOOD, dry_run=True)
+    assert result.created == 3
+    assert not Employee.objects.exists()
+
+
+def test_the_roster_of_another_organization_is_untouched(acme, globex):
+    EmployeeFactory(organization=globex, email="ana@acme.example", name="Globex Ana")
+    roster_import(organization=acme, content=GOOD)
+    assert Employee.objects.get(organization=globex).name == "Globex Ana"
+
+
+def exit_wave(acme):
+    items = list(Question.objects.filter(organization=acme, perspective="employee"))
+    campaign = campaign_create(
+        organization=acme, name="Exit", kind=CampaignKind.EXIT, questions=items
+    )
+    return wave_launch(campaign=campaign)
+
+
+def test_marking_a_leaver_invites_them_to_the_open_exit_survey(acme, outbox):
+    ana = EmployeeFactory(
+        organization=acme, email="ana@acme.example", start_date=dt.date(2020, 1, 1)
+    )
+    wave = exit_wave(acme)
+
+    invited = employee_mark_leaver(employee=ana, leaving_date=dt.date(2026, 12, 31))
+    again = employee_mark_leaver(employee=ana, leaving_date=dt.date(2026, 12, 30))
+
+    assert invited is True
+    assert again is False
+    assert list(Invitation.objects.filter(wave=wave).values_list("email", flat=True)) == [
+        "ana@acme.example"
+    ]
+
+
+def test_a_leaving_date_in_the_roster_file_invites_the_leaver(acme):
+    roster_import(organization=acme, content=GOOD)
+    wave = exit_wave(acme)
+
+    roster_import(organization=acme, content="email,leaving_date\nbo@acme.example,2026-12-01\n")
+
+    assert list(wave.invitations.values_list("email", flat=True)) == ["bo@acme.example"]
+
+
+def test_the_command_imports_and_reports_errors(acme, tmp_path, capsys):
+    good = tmp_path / "roster.csv"
+    good.write_text(GOOD)
+    call_command("import_roster", "acme", str(good))
+    assert "3 new" in capsys.readouterr().out
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email\nnope\n")
+    with pytest.raises(CommandError, match="row 2, email"):
+        call_command("import_roster", "acme", str(bad))
