@@ -1,0 +1,816 @@
+"""Tests of analytics.stats against hand arithmetic and direct scipy calls (no Django needed).
+
+Expected values are never obtained from the function under test: they are worked out by hand
+(arithmetic in the comments) or by calling numpy/scipy directly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats as st
+
+from analytics import stats as cs
+
+# Any warning (RuntimeWarning from a 0/0, scipy's DegenerateDataWarning, ...) fails the test.
+pytestmark = pytest.mark.filterwarnings("error")
+
+SEED = 20240601
+BATCH = 500  # the resample batch size of the method (part of the two-sample bootstrap)
+
+
+def brute_delta(a: Any, b: Any) -> float:
+    """Cliff's delta by counting every pair: (#a>b - #a<b) / (n_a * n_b)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    greater = sum(1 for x in a for y in b if x > y)
+    less = sum(1 for x in a for y in b if x < y)
+    return (greater - less) / (a.size * b.size)
+
+
+def assert_plain(obj: Any) -> None:
+    """Only plain Python scalars inside; floats finite (no numpy scalars, no NaN)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            assert type(k) in (str, int)
+            assert_plain(v)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            assert_plain(v)
+    else:
+        assert type(obj) in (int, float, str, bool, type(None)), (obj, type(obj))
+        if type(obj) is float:
+            assert math.isfinite(obj)
+
+
+def mean_ci(sample: Any, seed: int) -> tuple[float, float]:
+    res = st.bootstrap(
+        (np.asarray(sample, float),),
+        np.mean,
+        n_resamples=9999,
+        method="BCa",
+        rng=np.random.default_rng(seed),
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+# Employees' scores used in several tests: sum = 32 + 31 = 63, n = 20, mean = 3.15.
+E20 = [3, 4, 2, 3, 3, 4, 5, 2, 3, 3, 4, 3, 2, 3, 4, 3, 3, 2, 4, 3]
+
+
+# --- scores ---------------------------------------------------------------------------------
+
+
+def test_reverse_score() -> None:
+    assert cs.reverse_score(1) == 5
+    assert cs.reverse_score(2) == 4
+    assert cs.reverse_score(5) == 1
+    assert cs.reverse_score(3, 0, 10) == 7  # 0 + 10 - 3
+    out = cs.reverse_score(np.array([1.0, np.nan, 4.0]))
+    assert out[0] == 5
+    assert math.isnan(out[1])
+    assert out[2] == 2
+
+
+def test_value_scores_reverse_and_two_thirds_rule() -> None:
+    nan = np.nan
+    answers = np.array(
+        [
+            [4, 5, 2],  # third item reversed: 2 -> 4; (4 + 5 + 4) / 3 = 13/3
+            [4, nan, nan],  # 1 of 3 answered: 3*1 = 3 < 2*3 = 6 -> no score
+            [nan, 2, 1],  # 2 of 3 answered: 6 >= 6; (2 + (6-1)) / 2 = 3.5
+            [nan, nan, nan],
+        ]
+    )
+    scores = cs.value_scores(answers, [False, False, True])
+    assert scores[0] == pytest.approx(13 / 3)
+    assert math.isnan(scores[1])
+    assert scores[2] == 3.5
+    assert math.isnan(scores[3])
+
+
+def test_value_scores_two_thirds_with_four_items() -> None:
+    nan = np.nan
+    answers = np.array([[5, 4, 3, nan], [5, 4, nan, nan]])
+    scores = cs.value_scores(answers, [False] * 4)
+    assert scores[0] == 4.0  # 3*3 = 9 >= 2*4 = 8; (5+4+3)/3 = 4
+    assert math.isnan(scores[1])  # 3*2 = 6 < 8
+
+
+def test_value_scores_rejects_out_of_range_and_bad_flags() -> None:
+    with pytest.raises(ValueError, match="must lie in"):
+        cs.value_scores(np.array([[6.0, 1.0]]), [False, False])
+    with pytest.raises(ValueError, match="must lie in"):
+        cs.value_scores(np.array([[0.0, 1.0]]), [False, False])
+    with pytest.raises(ValueError, match="flags for 2 items"):
+        cs.value_scores(np.array([[1.0, 1.0]]), [False])
+
+
+def test_describe_counts_favorable_and_fractional_scores() -> None:
+    scores = [1, 2, 3, 4, 5, 12 / 3, 11 / 3, 3.5, np.nan]
+    d = cs.describe(scores)
+    assert d.n == 8
+    # buckets floor(x + 0.5): 4.0 -> 4, 3.67 -> 4, 3.5 -> 4 (half up)
+    assert d.counts == {1: 1, 2: 1, 3: 1, 4: 4, 5: 1}
+    # favorable: 4, 5 and the fractional 4.0 -> 3/8; 11/3 and 3.5 are not
+    assert d.favorable_pct == pytest.approx(37.5)
+    assert d.unfavorable_pct == pytest.approx(25.0)  # 1 and 2 -> 2/8
+    # mean = (1+2+3+4+5+4+11/3+3.5)/8 = 78.5/24
+    assert d.mean == pytest.approx(78.5 / 24)
+    # sorted: 1 2 3 3.5 11/3 4 4 5 -> median (3.5 + 11/3) / 2
+    assert d.median == pytest.approx((3.5 + 11 / 3) / 2)
+    clean = [1, 2, 3, 4, 5, 4.0, 11 / 3, 3.5]
+    assert d.sd == pytest.approx(statistics.stdev(clean))
+    assert_plain(d.as_dict())
+
+
+def test_describe_favorable_from_value_scores() -> None:
+    # (5 + 4 + 3)/3 = 4.0 exactly -> favorable; (4 + 4 + 3)/3 = 3.67 -> not
+    scores = cs.value_scores(np.array([[5, 4, 3], [4, 4, 3.0]]), [False] * 3)
+    assert cs.describe(scores).favorable_pct == 50.0
+
+
+def test_describe_small_and_empty() -> None:
+    one = cs.describe([4])
+    assert one.n == 1
+    assert one.sd is None
+    assert one.mean == 4.0
+    assert one.favorable_pct == 100.0
+    empty = cs.describe([np.nan])
+    assert empty.n == 0
+    assert empty.mean is None
+    assert empty.median is None
+    assert empty.favorable_pct is None
+    assert empty.counts == {1: 0, 2: 0, 3: 0, 4: 0, 5: 0}
+
+
+# --- Cliff's delta and labels -----------------------------------------------------------------
+
+
+def test_cliffs_delta_hand_example() -> None:
+    # pairs of [5,4] vs [4,3,3]: 5 beats all three; 4 ties 4 and beats 3, 3
+    # greater 5, less 0, ties 1 -> delta = 5/6; U_L = 5 + 0.5 = 5.5 -> 2*5.5/6 - 1 = 5/6
+    assert cs.cliffs_delta([5, 4], [4, 3, 3]) == pytest.approx(5 / 6)
+    assert cs.cliffs_delta([4, 3, 3], [5, 4]) == pytest.approx(-5 / 6)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_cliffs_delta_matches_brute_force_with_ties(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 6, 13).astype(float)
+    b = rng.integers(1, 6, 29).astype(float)
+    assert cs.cliffs_delta(a, b) == pytest.approx(brute_delta(a, b), abs=1e-12)
+
+
+def test_cliffs_delta_exact_boundary() -> None:
+    lead = [1, 2, 4, 4, 4, 4, 5, 5, 5, 5]
+    emp = [1, 2, 2, 3, 3, 3, 4, 4, 5, 5]
+    assert brute_delta(lead, emp) == 0.33  # 33 more wins than losses out of 100 pairs
+    assert cs.cliffs_delta(lead, emp) == 0.33
+    assert cs.effect_size_label(cs.cliffs_delta(lead, emp)) == "medium"
+
+
+@pytest.mark.parametrize(
+    ("delta", "label"),
+    [
+        (0.0, "negligible"),
+        (0.1469, "negligible"),
+        (0.147, "small"),
+        (-0.147, "small"),
+        (0.3299, "small"),
+        (0.33, "medium"),
+        (-0.33, "medium"),
+        (0.4739, "medium"),
+        (0.474, "large"),
+        (-1.0, "large"),
+    ],
+)
+def test_effect_size_label_boundaries(delta: float, label: str) -> None:
+    assert cs.effect_size_label(delta) == label
+
+
+# --- stated vs lived ---------------------------------------------------------------------------
+
+
+def test_small_leadership_uses_one_sample_t_and_bca_on_employees_only() -> None:
+    lead = [5, 4, 5, 4]  # n_L = 4 < 5; mean 4.5, span 1
+    r = cs.stated_vs_lived(lead, E20, seed=SEED)
+    assert r.test == "one_sample_t"
+    assert r.n_leaders == 4
+    assert r.n_employees == 20
+    assert r.leader_mean == 4.5
+    assert r.employee_mean == pytest.approx(3.15)
+    assert r.gap == pytest.approx(1.35)  # 4.5 - 63/20
+    assert r.leader_span == 1.0
+    assert r.p_value == pytest.approx(st.ttest_1samp(E20, popmean=4.5).pvalue, rel=1e-12)
+    lo, hi = mean_ci(E20, SEED)
+    assert r.gap_ci == pytest.approx((4.5 - hi, 4.5 - lo), abs=1e-12)  # ends swap
+    assert r.cliffs_delta == pytest.approx(brute_delta(lead, E20))
+    assert r.effect_size == "large"
+    assert_plain(r.as_dict())
+    json.dumps(r.as_dict())
+
+
+def test_five_leaders_use_mann_whitney_permutation_and_two_sample_bca() -> None:
+    lead = [5, 4, 5, 3, 4]  # n_L = 5 -> Mann-Whitney; n_L < 10 -> permutation
+    r = cs.stated_vs_lived(lead, E20, seed=SEED)
+    assert r.test == "mann_whitney_permutation"
+    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
+    expected_p = st.mannwhitneyu(lead, E20, alternative="two-sided", method=perm).pvalue
+    assert r.p_value == pytest.approx(expected_p, abs=1e-15)
+    boot = st.bootstrap(
+        (np.array(lead, float), np.array(E20, float)),
+        lambda a, b, axis=-1: np.mean(a, axis=axis) - np.mean(b, axis=axis),
+        n_resamples=9999,
+        method="BCa",
+        batch=BATCH,
+        rng=np.random.default_rng(SEED),
+    )
+    ci = boot.confidence_interval
+    assert r.gap_ci == pytest.approx((ci.low, ci.high), abs=1e-12)
+    assert r.gap == pytest.approx(4.2 - 3.15)
+    assert r.leader_span == 2.0
+
+
+def test_both_groups_of_ten_use_asymptotic_mann_whitney() -> None:
+    lead = [5, 4, 5, 3, 4, 5, 4, 4, 5, 3]
+    emp = E20[:10]
+    r = cs.stated_vs_lived(lead, emp, seed=SEED)
+    assert r.test == "mann_whitney_asymptotic"
+    expected = st.mannwhitneyu(lead, emp, alternative="two-sided", method="asymptotic").pvalue
+    assert r.p_value == pytest.approx(expected, rel=1e-12)
+
+
+def test_nine_employees_use_permutation_even_with_many_leaders() -> None:
+    lead = [5, 4, 5, 3, 4, 5, 4, 4, 5, 3, 4, 4]
+    emp = E20[:9]
+    r = cs.stated_vs_lived(lead, emp, seed=SEED)
+    assert r.test == "mann_whitney_permutation"
+    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
+    assert r.p_value == pytest.approx(st.mannwhitneyu(lead, emp, method=perm).pvalue, abs=1e-15)
+
+
+def test_stated_vs_lived_is_reproducible_and_seed_dependent() -> None:
+    rng = np.random.default_rng(0)
+    lead = rng.integers(2, 6, 6).astype(float)
+    emp = rng.integers(1, 6, 25).astype(float)
+    a = cs.stated_vs_lived(lead, emp, seed=7)
+    b = cs.stated_vs_lived(lead.copy(), emp.copy(), seed=7)
+    c = cs.stated_vs_lived(lead, emp, seed=8)
+    assert a.as_dict() == b.as_dict()
+    assert a.gap_ci != c.gap_ci  # a different random stream moves the bootstrap ends
+
+
+def test_ties_heavy_data_matches_scipy() -> None:
+    lead = [4, 4, 4, 5, 4, 4]
+    emp = [4] * 15 + [3] * 3 + [5] * 2
+    r = cs.stated_vs_lived(lead, emp, seed=SEED)
+    assert r.cliffs_delta == pytest.approx(brute_delta(lead, emp))
+    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
+    assert r.p_value == pytest.approx(st.mannwhitneyu(lead, emp, method=perm).pvalue)
+    assert r.gap_ci is not None
+    assert r.gap_ci[0] <= r.gap <= r.gap_ci[1]
+
+
+def test_all_equal_gives_zero_width_interval_and_no_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small = cs.stated_vs_lived([4, 4, 4], [4] * 12, seed=SEED)
+        large = cs.stated_vs_lived([4] * 6, [4] * 12, seed=SEED)
+        asym = cs.stated_vs_lived([4] * 10, [4] * 10, seed=SEED)
+    for r in (small, large, asym):
+        assert r.gap == 0.0
+        assert r.gap_ci == (0.0, 0.0)
+        assert r.cliffs_delta == 0.0
+        assert r.p_value == 1.0
+        assert_plain(r.as_dict())
+
+
+def test_zero_variance_employees_against_a_different_claim() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = cs.stated_vs_lived([5, 5, 4], [3] * 12, seed=SEED)
+    # mean(L) = 14/3, E all 3: the t statistic tends to +inf -> p = 0
+    assert r.p_value == 0.0
+    assert r.gap == pytest.approx(5 / 3)
+    assert r.gap_ci == (r.gap, r.gap)
+    assert r.cliffs_delta == 1.0
+
+
+def test_agreeing_leaders_hold_still_in_the_bootstrap() -> None:
+    # five leaders all at 4: only E varies, so the interval is 4 - the interval of mean(E)
+    r = cs.stated_vs_lived([4] * 5, E20, seed=SEED)
+    lo, hi = mean_ci(E20, SEED)
+    assert r.gap_ci == pytest.approx((4 - hi, 4 - lo), abs=1e-12)
+    # a single employee: only L varies -> interval of mean(L) - 3; no p (scipy needs 2)
+    lead = [5, 4, 5, 3, 4]
+    one = cs.stated_vs_lived(lead, [3], seed=SEED)
+    lo, hi = mean_ci(lead, SEED)
+    assert one.gap_ci == pytest.approx((lo - 3, hi - 3), abs=1e-12)
+    assert one.p_value is None
+    assert one.test is None
+
+
+def test_single_employee_with_small_leadership() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = cs.stated_vs_lived([5, 4, 4], [3], seed=SEED)
+    # one employee: no t-test (needs 2); the bootstrap of one score is that score
+    assert r.gap == pytest.approx(13 / 3 - 3)
+    assert r.gap_ci == (r.gap, r.gap)
+    assert (r.p_value, r.test) == (None, None)
+    assert r.cliffs_delta == 1.0
+
+
+def test_missing_groups_give_none() -> None:
+    no_leaders = cs.stated_vs_lived([], E20, seed=SEED)
+    assert no_leaders.n_leaders == 0
+    assert no_leaders.employee_mean == pytest.approx(3.15)
+    assert no_leaders.leader_mean is None
+    assert no_leaders.gap is None
+    assert no_leaders.gap_ci is None
+    assert no_leaders.p_value is None
+    assert no_leaders.cliffs_delta is None
+    assert no_leaders.leader_span is None
+    no_emp = cs.stated_vs_lived([5, 3], [np.nan], seed=SEED)
+    assert no_emp.n_employees == 0
+    assert no_emp.leader_mean == 4.0
+    assert no_emp.leader_span == 2.0
+    assert no_emp.gap is None
+    assert no_emp.test is None
+    assert_plain(no_emp.as_dict())
+
+
+def test_nan_scores_are_dropped() -> None:
+    lead = [5, 4, np.nan, 5, 4]
+    emp = [*E20, np.nan]
+    r = cs.stated_vs_lived(lead, emp, seed=SEED)
+    assert r.n_leaders == 4
+    assert r.n_employees == 20
+    assert r.p_value == pytest.approx(st.ttest_1samp(E20, popmean=4.5).pvalue)
+
+
+# --- Benjamini-Hochberg ---------------------------------------------------------------------------
+
+
+def test_bh_by_hand() -> None:
+    # sorted p: 0.005 (i=1), 0.01 (2), 0.03 (3), 0.04 (4), m = 4
+    # p*m/i: 0.02, 0.02, 0.04, 0.04; running minimum from the top changes nothing
+    assert cs.bh_qvalues([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.02, 0.04, 0.04, 0.02])
+
+
+def test_bh_step_up_and_none_kept_in_place() -> None:
+    # p*m/i = 0.03, 0.03, 0.025 -> minimum from the top: 0.025 for all three
+    assert cs.bh_qvalues([0.01, None, 0.02, 0.025]) == [
+        pytest.approx(0.025),
+        None,
+        pytest.approx(0.025),
+        pytest.approx(0.025),
+    ]
+    q = cs.bh_qvalues([None, 0.01, 0.04, None, 0.03, 0.005, float("nan")])
+    assert q[0] is None
+    assert q[3] is None
+    assert q[6] is None
+    assert q[1:3] == pytest.approx([0.02, 0.04])
+    assert q[4:6] == pytest.approx([0.04, 0.02])
+    assert cs.bh_qvalues([None, None]) == [None, None]
+    assert cs.bh_qvalues([]) == []
+    assert all(type(x) is float for x in cs.bh_qvalues([0.5, 0.2]))
+
+
+# --- classification ------------------------------------------------------------------------------
+
+BASE = {
+    "n_leaders": 3,
+    "n_employees": 20,
+    "employee_mean": 3.2,
+    "gap": 0.8,
+    "gap_ci_low": 0.3,
+    "cliffs_delta": 0.4,
+    "q_value": 0.01,
+    "leader_span": 1.0,
+}
+
+
+def klass(**overrides: Any) -> cs.Classification:
+    return cs.classify(**{**BASE, **overrides})
+
+
+def test_insufficient_data_rows() -> None:
+    assert klass(n_employees=9).classification == "insufficient_data"
+    assert klass(n_employees=10).classification == "blind_spot"
+    assert klass(n_leaders=0, gap=None, cliffs_delta=None, leader_span=None).as_dict() == {
+        "classification": "insufficient_data",
+        "severity": None,
+        "tags": (),
+    }
+
+
+def test_blind_spot_boundaries() -> None:
+    edge = klass(cliffs_delta=0.33, gap=0.5, q_value=0.049)
+    assert (edge.classification, edge.severity) == ("blind_spot", "moderate")
+    assert klass(cliffs_delta=0.3299).classification == "middling"
+    assert klass(gap=0.4999).classification == "middling"
+    assert klass(q_value=0.05).classification == "middling"  # 0.05 is not < 0.05
+    assert klass(q_value=None).classification == "middling"
+    assert "watch" not in edge.tags
+
+
+@pytest.mark.parametrize(
+    ("delta", "gap_lo", "severity"),
+    [
+        (0.70, 1.5, "critical"),
+        (0.95, 2.0, "critical"),
+        (0.6999, 1.5, "high"),
+        (0.70, 1.4999, "high"),
+        (0.474, 1.0, "high"),
+        (0.4739, 1.2, "moderate"),
+        (0.60, 0.9999, "moderate"),
+        (0.80, None, "moderate"),
+    ],
+)
+def test_blind_spot_severity(delta: float, gap_lo: float | None, severity: str) -> None:
+    c = klass(cliffs_delta=delta, gap=2.0, gap_ci_low=gap_lo)
+    assert (c.classification, c.severity) == ("blind_spot", severity)
+
+
+def test_hidden_strength_boundaries() -> None:
+    c = klass(cliffs_delta=-0.33, gap=-0.5, q_value=0.01, employee_mean=4.2)
+    assert (c.classification, c.severity, c.tags) == ("hidden_strength", None, ())
+    assert klass(cliffs_delta=-0.3299, gap=-0.5, employee_mean=4.2).classification == (
+        "aligned_strength"
+    )
+    assert klass(cliffs_delta=-0.5, gap=-0.4999, employee_mean=4.2).classification == (
+        "aligned_strength"
+    )
+    assert klass(cliffs_delta=-0.5, gap=-1, q_value=0.05, employee_mean=4.2).classification == (
+        "aligned_strength"
+    )
+
+
+def test_mean_based_rows() -> None:
+    quiet = {"cliffs_delta": 0.0, "gap": 0.0, "q_value": 0.9}
+    assert klass(employee_mean=3.5, **quiet).classification == "aligned_strength"
+    assert klass(employee_mean=3.4999, **quiet).classification == "middling"
+    assert klass(employee_mean=3.0, **quiet).classification == "middling"
+    assert klass(employee_mean=2.9999, **quiet).classification == "shared_weakness"
+    assert klass(employee_mean=3.2, **quiet).as_dict() == {
+        "classification": "middling",
+        "severity": None,
+        "tags": (),
+    }
+    with pytest.raises(ValueError, match="employee_mean"):
+        klass(employee_mean=None, **quiet)
+
+
+def test_float_noise_does_not_flip_a_class() -> None:
+    # scores 3, 13/3, 3, 11/3 have mean exactly 3.5, but in floating point 3.4999999999999996
+    e_mean = float(np.mean([3.0, 13 / 3, 3.0, 11 / 3]))
+    assert e_mean < 3.5
+    quiet = {"cliffs_delta": 0.0, "gap": 0.0, "q_value": 0.9}
+    assert klass(employee_mean=e_mean, **quiet).classification == "aligned_strength"
+    span = 13 / 3 - 7 / 3  # exactly 2, in floating point 1.9999999999999996
+    assert span < 2
+    assert "leadership_split" in klass(leader_span=span).tags
+
+
+def test_watch_tag() -> None:
+    base = {"employee_mean": 3.2, "q_value": 0.5}
+    assert klass(cliffs_delta=0.147, gap=0.25, **base).tags == ("watch",)
+    assert klass(cliffs_delta=-0.2, gap=-0.3, **base).tags == ("watch",)
+    assert klass(cliffs_delta=0.1469, gap=1.0, **base).tags == ()
+    assert klass(cliffs_delta=0.5, gap=0.2499, **base).tags == ()
+    # significant-looking figures that are not significant: aligned strength, watched
+    c = klass(cliffs_delta=0.5, gap=0.8, q_value=0.2, employee_mean=3.6)
+    assert (c.classification, c.tags) == ("aligned_strength", ("watch",))
+    # never on a blind spot or hidden strength
+    assert klass().tags == ()
+    assert klass(cliffs_delta=-0.5, gap=-0.8).tags == ()
+
+
+def test_leadership_split_tag_on_any_class() -> None:
+    assert klass(leader_span=2.0).tags == ("leadership_split",)  # blind spot
+    assert klass(leader_span=1.99).tags == ()
+    both = klass(leader_span=3.0, q_value=0.3)
+    assert (both.classification, both.tags) == ("middling", ("watch", "leadership_split"))
+    # insufficient data keeps both tags (documented decision: "tags on any class")
+    few = klass(n_employees=5, leader_span=2.5)
+    assert (few.classification, few.tags) == ("insufficient_data", ("watch", "leadership_split"))
+
+
+# --- organization-level figures -----------------------------------------------------------------
+
+
+def test_self_deception_index_by_hand() -> None:
+    # 100 * (0.5 + max(0, -0.2) + 0.1) / 3 = 100 * 0.6 / 3 = 20
+    assert cs.self_deception_index([0.5, -0.2, 0.1, None]) == pytest.approx(20.0)
+    assert cs.self_deception_index([-0.4, -0.1]) == 0.0
+    assert cs.self_deception_index([]) is None
+    assert cs.self_deception_index([None]) is None
+
+
+def test_calibration_and_mae_by_hand() -> None:
+    over = cs.calibration([80, 70, 90], 55.0)  # mean 80; 80 - 55 = +25 points
+    assert (over.n, over.mean_prediction, over.actual, over.error) == (3, 80.0, 55.0, 25.0)
+    under = cs.calibration([40, None, 50], 60.0)  # mean 45; 45 - 60 = -15
+    assert (under.n, under.error) == (2, -15.0)
+    assert cs.calibration_mae([over.error, under.error, None]) == 20.0  # (25 + 15) / 2
+    assert cs.calibration_mae([]) is None
+    none = cs.calibration([], 60.0)
+    assert (none.n, none.mean_prediction, none.error) == (0, None, None)
+    assert cs.calibration([50], None).error is None
+    with pytest.raises(ValueError, match="percentages"):
+        cs.calibration([120], 50.0)
+
+
+def test_profile_agreement_matches_spearmanr() -> None:
+    leaders = [4.5, 4.0, 3.8, 4.2, 3.0, None]
+    employees = [3.1, 3.5, 2.9, 3.3, 2.5, 3.9]
+    ref = st.spearmanr([4.5, 4.0, 3.8, 4.2, 3.0], [3.1, 3.5, 2.9, 3.3, 2.5])
+    a = cs.profile_agreement(leaders, employees)
+    assert a.n_values == 5
+    assert a.rho == pytest.approx(ref.statistic)
+    assert a.p_value == pytest.approx(ref.pvalue)
+    assert cs.profile_agreement([4, 3], [3, 2]).rho is None
+    const = cs.profile_agreement([4, 4, 4], [3, 2, 1])
+    assert (const.rho, const.p_value) == (None, None)
+
+
+# --- other views ----------------------------------------------------------------------------------
+
+
+def test_leavers_vs_stayers() -> None:
+    exits = [2, 3, 1, 2, 3, 2, 4, 2, 1, 3, 2, 2]
+    r = cs.leavers_vs_stayers(exits, E20, seed=SEED)
+    assert (r.n_exit, r.n_lived) == (12, 20)
+    assert r.mean_exit == pytest.approx(27 / 12)
+    assert r.mean_lived == pytest.approx(3.15)
+    assert r.cliffs_delta == pytest.approx(brute_delta(exits, E20))
+    assert r.test == "mann_whitney_asymptotic"
+    ref = st.mannwhitneyu(exits, E20, alternative="two-sided", method="asymptotic")
+    assert r.p_value == pytest.approx(ref.pvalue)
+    small = cs.leavers_vs_stayers(exits[:6], E20, seed=SEED)
+    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
+    assert small.test == "mann_whitney_permutation"
+    assert small.p_value == pytest.approx(st.mannwhitneyu(exits[:6], E20, method=perm).pvalue)
+    empty = cs.leavers_vs_stayers([], E20, seed=SEED)
+    assert empty.cliffs_delta is None
+    assert empty.p_value is None
+
+
+def test_leaver_signal() -> None:
+    assert cs.leaver_signal(-0.33, 0.049)
+    assert not cs.leaver_signal(-0.3299, 0.01)
+    assert not cs.leaver_signal(-0.5, 0.05)
+    assert not cs.leaver_signal(None, 0.01)
+    assert not cs.leaver_signal(-0.5, None)
+
+
+def test_promised_vs_found_by_hand() -> None:
+    expected = [4, 4, 5, 3, 5, 4, 2, 3, np.nan]
+    found = [3, 4, 3, 3, 2, 2, 2, 4, 5]
+    # d = expected - found = 1, 0, 2, 0, 3, 2, 0, -1 (last pair dropped: missing side)
+    # non-zero |d| = 1, 2, 3, 2, 1 -> ranks 1.5, 3.5, 5, 3.5, 1.5
+    # R+ = 1.5 + 3.5 + 5 + 3.5 = 13.5, R- = 1.5 -> r = 12 / 15 = 0.8
+    r = cs.promised_vs_found(expected, found)
+    assert r.n == 8
+    assert r.rank_biserial == pytest.approx(0.8)
+    assert r.mean_difference == pytest.approx(7 / 8)
+    assert r.mean_expected == pytest.approx(30 / 8)
+    assert r.mean_found == pytest.approx(23 / 8)
+    assert (r.share_worse, r.share_equal, r.share_better) == (4 / 8, 3 / 8, 1 / 8)
+    ref = st.wilcoxon([4, 4, 5, 3, 5, 4, 2, 3], [3, 4, 3, 3, 2, 2, 2, 4])
+    assert r.p_value == pytest.approx(ref.pvalue)
+    assert_plain(r.as_dict())
+
+
+def test_promised_vs_found_larger_sample_matches_scipy() -> None:
+    rng = np.random.default_rng(3)
+    expected = rng.integers(2, 6, 60).astype(float)
+    found = np.clip(expected - rng.integers(-1, 3, 60), 1, 5)
+    r = cs.promised_vs_found(expected, found)
+    assert r.p_value == pytest.approx(st.wilcoxon(expected, found).pvalue)
+    d = expected - found
+    assert r.share_worse + r.share_equal + r.share_better == pytest.approx(1.0)
+    assert r.share_worse == np.mean(d > 0)
+
+
+def test_promised_vs_found_all_equal_and_empty() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = cs.promised_vs_found([4, 3, 5], [4, 3, 5])
+    assert (r.p_value, r.rank_biserial, r.share_equal, r.mean_difference) == (1.0, 0.0, 1.0, 0.0)
+    empty = cs.promised_vs_found([np.nan], [3])
+    assert empty.n == 0
+    assert empty.p_value is None
+    assert empty.share_worse is None
+
+
+def test_credibility_gap() -> None:
+    assert cs.credibility_gap(0.33, 0.01)
+    assert not cs.credibility_gap(0.3299, 0.01)
+    assert not cs.credibility_gap(0.8, 0.05)
+    assert not cs.credibility_gap(-0.8, 0.001)
+
+
+def test_trend_needs_five_waves() -> None:
+    assert cs.trend([3.0, 3.1, 3.2, 3.3]) is None
+    assert cs.trend([3.0, None, 3.1, 3.2, 3.3]) is None  # 4 waves with a mean
+
+
+def test_trend_matches_kendalltau_and_theilslopes() -> None:
+    means = [3.4, 3.3, None, 3.35, 3.1, 3.0, 2.9]
+    x = [0, 1, 3, 4, 5, 6]  # the missing wave keeps its place
+    y = [3.4, 3.3, 3.35, 3.1, 3.0, 2.9]
+    t = cs.trend(means)
+    assert t is not None
+    assert t.n_waves == 6
+    kt = st.kendalltau(x, y)
+    ts = st.theilslopes(y, x)
+    assert t.tau == pytest.approx(kt.statistic)
+    assert t.p_value == pytest.approx(kt.pvalue)
+    assert (t.slope, t.slope_low, t.slope_high, t.intercept) == pytest.approx(
+        (ts.slope, ts.low_slope, ts.high_slope, ts.intercept)
+    )
+    assert t.tau < 0
+    assert_plain(t.as_dict())
+
+
+def test_trend_constant_series() -> None:
+    t = cs.trend([3.0] * 5)
+    assert t is not None
+    assert (t.tau, t.p_value, t.slope, t.slope_low, t.slope_high) == (0.0, 1.0, 0.0, 0.0, 0.0)
+
+
+def test_declining() -> None:
+    assert cs.declining(-0.6, 0.01)
+    assert not cs.declining(0.6, 0.01)
+    assert not cs.declining(-0.6, 0.05)
+    assert not cs.declining(0.0, 0.0)
+
+
+def test_wave_to_wave() -> None:
+    previous = E20
+    current = [4, 4, 3, 5, 4, 3, 4, 5]
+    r = cs.wave_to_wave(previous, current, seed=SEED)
+    assert r.change == pytest.approx(32 / 8 - 3.15)
+    assert r.cliffs_delta == pytest.approx(brute_delta(current, previous))
+    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
+    assert r.test == "mann_whitney_permutation"
+    assert r.p_value == pytest.approx(st.mannwhitneyu(current, previous, method=perm).pvalue)
+    big = cs.wave_to_wave(previous, current + current, seed=SEED)
+    assert big.test == "mann_whitney_asymptotic"
+    assert big.p_value == pytest.approx(
+        st.mannwhitneyu(current + current, previous, method="asymptotic").pvalue
+    )
+
+
+# --- eNPS ---------------------------------------------------------------------------------------
+
+
+def test_enps_adjusted_wald_by_hand() -> None:
+    scores = [10, 9, 9, 8, 7, 6, 5, 10, 3, 9]
+    # promoters 10, 9, 9, 10, 9 -> 5; passives 8, 7 -> 2; detractors 6, 5, 3 -> 3
+    # score = 100 * (5 - 3) / 10 = 20
+    # pP = 5.75/13, pD = 3.75/13, diff = 2/13
+    # var = (9.5/13 - (2/13)^2) / 13 = (123.5/169 - 4/169) / 13 = 119.5 / 2197
+    half = 1.959964 * math.sqrt(119.5 / 2197)  # 0.45711
+    r = cs.enps(scores)
+    assert (r.n, r.promoters, r.passives, r.detractors, r.score) == (10, 5, 2, 3, 20.0)
+    assert r.ci_low == pytest.approx(100 * (2 / 13 - half), abs=1e-4)  # -30.33
+    assert r.ci_high == pytest.approx(100 * (2 / 13 + half), abs=1e-4)  # 61.10
+    assert r.ci_low == pytest.approx(-30.326, abs=1e-3)
+
+
+def test_enps_interval_is_clipped() -> None:
+    # 100 promoters: pP = 100.75/103, pD = 0.75/103, diff = 100/103 = 0.9709
+    # var = (101.5/103 - (100/103)^2)/103 = 0.00041594, half = 1.96 * 0.020394 = 0.03997
+    # high end 100 * 1.0108 -> clipped to 100
+    r = cs.enps([10] * 100)
+    assert r.score == 100.0
+    assert r.ci_high == 100.0
+    assert r.ci_low == pytest.approx(100 * (100 / 103 - 0.039972), abs=1e-3)
+
+
+def test_enps_empty_and_invalid() -> None:
+    assert cs.enps([]).score is None
+    assert cs.enps([]).ci_low is None
+    with pytest.raises(ValueError, match="integers 0-10"):
+        cs.enps([11])
+    with pytest.raises(ValueError, match="integers 0-10"):
+        cs.enps([7.5])
+
+
+# --- reliability ---------------------------------------------------------------------------------
+
+ALPHA_ITEMS = np.array([[2, 3, 3], [3, 3, 4], [4, 5, 4], [5, 5, 5]], dtype=float)
+
+
+def test_cronbach_alpha_by_hand() -> None:
+    # item variances (ddof=1): [2,3,4,5] -> 5/3; [3,3,5,5] -> 4/3; [3,4,4,5] -> 2/3; sum 11/3
+    # totals 8, 10, 13, 15: mean 11.5, squares 12.25+2.25+2.25+12.25 = 29 -> var 29/3
+    # alpha = 3/2 * (1 - (11/3)/(29/3)) = 3/2 * 18/29 = 27/29
+    with_missing = np.vstack([ALPHA_ITEMS, [[1, np.nan, 2]]])  # dropped listwise
+    r = cs.cronbach_alpha(with_missing, seed=SEED)
+    assert (r.n, r.k) == (4, 3)
+    assert r.alpha == pytest.approx(27 / 29)
+    assert r.warning is None
+    assert r.note is None
+
+
+def test_cronbach_alpha_variance_formula_and_bootstrap() -> None:
+    rng = np.random.default_rng(11)
+    base = rng.integers(1, 6, 40)
+    items = np.clip(base[:, None] + rng.integers(-1, 2, (40, 4)), 1, 5).astype(float)
+    k = items.shape[1]
+    item_vars = sum(np.var(items[:, j], ddof=1) for j in range(k))
+    total_var = np.var(items.sum(axis=1), ddof=1)
+    expected = k / (k - 1) * (1 - item_vars / total_var)
+    r = cs.cronbach_alpha(items, seed=SEED)
+    assert r.alpha == pytest.approx(expected)
+
+    def alpha_stat(*cols: Any, axis: int = -1) -> Any:
+        x = np.stack(cols, axis=-1)  # (..., n, k)
+        iv = x.var(axis=-2, ddof=1).sum(axis=-1)
+        tv = x.sum(axis=-1).var(axis=-1, ddof=1)
+        return k / (k - 1) * (1 - iv / tv)
+
+    ref = st.bootstrap(
+        tuple(items.T),
+        alpha_stat,
+        paired=True,
+        n_resamples=9999,
+        method="BCa",
+        batch=BATCH,
+        rng=np.random.default_rng(SEED),
+    ).confidence_interval
+    assert (r.ci_low, r.ci_high) == pytest.approx((ref.low, ref.high))
+    assert r.ci_low < r.alpha < r.ci_high
+    assert cs.cronbach_alpha(items, seed=SEED) == r  # reproducible
+
+
+def test_cronbach_alpha_low_just_below_threshold() -> None:
+    # items [1,2,3,4,5] and [3,1,4,2,5]: variances 2.5 and 2.5
+    # totals 4,3,7,6,10: mean 6, squares 4+9+1+0+16 = 30 -> var 7.5
+    # alpha = 2 * (1 - 5/7.5) = 2/3 < 0.70 -> "low"
+    items = np.array([[1, 3], [2, 1], [3, 4], [4, 2], [5, 5]], dtype=float)
+    r = cs.cronbach_alpha(items, seed=SEED)
+    assert r.alpha == pytest.approx(2 / 3)
+    assert (r.warning, r.note) == ("low", None)
+
+
+def test_cronbach_alpha_flags_and_missing_figures() -> None:
+    rng = np.random.default_rng(5)
+    noise = rng.integers(1, 6, (30, 4)).astype(float)  # unrelated items
+    low = cs.cronbach_alpha(noise, seed=SEED)
+    assert low.alpha is not None
+    assert low.alpha < 0.70
+    assert low.warning == "low"
+    col = np.array([1, 2, 3, 4, 5, 2, 4], dtype=float)
+    same = np.column_stack([col, col, col])
+    # identical items: sum var = 3v, total var = 9v -> alpha = 3/2 * (1 - 1/3) = 1
+    redundant = cs.cronbach_alpha(same, seed=SEED)
+    assert redundant.alpha == pytest.approx(1.0)
+    assert redundant.note == "redundant"
+    assert redundant.warning is None
+    assert cs.cronbach_alpha(ALPHA_ITEMS[:, :1], seed=SEED).alpha is None  # k = 1
+    assert cs.cronbach_alpha(ALPHA_ITEMS[:2], seed=SEED).alpha is None  # n = 2
+    flat = cs.cronbach_alpha(np.full((6, 3), 4.0), seed=SEED)  # zero total variance
+    assert (flat.alpha, flat.ci_low) == (None, None)
+    assert_plain(redundant.as_dict())
+
+
+# --- drivers and priority ------------------------------------------------------------------------
+
+
+def test_key_driver_matches_spearmanr() -> None:
+    scores = [3.5, 4.0, 2.0, np.nan, 4.5, 3.0, 1.5, 5.0]
+    outcome = [7, 9, 4, 10, 9, np.nan, 3, 10]
+    r = cs.key_driver(scores, outcome)
+    ref = st.spearmanr([3.5, 4.0, 2.0, 4.5, 1.5, 5.0], [7, 9, 4, 9, 3, 10])
+    assert r.n == 6
+    assert r.rho == pytest.approx(ref.statistic)
+    assert r.p_value == pytest.approx(ref.pvalue)
+    assert cs.key_driver([1, 2], [3, 4]).rho is None
+
+
+def test_priority() -> None:
+    assert cs.priority(driver_rho=0.5, gap=1.2) == pytest.approx(0.6)
+    assert cs.priority(driver_rho=-0.3, gap=1.0) == 0.0  # negative driver counts as 0
+    assert cs.priority(driver_rho=0.5, gap=-0.4) == 0.0
+    assert cs.priority(driver_rho=0.4, share_unfavorable=0.25) == pytest.approx(0.1)
+    assert cs.priority(driver_rho=0.4, gap=0.5, share_unfavorable=0.9) == pytest.approx(0.2)
+    assert cs.priority(driver_rho=None, gap=1.0) == 0.0
+    assert cs.priority(driver_rho=0.4) == 0.0
+    with pytest.raises(ValueError, match="fraction"):
+        cs.priority(driver_rho=0.4, share_unfavorable=25)
+
+
+def test_method_version() -> None:
+    assert isinstance(cs.METHOD_VERSION, str)
+    assert cs.METHOD_VERSION
