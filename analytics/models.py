@@ -1,0 +1,75 @@
+"""Stored results of the gap analysis. Pages and the API read snapshots; they never compute."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from surveys.models import Organization, Round
+
+
+class ReportSnapshot(models.Model):
+    """The gap report of one organization and survey round, as computed from a fixed input.
+
+    `fingerprint` is the SHA-256 of everything the numbers depend on (the method version, k,
+    the questions and departments, and the ids of every response used), so the same input is
+    stored once and new responses make a new snapshot.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="report_snapshots"
+    )
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="report_snapshots")
+    fingerprint = models.CharField(max_length=64)
+    method_version = models.CharField(max_length=20)
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    compute_seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "fingerprint"], name="snapshot_once_per_input"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.round} ({self.fingerprint[:8]})"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class AnalysisJob(models.Model):
+    """A request to compute (or reuse) the snapshot of a round, with its progress."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="analysis_jobs"
+    )
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="analysis_jobs")
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=100, blank=True)
+    snapshot = models.ForeignKey(
+        ReportSnapshot, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "round", "status"])]
+
+    def __str__(self) -> str:
+        return f"analysis of {self.round} ({self.status}, {self.progress}%)"

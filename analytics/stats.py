@@ -11,7 +11,9 @@ Conventions used throughout
   (never NaN).
 * Randomness (bootstrap, permutation tests) comes from ``numpy.random.default_rng(seed)``,
   a fresh Generator per procedure, so the same input and seed give identical output and the
-  order in which the engine computes things does not matter.
+  order in which the engine computes things does not matter. Samples are sorted (rows of an
+  item matrix put in lexicographic order) before resampling, so the order in which answers
+  happen to be stored does not matter either.
 * Threshold comparisons on score-scale quantities (means, gaps, deltas, spans) allow an
   absolute tolerance of 1e-9 (see ``_TOL``) so that floating-point noise in a mean such as
   (5 + 4 + 4) / 3 never flips a class. Real differences from a threshold in Likert data are
@@ -254,11 +256,13 @@ class DriverResult(_Result):
 
 
 def _clean(values: Scores) -> FloatArray:
-    """1-D float array with missing values (None / NaN) removed; infinities are an input error."""
+    """Sorted 1-D float array with missing values (None / NaN) removed; infinities are an
+    input error. Sorting makes resampling independent of the order the answers were stored in.
+    """
     a = np.asarray(values, dtype=np.float64).ravel()
     if np.isinf(a).any():
         raise ValueError("infinite value in scores")
-    return a[~np.isnan(a)]
+    return np.sort(a[~np.isnan(a)])
 
 
 def _opt(x: Any) -> float | None:
@@ -946,6 +950,8 @@ def cronbach_alpha(items: npt.ArrayLike, *, seed: int) -> ReliabilityResult:
     if a.ndim != 2:
         raise ValueError("items must be a 2-D (respondents x items) array")
     complete = a[~np.isnan(a).any(axis=1)]
+    # Rows in lexicographic order, so the bootstrap does not depend on storage order.
+    complete = complete[np.lexsort(complete.T[::-1])]
     n, k = int(complete.shape[0]), int(complete.shape[1])
     if k < 2 or n < 3 or _is_constant(complete.sum(axis=1)):
         return ReliabilityResult(n, k, None, None, None, None, None)

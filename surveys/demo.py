@@ -24,6 +24,8 @@ from django.core import mail
 from django.db import transaction
 from django.test.utils import override_settings
 
+from analytics.services import analysis_request
+
 from .models import (
     CampaignKind,
     Department,
@@ -88,10 +90,12 @@ VALUES = {
     "customer_focus": (4.15, [3, 3, 3, 4], [45, 50, 40, 55]),
     "recognition": (3.45, [3, 4, 3, 4], [45, 50, 40, 50]),
     "empowerment": (3.7, [4, 4, 3, 4], [60, 55, 65, 60]),
-    "work_life_balance": (3.55, [4, 3, 4, 3], [55, 50, 55, 50]),
+    "work_life_balance": (3.55, [3, 3, 4, 3], [55, 50, 55, 50]),
 }
 # Per round, added to work-life balance: a slow decline.
 WLB_DRIFT = [0.15, 0.1, 0.0, -0.1, -0.2, -0.3]
+# How strongly each value moves people's willingness to recommend the company.
+DRIVER_WEIGHTS = {"recognition": 0.45, "open_communication": 0.35, "empowerment": 0.2}
 # New hires' expectation of each value, against what they then find.
 PROMISED = {"open_communication": 4.4, "learning_from_mistakes": 3.4}
 # Leavers' shift against stayers.
@@ -303,9 +307,14 @@ class Demo:
                 answer = _answer(rng, latent)
                 answers[q.code] = 6 - answer if q.reverse else answer
             elif q.type == QuestionType.RECOMMEND:
-                overall = float(np.mean(list(latent_by_value.values())))
+                # Whether people recommend the company follows recognition and open
+                # communication most: the key drivers the report should find.
+                drive = sum(
+                    DRIVER_WEIGHTS.get(code, 0.1) * (latent - VALUES[code][0])
+                    for code, latent in latent_by_value.items()
+                )
                 answers[q.code] = int(
-                    np.clip(np.rint((overall - 1) * 2.6 + rng.normal(0, 1.3)), 0, 10)
+                    np.clip(np.rint(7.6 + 3.0 * drive + rng.normal(0, 1.2)), 0, 10)
                 )
             elif q.outcome == "intent_to_stay":
                 overall = float(np.mean(list(latent_by_value.values())))
@@ -472,8 +481,9 @@ class Demo:
                 0.85,
             )
             waves.append(wave)
+            # The report of the latest closed round is computed once, below.
             for wave in waves:
-                wave_close(wave=wave)
+                wave_close(wave=wave, analyze=False)
 
         # This month's pulse is open: about a third have answered, the rest have live links.
         label = self.today.strftime("%Y-%m")
@@ -497,6 +507,8 @@ class Demo:
             :5
         ]
         result.responses = self.responses
+        latest = waves[0].round
+        analysis_request(organization=org, round_=latest)
         return result
 
 

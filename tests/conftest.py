@@ -215,7 +215,9 @@ def _worker_environment(django_db_setup, tmp_path_factory):
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "DB_CONN_MAX_AGE": "0",
-        "CELERY_VISIBILITY_TIMEOUT": "20",
+        "CELERY_VISIBILITY_TIMEOUT": "15",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "2",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
     }
     return env, tmp_path_factory.mktemp("worker-log") / "worker.log", mail_dir
 

@@ -238,10 +238,18 @@ def wave_launch(
     return wave
 
 
-def wave_close(*, wave: Wave) -> bool:
-    """Close an open wave. Returns False when it was already closed (a double click)."""
+@transaction.atomic
+def wave_close(*, wave: Wave, analyze: bool = True) -> bool:
+    """Close an open wave and queue the analysis of its round (after commit).
+
+    Returns False when it was already closed (a double click); nothing is queued then.
+    """
     closed = Wave.objects.filter(pk=wave.pk, status=WaveStatus.OPEN).update(
         status=WaveStatus.CLOSED, closed_at=timezone.now()
     )
     wave.refresh_from_db()
+    if closed == 1 and analyze and wave.responses.exists():
+        from analytics.services import analysis_request
+
+        analysis_request(organization=wave.campaign.organization, round_=wave.round)
     return closed == 1

@@ -2,6 +2,13 @@
 
 Expected values are never obtained from the function under test: they are worked out by hand
 (arithmetic in the comments) or by calling numpy/scipy directly.
+
+Resampling (bootstrap, permutation tests) with a fixed seed depends on the order of its input,
+and the method makes that order canonical so results do not depend on the order answers are
+stored in: a 1-D sample is sorted ascending, the rows of an item matrix are put in
+lexicographic order. Expected values from scipy are therefore computed on `canonical(...)` /
+`canonical_rows(...)` of the inputs, and the `*_ignores_storage_order` tests check that shuffled
+copies of the same inputs give identical results.
 """
 
 from __future__ import annotations
@@ -46,6 +53,27 @@ def assert_plain(obj: Any) -> None:
         assert type(obj) in (int, float, str, bool, type(None)), (obj, type(obj))
         if type(obj) is float:
             assert math.isfinite(obj)
+
+
+def canonical(sample: Any) -> np.ndarray:
+    """A 1-D sample in the method's canonical order: ascending."""
+    return np.sort(np.asarray(sample, float))
+
+
+def canonical_rows(items: Any) -> np.ndarray:
+    """The rows of an item matrix in lexicographic order (first column first, then second, ...).
+
+    Python's list ordering is lexicographic; equal rows are interchangeable, so this is the
+    one canonical order.
+    """
+    return np.array(sorted(np.asarray(items, float).tolist()), dtype=float)
+
+
+def shuffled(values: Any, seed: int, n: int = 5) -> list[np.ndarray]:
+    """The values reversed and in n random orders (rows move as a whole for a 2-D array)."""
+    a = np.asarray(values, float)
+    rng = np.random.default_rng(seed)
+    return [a[::-1].copy(), *(rng.permutation(a) for _ in range(n))]
 
 
 def mean_ci(sample: Any, seed: int) -> tuple[float, float]:
@@ -207,8 +235,9 @@ def test_small_leadership_uses_one_sample_t_and_bca_on_employees_only() -> None:
     assert r.employee_mean == pytest.approx(3.15)
     assert r.gap == pytest.approx(1.35)  # 4.5 - 63/20
     assert r.leader_span == 1.0
-    assert r.p_value == pytest.approx(st.ttest_1samp(E20, popmean=4.5).pvalue, rel=1e-12)
-    lo, hi = mean_ci(E20, SEED)
+    emp = canonical(E20)
+    assert r.p_value == pytest.approx(st.ttest_1samp(emp, popmean=4.5).pvalue, rel=1e-12)
+    lo, hi = mean_ci(emp, SEED)
     assert r.gap_ci == pytest.approx((4.5 - hi, 4.5 - lo), abs=1e-12)  # ends swap
     assert r.cliffs_delta == pytest.approx(brute_delta(lead, E20))
     assert r.effect_size == "large"
@@ -220,11 +249,12 @@ def test_five_leaders_use_mann_whitney_permutation_and_two_sample_bca() -> None:
     lead = [5, 4, 5, 3, 4]  # n_L = 5 -> Mann-Whitney; n_L < 10 -> permutation
     r = cs.stated_vs_lived(lead, E20, seed=SEED)
     assert r.test == "mann_whitney_permutation"
+    lead_c, emp_c = canonical(lead), canonical(E20)
     perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
-    expected_p = st.mannwhitneyu(lead, E20, alternative="two-sided", method=perm).pvalue
+    expected_p = st.mannwhitneyu(lead_c, emp_c, alternative="two-sided", method=perm).pvalue
     assert r.p_value == pytest.approx(expected_p, abs=1e-15)
     boot = st.bootstrap(
-        (np.array(lead, float), np.array(E20, float)),
+        (lead_c, emp_c),
         lambda a, b, axis=-1: np.mean(a, axis=axis) - np.mean(b, axis=axis),
         n_resamples=9999,
         method="BCa",
@@ -252,7 +282,8 @@ def test_nine_employees_use_permutation_even_with_many_leaders() -> None:
     r = cs.stated_vs_lived(lead, emp, seed=SEED)
     assert r.test == "mann_whitney_permutation"
     perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
-    assert r.p_value == pytest.approx(st.mannwhitneyu(lead, emp, method=perm).pvalue, abs=1e-15)
+    expected_p = st.mannwhitneyu(canonical(lead), canonical(emp), method=perm).pvalue
+    assert r.p_value == pytest.approx(expected_p, abs=1e-15)
 
 
 def test_stated_vs_lived_is_reproducible_and_seed_dependent() -> None:
@@ -266,13 +297,46 @@ def test_stated_vs_lived_is_reproducible_and_seed_dependent() -> None:
     assert a.gap_ci != c.gap_ci  # a different random stream moves the bootstrap ends
 
 
+def storage_orders(a: Any, b: Any, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Pairs of reordered copies of two samples: each one shuffled alone, then both together."""
+    a_orders, b_orders = shuffled(a, seed), shuffled(b, seed + 1)
+    a0, b0 = np.asarray(a, float), np.asarray(b, float)
+    return [
+        *((x, b0) for x in a_orders),
+        *((a0, y) for y in b_orders),
+        *zip(a_orders, b_orders, strict=True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lead", "emp", "test"),
+    [
+        ([5, 4, np.nan, 5, 4], [*E20, np.nan], "one_sample_t"),  # E bootstrapped alone
+        ([5, 4, 5, 3, 4], E20, "mann_whitney_permutation"),  # two-sample bootstrap
+        ([5, 4, 5, 3, 4, 5, 4, 4, 5, 3, 4, 4], E20[:9], "mann_whitney_permutation"),
+        ([5, 4, 5, 3, 4, 5, 4, 4, 5, 3], E20, "mann_whitney_asymptotic"),
+        ([4] * 5, E20, "mann_whitney_permutation"),  # leaders agree: E bootstrapped alone
+        ([5, 4, 5, 3, 4], [3], None),  # a single employee: L bootstrapped alone
+    ],
+)
+def test_stated_vs_lived_ignores_storage_order(lead: Any, emp: Any, test: str | None) -> None:
+    ref = cs.stated_vs_lived(lead, emp, seed=SEED)
+    assert ref.test == test
+    assert ref.gap_ci is not None
+    assert ref.gap_ci[0] < ref.gap_ci[1]  # a real bootstrap interval, not the (gap, gap) fallback
+    for lead_order, emp_order in storage_orders(lead, emp, seed=31):
+        r = cs.stated_vs_lived(lead_order, emp_order, seed=SEED)
+        assert r.as_dict() == ref.as_dict()
+
+
 def test_ties_heavy_data_matches_scipy() -> None:
     lead = [4, 4, 4, 5, 4, 4]
     emp = [4] * 15 + [3] * 3 + [5] * 2
     r = cs.stated_vs_lived(lead, emp, seed=SEED)
     assert r.cliffs_delta == pytest.approx(brute_delta(lead, emp))
     perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
-    assert r.p_value == pytest.approx(st.mannwhitneyu(lead, emp, method=perm).pvalue)
+    expected_p = st.mannwhitneyu(canonical(lead), canonical(emp), method=perm).pvalue
+    assert r.p_value == pytest.approx(expected_p)
     assert r.gap_ci is not None
     assert r.gap_ci[0] <= r.gap <= r.gap_ci[1]
 
@@ -305,12 +369,12 @@ def test_zero_variance_employees_against_a_different_claim() -> None:
 def test_agreeing_leaders_hold_still_in_the_bootstrap() -> None:
     # five leaders all at 4: only E varies, so the interval is 4 - the interval of mean(E)
     r = cs.stated_vs_lived([4] * 5, E20, seed=SEED)
-    lo, hi = mean_ci(E20, SEED)
+    lo, hi = mean_ci(canonical(E20), SEED)
     assert r.gap_ci == pytest.approx((4 - hi, 4 - lo), abs=1e-12)
     # a single employee: only L varies -> interval of mean(L) - 3; no p (scipy needs 2)
     lead = [5, 4, 5, 3, 4]
     one = cs.stated_vs_lived(lead, [3], seed=SEED)
-    lo, hi = mean_ci(lead, SEED)
+    lo, hi = mean_ci(canonical(lead), SEED)
     assert one.gap_ci == pytest.approx((lo - 3, hi - 3), abs=1e-12)
     assert one.p_value is None
     assert one.test is None
@@ -552,15 +616,34 @@ def test_leavers_vs_stayers() -> None:
     assert r.mean_lived == pytest.approx(3.15)
     assert r.cliffs_delta == pytest.approx(brute_delta(exits, E20))
     assert r.test == "mann_whitney_asymptotic"
-    ref = st.mannwhitneyu(exits, E20, alternative="two-sided", method="asymptotic")
+    ref = st.mannwhitneyu(
+        canonical(exits), canonical(E20), alternative="two-sided", method="asymptotic"
+    )
     assert r.p_value == pytest.approx(ref.pvalue)
     small = cs.leavers_vs_stayers(exits[:6], E20, seed=SEED)
     perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
     assert small.test == "mann_whitney_permutation"
-    assert small.p_value == pytest.approx(st.mannwhitneyu(exits[:6], E20, method=perm).pvalue)
+    expected_p = st.mannwhitneyu(canonical(exits[:6]), canonical(E20), method=perm).pvalue
+    assert small.p_value == pytest.approx(expected_p)
     empty = cs.leavers_vs_stayers([], E20, seed=SEED)
     assert empty.cliffs_delta is None
     assert empty.p_value is None
+
+
+@pytest.mark.parametrize(
+    ("exits", "test"),
+    [
+        ([2, 3, 1, 2, np.nan, 3, 2], "mann_whitney_permutation"),
+        # no resampling on this path, so it is order-free even unsorted (whole-result check)
+        ([2, 3, 1, 2, 3, 2, 4, 2, 1, 3, 2, 2], "mann_whitney_asymptotic"),
+    ],
+)
+def test_leavers_vs_stayers_ignore_storage_order(exits: list[float], test: str) -> None:
+    ref = cs.leavers_vs_stayers(exits, E20, seed=SEED)
+    assert ref.test == test
+    for exit_order, lived_order in storage_orders(exits, E20, seed=41):
+        r = cs.leavers_vs_stayers(exit_order, lived_order, seed=SEED)
+        assert r.as_dict() == ref.as_dict()
 
 
 def test_leaver_signal() -> None:
@@ -662,12 +745,31 @@ def test_wave_to_wave() -> None:
     assert r.cliffs_delta == pytest.approx(brute_delta(current, previous))
     perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
     assert r.test == "mann_whitney_permutation"
-    assert r.p_value == pytest.approx(st.mannwhitneyu(current, previous, method=perm).pvalue)
+    expected_p = st.mannwhitneyu(canonical(current), canonical(previous), method=perm).pvalue
+    assert r.p_value == pytest.approx(expected_p)
     big = cs.wave_to_wave(previous, current + current, seed=SEED)
     assert big.test == "mann_whitney_asymptotic"
     assert big.p_value == pytest.approx(
-        st.mannwhitneyu(current + current, previous, method="asymptotic").pvalue
+        st.mannwhitneyu(
+            canonical(current + current), canonical(previous), method="asymptotic"
+        ).pvalue
     )
+
+
+@pytest.mark.parametrize(
+    ("current", "test"),
+    [
+        ([4, 4, 3, 5, np.nan, 4, 3, 4, 5], "mann_whitney_permutation"),
+        # no resampling on this path, so it is order-free even unsorted (whole-result check)
+        ([4, 4, 3, 5, 4, 3, 4, 5] * 2, "mann_whitney_asymptotic"),
+    ],
+)
+def test_wave_to_wave_ignores_storage_order(current: list[float], test: str) -> None:
+    ref = cs.wave_to_wave(E20, current, seed=SEED)
+    assert ref.test == test
+    for prev_order, cur_order in storage_orders(E20, current, seed=51):
+        r = cs.wave_to_wave(prev_order, cur_order, seed=SEED)
+        assert r.as_dict() == ref.as_dict()
 
 
 # --- eNPS ---------------------------------------------------------------------------------------
@@ -741,7 +843,7 @@ def test_cronbach_alpha_variance_formula_and_bootstrap() -> None:
         return k / (k - 1) * (1 - iv / tv)
 
     ref = st.bootstrap(
-        tuple(items.T),
+        tuple(canonical_rows(items).T),  # respondents in the method's order
         alpha_stat,
         paired=True,
         n_resamples=9999,
@@ -752,6 +854,19 @@ def test_cronbach_alpha_variance_formula_and_bootstrap() -> None:
     assert (r.ci_low, r.ci_high) == pytest.approx((ref.low, ref.high))
     assert r.ci_low < r.alpha < r.ci_high
     assert cs.cronbach_alpha(items, seed=SEED) == r  # reproducible
+
+
+def test_cronbach_alpha_ignores_storage_order() -> None:
+    rng = np.random.default_rng(11)
+    base = rng.integers(1, 6, 40)
+    items = np.clip(base[:, None] + rng.integers(-1, 2, (40, 4)), 1, 5).astype(float)
+    items[[3, 17], [1, 2]] = np.nan  # two incomplete respondents, dropped listwise
+    ref = cs.cronbach_alpha(items, seed=SEED)
+    assert ref.n == 38
+    assert ref.ci_low is not None
+    assert ref.ci_high is not None
+    for order in shuffled(items, seed=61):  # whole rows move: respondents keep their answers
+        assert cs.cronbach_alpha(order, seed=SEED).as_dict() == ref.as_dict()
 
 
 def test_cronbach_alpha_low_just_below_threshold() -> None:

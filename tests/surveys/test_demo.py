@@ -83,3 +83,28 @@ def test_the_command_prints_logins_and_links_and_is_safe_to_rerun(northwind, cap
     assert "hr     HR admin" in out
     assert out.count("/s/") == 5
     assert Organization.objects.filter(slug="northwind").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_report_finds_what_was_planted(northwind):
+    from analytics.models import ReportSnapshot
+
+    data = ReportSnapshot.objects.get(organization__slug="northwind").data
+    company = {e["value"]: e for e in data["stated_vs_lived"] if e["segment"] == "all"}
+
+    assert company["open_communication"]["classification"] == "blind_spot"
+    assert company["learning_from_mistakes"]["classification"] == "blind_spot"
+    assert company["open_communication"]["severity"] in ("critical", "high")
+    assert company["customer_focus"]["classification"] == "hidden_strength"
+    for value in ("recognition", "empowerment", "work_life_balance"):
+        assert company[value]["classification"] not in ("blind_spot", "hidden_strength"), value
+        assert "watch" not in company[value]["tags"], value
+    credibility = {e["value"]: e["credibility_gap"] for e in data["promised_vs_found"]}
+    assert credibility["open_communication"] is True
+    leavers = {
+        e["value"]: e["leaver_signal"] for e in data["leavers_vs_stayers"] if e["segment"] == "all"
+    }
+    assert leavers["recognition"] is True
+    declining = {e["value"]: e["declining"] for e in data["trends"]}
+    assert declining["work_life_balance"] is True
+    assert data["priorities"][0]["value"] == "open_communication"

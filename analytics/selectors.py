@@ -1,0 +1,349 @@
+"""Reads for the gap analysis: the answers of a round and its history, as arrays.
+
+Answers are loaded with one query per wave (`values_list`, streamed), straight into numpy
+arrays, never as model objects. The result (`ReportInput`) is plain data the engine turns into
+a report without touching the database.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import Max, Min
+
+from surveys.models import (
+    Answer,
+    CampaignKind,
+    CampaignQuestion,
+    CompanyValue,
+    Department,
+    Organization,
+    Question,
+    Round,
+    SurveyResponse,
+    Wave,
+    WaveStatus,
+)
+
+from . import stats
+
+# The respondent groups of the analysis, by campaign kind.
+GROUP_OF_KIND = {
+    CampaignKind.LEADERSHIP: "leadership",
+    CampaignKind.PULSE: "lived",
+    CampaignKind.ENGAGEMENT: "lived",
+    CampaignKind.ONBOARDING: "onboarding",
+    CampaignKind.EXIT: "exit",
+}
+GROUPS = ("leadership", "lived", "onboarding", "exit")
+
+
+@dataclass(frozen=True)
+class QuestionMeta:
+    column: int
+    id: int
+    code: str
+    value: str | None  # value code
+    perspective: str
+    type: str
+    reverse: bool
+    outcome: str
+    pairs_with: str | None  # code of the expected twin, for onboarding_found items
+
+
+@dataclass
+class ResponseSet:
+    """Responses of one group across rounds: one row each."""
+
+    round_index: np.ndarray  # position of the row's round in ReportInput.rounds
+    department: np.ndarray  # department id, -1 when not kept
+    tenure_band: np.ndarray  # str, "" when not kept
+    location: np.ndarray
+    level: np.ndarray
+    numbers: np.ndarray  # (rows x questions) float, NaN = unanswered
+    asked: np.ndarray  # (rows x questions) bool: the question was in the row's survey
+    texts: list[tuple[int, int, str]] = field(default_factory=list)  # (row, column, text)
+
+    @property
+    def size(self) -> int:
+        return int(self.round_index.size)
+
+    def rows(self, mask: np.ndarray) -> "ResponseSet":
+        keep = np.flatnonzero(mask)
+        position = {int(row): i for i, row in enumerate(keep)}
+        return ResponseSet(
+            round_index=self.round_index[keep],
+            department=self.department[keep],
+            tenure_band=self.tenure_band[keep],
+            location=self.location[keep],
+            level=self.level[keep],
+            numbers=self.numbers[keep],
+            asked=self.asked[keep],
+            texts=[(position[r], c, t) for r, c, t in self.texts if r in position],
+        )
+
+
+@dataclass
+class RoundInfo:
+    id: int
+    label: str
+    sequence: int
+    opened_on: dt.date | None
+
+
+@dataclass
+class ReportInput:
+    organization_slug: str
+    organization_name: str
+    min_group_size: int
+    rounds: list[RoundInfo]  # up to and including the report's round, oldest first
+    values: list[tuple[str, str]]  # (code, name), in the organization's order
+    questions: list[QuestionMeta]
+    departments: dict[int, tuple[str, int | None]]  # id -> (name, parent id)
+    groups: dict[str, ResponseSet]
+    fingerprint: str
+
+    @property
+    def current(self) -> int:
+        return len(self.rounds) - 1
+
+
+def round_latest_reportable(*, organization: Organization) -> Round | None:
+    """The newest round with a closed wave that has responses."""
+    return (
+        Round.objects.filter(
+            organization=organization,
+            waves__status=WaveStatus.CLOSED,
+            waves__responses__isnull=False,
+        )
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def _waves_up_to(organization: Organization, round_: Round) -> list[Wave]:
+    """The closed waves of the round and of every earlier round.
+
+    Only closed waves count: an open wave's answers still arrive one by one, and comparing
+    a report before and after one more answer would reveal that answer.
+    """
+    return list(
+        Wave.objects.filter(
+            campaign__organization=organization,
+            round__sequence__lte=round_.sequence,
+            status=WaveStatus.CLOSED,
+        )
+        .select_related("campaign", "round")
+        .order_by("round__sequence", "pk")
+    )
+
+
+def report_k(*, organization: Organization, round_: Round) -> int:
+    """The report's k: the organization's, raised to any higher k of the round's campaigns."""
+    campaign_k = Wave.objects.filter(round=round_).aggregate(k=Max("campaign__min_group_size"))
+    return max(organization.min_group_size, campaign_k["k"] or 0)
+
+
+def _question_meta(organization: Organization) -> list[QuestionMeta]:
+    rows = (
+        Question.objects.filter(organization=organization)
+        .select_related("value", "pairs_with")
+        .order_by("position", "pk")
+    )
+    return [
+        QuestionMeta(
+            column=i,
+            id=q.pk,
+            code=q.code,
+            value=q.value.code if q.value_id else None,
+            perspective=q.perspective,
+            type=q.type,
+            reverse=q.reverse,
+            outcome=q.outcome,
+            pairs_with=q.pairs_with.code if q.pairs_with_id else None,
+        )
+        for i, q in enumerate(rows)
+    ]
+
+
+def report_fingerprint(*, organization: Organization, round_: Round) -> str:
+    """SHA-256 of everything a report's numbers depend on; cheap (no answers are read).
+
+    Responses are never edited, only added (or removed with their organization), so their ids
+    stand for their answers.
+    """
+    waves = _waves_up_to(organization, round_)
+    digest = hashlib.sha256()
+    header = {
+        "method_version": stats.METHOD_VERSION,
+        "organization": [organization.slug, organization.name],
+        "k": report_k(organization=organization, round_=round_),
+        "round": [round_.pk, round_.label, round_.sequence],
+        "questions": [
+            [q.id, q.code, q.value, q.perspective, q.type, q.reverse, q.outcome, q.pairs_with]
+            for q in _question_meta(organization)
+        ],
+        "values": list(
+            CompanyValue.objects.filter(organization=organization)
+            .order_by("position", "pk")
+            .values_list("code", "name")
+        ),
+        "departments": list(
+            Department.objects.filter(organization=organization)
+            .order_by("pk")
+            .values_list("pk", "name", "parent_id")
+        ),
+        "waves": [[w.pk, w.round.sequence, w.campaign.kind, str(w.opens_on)] for w in waves],
+        "asked": list(
+            CampaignQuestion.objects.filter(campaign__waves__in=waves)
+            .distinct()
+            .order_by("campaign_id", "question_id")
+            .values_list("campaign_id", "question_id")
+        ),
+    }
+    digest.update(json.dumps(header, sort_keys=True, default=str).encode())
+    ids = SurveyResponse.objects.filter(wave__in=waves).order_by("pk").values_list("pk", flat=True)
+    for pk in ids.iterator(chunk_size=5000):
+        digest.update(pk.bytes)
+    return digest.hexdigest()
+
+
+def report_input(*, organization: Organization, round_: Round) -> ReportInput:
+    """Load the report's round and every earlier round as arrays."""
+    rounds = list(Round.objects.filter(organization=organization, sequence__lte=round_.sequence))
+    opened = dict(
+        Wave.objects.filter(round__in=rounds, status=WaveStatus.CLOSED)
+        .values("round_id")
+        .annotate(first=Min("opens_on"))
+        .values_list("round_id", "first")
+    )
+    round_infos = [RoundInfo(r.pk, r.label, r.sequence, opened.get(r.pk)) for r in rounds]
+    position = {r.pk: i for i, r in enumerate(rounds)}
+    questions = _question_meta(organization)
+    column = {q.id: q.column for q in questions}
+    n_q = len(questions)
+    asked_by_campaign: dict[int, np.ndarray] = {}
+
+    parts: dict[str, list[ResponseSet]] = {group: [] for group in GROUPS}
+    for wave in _waves_up_to(organization, round_):
+        if wave.campaign_id not in asked_by_campaign:
+            mask = np.zeros(n_q, dtype=bool)
+            for qid in CampaignQuestion.objects.filter(campaign_id=wave.campaign_id).values_list(
+                "question_id", flat=True
+            ):
+                if qid in column:
+                    mask[column[qid]] = True
+            asked_by_campaign[wave.campaign_id] = mask
+        loaded = _load_wave(wave, column, n_q, asked_by_campaign[wave.campaign_id])
+        if loaded is not None:
+            loaded.round_index[:] = position[wave.round_id]
+            parts[GROUP_OF_KIND[wave.campaign.kind]].append(loaded)
+
+    return ReportInput(
+        organization_slug=organization.slug,
+        organization_name=organization.name,
+        min_group_size=report_k(organization=organization, round_=round_),
+        rounds=round_infos,
+        values=list(
+            CompanyValue.objects.filter(organization=organization)
+            .order_by("position", "pk")
+            .values_list("code", "name")
+        ),
+        questions=questions,
+        departments={
+            pk: (name, parent)
+            for pk, name, parent in Department.objects.filter(
+                organization=organization
+            ).values_list("pk", "name", "parent_id")
+        },
+        groups={group: _concat(parts[group], n_q) for group in GROUPS},
+        fingerprint=report_fingerprint(organization=organization, round_=round_),
+    )
+
+
+def _load_wave(
+    wave: Wave, column: dict[int, int], n_q: int, asked: np.ndarray
+) -> ResponseSet | None:
+    """One query: every answer of the wave with its response's segment."""
+    rows = (
+        Answer.objects.filter(response__wave_id=wave.pk)
+        .order_by("response_id")
+        .values_list(
+            "response_id",
+            "question_id",
+            "number",
+            "text",
+            "response__department_id",
+            "response__tenure_band",
+            "response__location",
+            "response__level",
+        )
+    )
+    index: dict = {}
+    numbers: list[list[float]] = []
+    segments: list[tuple] = []
+    texts: list[tuple[int, int, str]] = []
+    for (
+        response_id,
+        question_id,
+        number,
+        text,
+        department,
+        tenure,
+        location,
+        level,
+    ) in rows.iterator(chunk_size=5000):
+        row = index.get(response_id)
+        if row is None:
+            row = index[response_id] = len(numbers)
+            numbers.append([np.nan] * n_q)
+            segments.append((department if department is not None else -1, tenure, location, level))
+        col = column.get(question_id)
+        if col is None:
+            continue
+        if number is not None:
+            numbers[row][col] = float(number)
+        elif text:
+            texts.append((row, col, text))
+    if not numbers:
+        return None
+    n = len(numbers)
+    department, tenure, location, level = (
+        np.array(c, dtype=object) for c in zip(*segments, strict=False)
+    )
+    return ResponseSet(
+        round_index=np.zeros(n, dtype=int),
+        department=department.astype(int),
+        tenure_band=tenure,
+        location=location,
+        level=level,
+        numbers=np.array(numbers, dtype=np.float64).reshape(n, n_q),
+        asked=np.tile(asked, (n, 1)),
+        texts=texts,
+    )
+
+
+def _concat(parts: list[ResponseSet], n_q: int) -> ResponseSet:
+    if not parts:
+        return ResponseSet(
+            round_index=np.zeros(0, dtype=int),
+            department=np.zeros(0, dtype=int),
+            tenure_band=np.zeros(0, dtype=object),
+            location=np.zeros(0, dtype=object),
+            level=np.zeros(0, dtype=object),
+            numbers=np.zeros((0, n_q)),
+            asked=np.zeros((0, n_q), dtype=bool),
+        )
+    offsets = np.cumsum([0] + [p.size for p in parts])
+    return ResponseSet(
+        round_index=np.concatenate([p.round_index for p in parts]),
+        department=np.concatenate([p.department for p in parts]),
+        tenure_band=np.concatenate([p.tenure_band for p in parts]),
+        location=np.concatenate([p.location for p in parts]),
+        level=np.concatenate([p.level for p in parts]),
+        numbers=np.vstack([p.numbers for p in parts]),
+        asked=np.vstack([p.asked for p in parts]),
+        texts=[(r + int(offsets[i]), c, t) for i, p in enumerate(parts) for r, c, t in p.texts],
+    )

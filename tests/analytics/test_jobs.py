@@ -1,0 +1,210 @@
+"""Snapshots are computed by jobs, once per input, and read by everyone else."""
+
+import json
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
+
+from analytics.models import AnalysisJob, ReportSnapshot
+from analytics.selectors import report_input
+from analytics.services import (
+    NothingToReport,
+    analysis_request,
+    analysis_run,
+    snapshot_compute,
+)
+from analytics.tasks import run_analysis
+from surveys.models import Round, Wave
+from surveys.services.campaigns import wave_close
+from surveys.services.responses import response_submit, responses_import
+from tests.analytics.test_engine import employees_answers, history
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def round_(acme):
+    responses_import(organization=acme, content=history(employees_answers()))
+    return Round.objects.get(label="2026-09")
+
+
+def test_the_same_input_stores_one_snapshot(acme, round_):
+    first, created = snapshot_compute(organization=acme, round_=round_)
+    again, created_again = snapshot_compute(organization=acme, round_=round_)
+
+    assert (created, created_again) == (True, False)
+    assert again.pk == first.pk
+    assert ReportSnapshot.objects.count() == 1
+    assert first.data["method_version"] == "1.0"
+    assert first.data["fingerprint"] == first.fingerprint
+
+
+def test_new_responses_make_a_new_snapshot(acme, round_):
+    first, _ = snapshot_compute(organization=acme, round_=round_)
+    responses_import(organization=acme, content="kind,wave,od1,od2\npulse,2026-09,5,1\n")
+
+    second, created = snapshot_compute(organization=acme, round_=round_)
+
+    assert created is True
+    assert second.fingerprint != first.fingerprint
+    assert second.data["stated_vs_lived"][0]["n_employees"] == 32
+    assert ReportSnapshot.objects.count() == 2
+
+
+def test_a_job_runs_once_and_a_rerun_changes_nothing(acme, round_):
+    job = analysis_request(organization=acme, round_=round_)
+    assert analysis_request(organization=acme, round_=round_).pk == job.pk  # still queued
+
+    snapshot_id = analysis_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.attempts) == ("done", 100, 1)
+    assert job.snapshot_id == snapshot_id
+
+    assert analysis_run(job_id=job.pk) == snapshot_id
+    job.refresh_from_db()
+    assert job.attempts == 1
+    assert ReportSnapshot.objects.count() == 1
+
+
+def test_progress_is_reported_while_the_job_runs(acme, round_):
+    job = analysis_request(organization=acme, round_=round_)
+    seen = []
+    original = AnalysisJob.objects.filter
+
+    def spy(*args, **kwargs):
+        queryset = original(*args, **kwargs)
+        seen.append(AnalysisJob.objects.values_list("progress", "stage").get(pk=job.pk))
+        return queryset
+
+    with mock.patch.object(AnalysisJob.objects, "filter", side_effect=spy):
+        analysis_run(job_id=job.pk)
+
+    progress = [p for p, _stage in seen]
+    assert progress == sorted(progress)
+    assert any(0 < p < 100 for p in progress)
+    assert {stage for _p, stage in seen} >= {"loading answers", "trends"}
+
+
+def test_a_round_without_responses_fails_clearly(acme, pulse, staff):
+    from surveys.services.campaigns import wave_launch
+
+    wave = wave_launch(campaign=pulse, round_label="empty")
+    job = analysis_request(organization=acme, round_=wave.round)
+
+    assert analysis_run(job_id=job.pk) is None
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error == "The round empty has no responses in a closed wave yet."
+    assert not ReportSnapshot.objects.exists()
+
+
+def test_closing_a_wave_queues_the_analysis(
+    acme, open_wave, token_for, django_capture_on_commit_callbacks
+):
+    for invitation in open_wave.invitations.all()[:11]:
+        response_submit(token=token_for(invitation), answers={"od1": 4, "od2": 2})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        wave_close(wave=open_wave)
+
+    job = AnalysisJob.objects.get()
+    assert (job.round, job.status) == (open_wave.round, "done")
+    assert job.snapshot.data["wave"] == "2026-08"
+
+
+def test_closing_an_already_closed_wave_queues_nothing(acme, open_wave, token_for):
+    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
+    wave_close(wave=open_wave)
+    wave_close(wave=open_wave)
+    assert AnalysisJob.objects.count() == 1
+
+
+def test_the_task_retries_after_a_lost_database_connection(acme, round_):
+    job = AnalysisJob.objects.create(organization=acme, round=round_)
+    calls = []
+
+    def flaky(*, job_id):
+        calls.append(job_id)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return analysis_run(job_id=job_id)
+
+    with mock.patch("analytics.tasks.analysis_run", side_effect=flaky):
+        result = run_analysis.apply(args=[job.pk], throw=False)  # runs the retry in-process
+
+    assert calls == [job.pk, job.pk]
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert job.snapshot == ReportSnapshot.objects.get()
+    assert result.get() == job.snapshot_id
+
+
+def test_answers_are_loaded_with_one_query_per_wave(acme, round_):
+    responses_import(organization=acme, content=history(employees_answers(2), label="2026-10"))
+    waves = Wave.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        report_input(organization=acme, round_=Round.objects.get(label="2026-10"))
+    answer_queries = [q for q in queries.captured_queries if 'FROM "surveys_answer"' in q["sql"]]
+    assert len(answer_queries) == waves == 4
+    # The rest is a fixed number of small lookups (and one per campaign), whatever the size.
+    assert len(queries.captured_queries) <= 2 * waves + 15
+
+
+def test_the_command_prints_the_stored_snapshot_as_json(acme, round_, capsys):
+    call_command("gap_report", "acme", "--json")
+    printed = json.loads(capsys.readouterr().out)
+
+    snapshot = ReportSnapshot.objects.get()
+    assert printed == snapshot.data
+    for key in (
+        "organization",
+        "wave",
+        "method_version",
+        "min_group_size",
+        "self_deception_index",
+        "stated_vs_lived",
+        "calibration",
+        "calibration_mae",
+        "profile_agreement",
+        "leavers_vs_stayers",
+        "promised_vs_found",
+        "trends",
+        "enps",
+        "reliability",
+        "drivers",
+    ):
+        assert key in printed
+    assert (printed["organization"], printed["wave"]) == ("acme", "2026-09")
+
+    call_command("gap_report", "acme", "--wave", "2026-09")
+    summary = capsys.readouterr().out
+    assert "stored snapshot" in summary
+    assert "open_door" in summary
+    assert ReportSnapshot.objects.count() == 1
+
+
+def test_the_command_refuses_unknown_rounds_and_organizations(acme, round_):
+    with pytest.raises(CommandError, match='No survey round "1999-01" \\(known: 2026-09\\)'):
+        call_command("gap_report", "acme", "--wave", "1999-01")
+    with pytest.raises(CommandError, match="No organization"):
+        call_command("gap_report", "nope")
+
+
+def test_answers_of_an_open_wave_stay_out_of_reports(acme, round_, open_wave, token_for):
+    """While a wave is open its answers arrive one at a time; a report before and after one
+    more answer would give that answer away, so only closed waves are reported."""
+    before, _ = snapshot_compute(organization=acme, round_=round_)
+    later = Round.objects.get(label="2026-08")  # the open wave's round, created after
+    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 5, "od2": 1})
+
+    after, created = snapshot_compute(organization=acme, round_=round_)
+
+    assert created is False
+    assert after.pk == before.pk
+    with pytest.raises(NothingToReport):
+        snapshot_compute(organization=acme, round_=later)
