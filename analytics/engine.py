@@ -305,7 +305,12 @@ class ReportBuilder:
             )
             entry["classification"] = result.classification
             entry["severity"] = result.severity
-            entry["tags"] = list(result.tags)
+            # Like the span itself, the split tag would describe one or two people.
+            entry["tags"] = [
+                tag
+                for tag in result.tags
+                if tag != "leadership_split" or entry["n_leaders"] >= MIN_LEADERS_FOR_SPAN
+            ]
 
     def self_deception(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
         company = [
@@ -790,7 +795,7 @@ class ReportBuilder:
                     entry["cliffs_delta"], entry["q_value"]
                 )
         for entry in promised:
-            if not entry["suppressed"]:
+            if entry["n"] is not None:
                 entry["credibility_gap"] = stats.credibility_gap(
                     entry["rank_biserial"], entry["q_value"]
                 )

@@ -73,3 +73,70 @@ class AnalysisJob(models.Model):
 
     def __str__(self) -> str:
         return f"analysis of {self.round} ({self.status}, {self.progress}%)"
+
+
+class AccessAction(models.TextChoices):
+    VIEW_REPORT = "view_report", _("Viewed the report")
+    EXPORT_PDF = "export_pdf", _("Exported PDF")
+    EXPORT_CSV = "export_csv", _("Exported CSV")
+    EXPORT_XLSX = "export_xlsx", _("Exported XLSX")
+    API_REPORT = "api_report", _("Read the report through the API")
+
+
+class AccessLog(models.Model):
+    """Who viewed or exported which report, and when. HR admins and leaders can read it."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="access_log"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text so the record survives the account.
+    username = models.CharField(max_length=150)
+    action = models.CharField(max_length=16, choices=AccessAction.choices)
+    wave = models.CharField(max_length=50, blank=True)
+    snapshot = models.ForeignKey(
+        ReportSnapshot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scope = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.action} {self.wave} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class Action(models.Model):
+    """What leadership will change about a flagged value, and whether the gap then closed."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="actions")
+    value = models.ForeignKey(
+        "surveys.CompanyValue", on_delete=models.CASCADE, related_name="actions"
+    )
+    segment = models.CharField(max_length=200, default="all")
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="actions")
+    owner = models.CharField(max_length=200)
+    due_on = models.DateField()
+    description = models.TextField(_("what will change"))
+    status = models.CharField(max_length=8, choices=ActionStatus.choices, default="open")
+    # The gap when the action was recorded, to compare later rounds against.
+    gap_at_start = models.FloatField(null=True, blank=True)
+    classification_at_start = models.CharField(max_length=32, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.value}: {self.description[:40]}"

@@ -195,7 +195,10 @@ def report_fingerprint(*, organization: Organization, round_: Round) -> str:
             .order_by("pk")
             .values_list("pk", "name", "parent_id")
         ),
-        "waves": [[w.pk, w.round.sequence, w.campaign.kind, str(w.opens_on)] for w in waves],
+        "waves": [
+            [w.pk, w.round.sequence, w.campaign.kind, str(w.opens_on), sorted(w.asked)]
+            for w in waves
+        ],
         "asked": list(
             CampaignQuestion.objects.filter(campaign__waves__in=waves)
             .distinct()
@@ -224,19 +227,23 @@ def report_input(*, organization: Organization, round_: Round) -> ReportInput:
     questions = _question_meta(organization)
     column = {q.id: q.column for q in questions}
     n_q = len(questions)
-    asked_by_campaign: dict[int, np.ndarray] = {}
+    asked_by_wave: dict[tuple, np.ndarray] = {}
 
     parts: dict[str, list[ResponseSet]] = {group: [] for group in GROUPS}
     for wave in _waves_up_to(organization, round_):
-        if wave.campaign_id not in asked_by_campaign:
+        key = (wave.campaign_id, tuple(sorted(wave.asked)))
+        if key not in asked_by_wave:
+            asked_ids = set(wave.asked) or set(
+                CampaignQuestion.objects.filter(campaign_id=wave.campaign_id).values_list(
+                    "question_id", flat=True
+                )
+            )
             mask = np.zeros(n_q, dtype=bool)
-            for qid in CampaignQuestion.objects.filter(campaign_id=wave.campaign_id).values_list(
-                "question_id", flat=True
-            ):
+            for qid in asked_ids:
                 if qid in column:
                     mask[column[qid]] = True
-            asked_by_campaign[wave.campaign_id] = mask
-        loaded = _load_wave(wave, column, n_q, asked_by_campaign[wave.campaign_id])
+            asked_by_wave[key] = mask
+        loaded = _load_wave(wave, column, n_q, asked_by_wave[key])
         if loaded is not None:
             loaded.round_index[:] = position[wave.round_id]
             parts[GROUP_OF_KIND[wave.campaign.kind]].append(loaded)
@@ -347,3 +354,38 @@ def _concat(parts: list[ResponseSet], n_q: int) -> ResponseSet:
         asked=np.vstack([p.asked for p in parts]),
         texts=[(r + int(offsets[i]), c, t) for i, p in enumerate(parts) for r, c, t in p.texts],
     )
+
+
+# --- Reading snapshots ----------------------------------------------------------------------
+
+SCOPED_LISTS = ("stated_vs_lived", "leavers_vs_stayers")
+
+
+def report_scope(*, data: dict, department_names: set[str] | None) -> dict:
+    """The snapshot as a member may see it.
+
+    A leader scoped to a department sees the company-level figures and the cells of that
+    department's subtree only: no other department, and no tenure, location or level cut
+    (those span every department). Everyone else sees the whole snapshot. The page and every
+    export read the report through this function, so they show exactly the same cells.
+    """
+    if department_names is None:
+        return data
+    allowed = {"all"} | {f"department:{name}" for name in department_names}
+    scoped = dict(data)
+    for key in SCOPED_LISTS:
+        scoped[key] = [e for e in data.get(key, []) if e["segment"] in allowed]
+    scoped["scope"] = {"departments": sorted(department_names)}
+    return scoped
+
+
+def department_scope(*, membership) -> set[str] | None:
+    """Names of the departments a member's report is limited to, or None for everything."""
+    if membership.department_id is None:
+        return None
+    from surveys.selectors import department_subtree_ids
+
+    ids = department_subtree_ids(
+        organization=membership.organization, department_id=membership.department_id
+    )
+    return set(Department.objects.filter(pk__in=ids).values_list("name", flat=True))

@@ -128,3 +128,115 @@ def analysis_fail(*, job_id: int, error: str) -> None:
     AnalysisJob.objects.filter(pk=job_id).exclude(status=JobStatus.DONE).update(
         status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now()
     )
+
+
+# --- Reading reports: the access log, and actions on flagged values ---------------------------
+
+
+def access_log_record(
+    *,
+    organization: Organization,
+    user,
+    action: str,
+    snapshot: ReportSnapshot | None,
+    scope: str = "",
+) -> None:
+    from .models import AccessLog
+
+    AccessLog.objects.create(
+        organization=organization,
+        user=user,
+        username=user.get_username(),
+        action=action,
+        wave=snapshot.round.label if snapshot else "",
+        snapshot=snapshot,
+        scope=scope[:200],
+    )
+
+
+class ActionInvalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def action_create(
+    *,
+    snapshot: ReportSnapshot,
+    value_code: str,
+    owner: str,
+    due_on: dt.date | None,
+    description: str,
+    user,
+    segment: str = "all",
+):
+    """Record what leadership will change about a value of this report, with the gap as it
+    stands, so later rounds can show whether it closed."""
+    from surveys.models import CompanyValue
+
+    from .models import Action
+
+    errors = {}
+    value = CompanyValue.objects.filter(organization=snapshot.organization, code=value_code).first()
+    if value is None:
+        errors["value"] = "Choose a value of this report."
+    if not owner.strip():
+        errors["owner"] = "Name who owns the action."
+    if due_on is None:
+        errors["due_on"] = "Give a due date (YYYY-MM-DD)."
+    if not description.strip():
+        errors["description"] = "Say what will change."
+    if errors:
+        raise ActionInvalid(errors)
+    cell = next(
+        (
+            e
+            for e in snapshot.data["stated_vs_lived"]
+            if e["value"] == value_code and e["segment"] == segment
+        ),
+        None,
+    )
+    return Action.objects.create(
+        organization=snapshot.organization,
+        value=value,
+        segment=segment,
+        round=snapshot.round,
+        owner=owner.strip()[:200],
+        due_on=due_on,
+        description=description.strip(),
+        gap_at_start=cell["gap"] if cell else None,
+        classification_at_start=cell["classification"] if cell else "",
+        created_by=user,
+    )
+
+
+CLOSED_GAP = 0.25  # below this a gap is within what ANALYSIS.md calls negligible-to-watch
+
+
+def action_progress(*, action, data: dict) -> dict:
+    """Compare an action's starting gap with the same cell in a (later) report."""
+    cell = next(
+        (
+            e
+            for e in data["stated_vs_lived"]
+            if e["value"] == action.value.code and e["segment"] == action.segment
+        ),
+        None,
+    )
+    now = cell["gap"] if cell else None
+    if data["wave"] == action.round.label or now is None or action.gap_at_start is None:
+        status = "started" if data["wave"] == action.round.label else "no_data"
+    elif abs(now) < CLOSED_GAP and cell["classification"] not in ("blind_spot", "hidden_strength"):
+        status = "closed"
+    elif abs(now) <= abs(action.gap_at_start) - CLOSED_GAP:
+        status = "narrowing"
+    elif abs(now) >= abs(action.gap_at_start) + CLOSED_GAP:
+        status = "widening"
+    else:
+        status = "unchanged"
+    return {
+        "gap_at_start": action.gap_at_start,
+        "gap_now": now,
+        "classification_now": cell["classification"] if cell else None,
+        "status": status,
+    }

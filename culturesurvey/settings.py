@@ -231,6 +231,8 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "WARNING"},
         "django.server": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # In-process tasks would log every run at INFO; a worker's own log is where they belong.
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },

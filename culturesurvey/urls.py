@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from surveys import views
+from analytics import views as reports
+from surveys import views, wizard
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,16 +22,44 @@ urlpatterns = [
     ),
     path("o/<slug:slug>/values/", views.values, name="values"),
     path("o/<slug:slug>/values/definition.yaml", views.definition_download, name="definition"),
+    path("o/<slug:slug>/values/new/", views.value_edit, name="value_new"),
+    path("o/<slug:slug>/values/<slug:code>/edit/", views.value_edit, name="value_edit"),
     path("o/<slug:slug>/values/bank/", views.bank_adopt, name="bank_adopt"),
     path("o/<slug:slug>/history/", views.history_import, name="history_import"),
-    path("o/<slug:slug>/campaigns/new/", views.campaign_new, name="campaign_new"),
+    path("o/<slug:slug>/campaigns/new/", wizard.campaign_wizard, name="campaign_wizard"),
+    path(
+        "o/<slug:slug>/campaigns/new/create/",
+        wizard.campaign_wizard_create,
+        name="campaign_wizard_create",
+    ),
+    path(
+        "o/<slug:slug>/campaigns/new/<str:step>/",
+        wizard.campaign_wizard_step,
+        name="campaign_wizard_step",
+    ),
     path("o/<slug:slug>/campaigns/<int:campaign_id>/", views.campaign, name="campaign"),
     path(
         "o/<slug:slug>/campaigns/<int:campaign_id>/launch/",
         views.campaign_launch,
         name="campaign_launch",
     ),
+    path("o/<slug:slug>/waves/<int:wave_id>/", views.wave_detail, name="wave"),
     path("o/<slug:slug>/waves/<int:wave_id>/close/", views.wave_close_view, name="wave_close"),
+    path("o/<slug:slug>/waves/<int:wave_id>/remind/", views.wave_remind, name="wave_remind"),
+    path("o/<slug:slug>/report/", reports.report, name="report"),
+    path("o/<slug:slug>/report/<str:wave>/", reports.report, name="report_wave"),
+    path(
+        "o/<slug:slug>/report/<str:wave>/export.<str:fmt>",
+        reports.report_export,
+        name="report_export",
+    ),
+    path(
+        "o/<slug:slug>/report/<str:wave>/compute/", reports.report_compute, name="report_compute"
+    ),
+    path("o/<slug:slug>/report/<str:wave>/actions/", reports.action_new, name="action_new"),
+    path("o/<slug:slug>/actions/<int:action_id>/done/", reports.action_done, name="action_done"),
+    path("o/<slug:slug>/jobs/<int:job_id>/", reports.analysis_job, name="analysis_job"),
+    path("o/<slug:slug>/access-log/", reports.access_log, name="access_log"),
     path("api/", include("surveys.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -72,7 +72,7 @@ class SurveyDefinitionApi(APIView):
             return token_error(exc)
         campaign = invitation.wave.campaign
         questions = []
-        for question in campaign_questions(campaign=campaign):
+        for question in campaign_questions(campaign=campaign, wave=invitation.wave):
             low, high = question.answer_range or (None, None)
             questions.append(
                 {

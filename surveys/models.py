@@ -286,6 +286,37 @@ class Campaign(models.Model):
     )
     # Set when responses came from another tool through the history import.
     imported = models.BooleanField(default=False)
+    # Audience and schedule.
+    audience_department = models.ForeignKey(
+        "Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Only this department and the ones below it; everyone when empty."),
+    )
+    wave_days = models.PositiveSmallIntegerField(
+        _("days a wave stays open"), default=14, validators=[MinValueValidator(1)]
+    )
+    recurrence_weeks = models.PositiveSmallIntegerField(
+        _("repeat every N weeks"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    rotation_values = models.PositiveSmallIntegerField(
+        _("values asked per wave"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Rotate through the values, asking this many per wave; all when empty."),
+    )
+    reminder_days = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Days after a wave opens to remind those who have not answered."),
+    )
+    onboarding_after_days = models.PositiveSmallIntegerField(
+        _("invite new hires after N days"), null=True, blank=True
+    )
+    next_wave_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -350,6 +381,9 @@ class Wave(models.Model):
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="waves")
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=8, choices=WaveStatus.choices, default=WaveStatus.OPEN)
+    # The questions this wave asks, in order, when a rotation asks only some of the campaign's;
+    # empty means all of them.
+    asked = models.JSONField(default=list, blank=True)
     opens_on = models.DateField()
     closes_on = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -159,3 +159,74 @@ def wave_response_counts(*, waves: Iterable[Wave]) -> dict[int, dict[str, int]]:
     for row in rows:
         counts[row["wave_id"]] = {"invited": row["invited"], "answered": row["answered"]}
     return counts
+
+
+def wave_response_rates(*, wave: Wave, k: int) -> dict:
+    """Invited, answered and the rate for the wave and per segment of the invited people.
+
+    Per-segment answered counts follow the same rules as every figure: a count below k, or one
+    that would let a small count be worked out from the total, shows as hidden.
+    """
+    from analytics.confidentiality import hidden_key, visible_cells
+
+    from .services.responses import tenure_band
+
+    rows = list(
+        Invitation.objects.filter(wave=wave).values_list(
+            "answered",
+            "employee__department_id",
+            "employee__location",
+            "employee__level",
+            "employee__start_date",
+        )
+    )
+    total_invited = len(rows)
+    total_answered = sum(1 for row in rows if row[0])
+    paths = department_paths(organization=wave.campaign.organization)
+    top: dict[int, int] = {}
+    parents = dict(
+        Department.objects.filter(organization=wave.campaign.organization).values_list(
+            "pk", "parent_id"
+        )
+    )
+    for pk in parents:
+        node = pk
+        while parents.get(node):
+            node = parents[node]
+        top[pk] = node
+    dimensions = {
+        "department": lambda r: paths.get(top.get(r[1])) if r[1] else None,
+        "location": lambda r: r[2] or None,
+        "level": lambda r: r[3] or None,
+        "tenure_band": lambda r: tenure_band(start_date=r[4], on_date=wave.opens_on) or None,
+    }
+    result = {
+        "invited": total_invited,
+        "answered": total_answered,
+        "rate": (100 * total_answered / total_invited) if total_invited else None,
+        "dimensions": [],
+    }
+    for name, key in dimensions.items():
+        invited: dict[str, int] = {}
+        answered: dict[str, int] = {}
+        for row in rows:
+            segment = key(row)
+            label = segment if segment is not None else hidden_key("unknown")
+            invited[label] = invited.get(label, 0) + 1
+            answered[label] = answered.get(label, 0) + (1 if row[0] else 0)
+        decisions = visible_cells(parent_n=total_answered, cells=answered, k=k)
+        segments = [
+            {
+                "label": label,
+                "invited": invited[label],
+                "answered": answered[label] if decisions[label].shown else None,
+                "rate": 100 * answered[label] / invited[label]
+                if decisions[label].shown and invited[label]
+                else None,
+            }
+            for label in sorted(invited)
+            if not label.startswith("__")
+        ]
+        if segments:
+            result["dimensions"].append({"name": name, "segments": segments})
+    return result

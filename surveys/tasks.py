@@ -29,3 +29,19 @@ def send_wave_invitations(wave_id: int) -> int:
 @shared_task(autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
 def send_invitation(invitation_id: int, reminder: bool = False) -> bool:
     return invitation_send(invitation_id=invitation_id, reminder=reminder)
+
+
+# Registered here so the worker's autodiscovery (which imports `tasks` modules) finds them.
+from .automation_tasks import (  # noqa: E402
+    daily_automation,
+    launch_recurring_wave,
+    send_due_reminders,
+)
+
+__all__ = [
+    "daily_automation",
+    "launch_recurring_wave",
+    "send_due_reminders",
+    "send_invitation",
+    "send_wave_invitations",
+]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -41,9 +41,9 @@ from .selectors import (
     memberships_for_user,
     wave_get_for_user,
     wave_response_counts,
+    wave_response_rates,
 )
 from .services.campaigns import (
-    campaign_create,
     campaign_is_locked,
     campaign_questions,
     organization_today,
@@ -55,6 +55,7 @@ from .services.definitions import (
     organization_export_definition,
     organization_load_definition,
 )
+from .services.invitations import wave_send_reminders
 from .services.question_bank import bank_values, question_bank_adopt
 from .services.responses import response_submit, responses_import
 from .services.roster import employee_mark_leaver, roster_import
@@ -130,7 +131,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             render(request, "surveys/survey_invalid.html", {"message": exc.message}, status=404)
         )
     campaign = invitation.wave.campaign
-    questions = campaign_questions(campaign=campaign)
+    questions = campaign_questions(campaign=campaign, wave=invitation.wave)
     errors: dict[str, str] = {}
     posted: dict[str, Any] = {}
     if request.method == "POST":
@@ -186,7 +187,10 @@ def privacy(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     memberships = list(memberships_for_user(user=request.user))
     if len(memberships) == 1:
-        return redirect("organization", slug=memberships[0].organization.slug)
+        only = memberships[0]
+        # Leaders land on their organization's latest gap report.
+        target = "report" if only.role == Role.LEADER else "organization"
+        return redirect(target, slug=only.organization.slug)
     return render(request, "surveys/home.html", {"memberships": memberships})
 
 
@@ -344,58 +348,6 @@ def bank_adopt(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def campaign_new(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = membership_get(user=request.user, slug=slug, roles=HR)
-    org = membership.organization
-    questions = list(Question.objects.filter(organization=org).select_related("value"))
-    error = None
-    form: dict[str, Any] = {
-        "kind": CampaignKind.PULSE,
-        "min_group_size": org.min_group_size,
-        "kept": list(SegmentAttribute.values),
-        "questions": [],
-        "name": "",
-        "intro": "",
-    }
-    if request.method == "POST":
-        form = {
-            "name": request.POST.get("name", ""),
-            "kind": request.POST.get("kind", ""),
-            "intro": request.POST.get("intro", ""),
-            "min_group_size": request.POST.get("min_group_size", ""),
-            "kept": request.POST.getlist("kept_attributes"),
-            "questions": request.POST.getlist("questions"),
-        }
-        chosen = [q for q in questions if str(q.pk) in set(form["questions"])]
-        try:
-            k = int(form["min_group_size"])
-            campaign = campaign_create(
-                organization=org,
-                name=form["name"],
-                kind=form["kind"],
-                questions=chosen,
-                min_group_size=k,
-                kept_attributes=form["kept"],
-                intro=form["intro"],
-            )
-        except ValueError:
-            error = _("The minimum group size must be a whole number.")
-        except ServiceError as exc:
-            error = exc.message
-        else:
-            messages.success(request, _("Campaign created. Launch a wave when you are ready."))
-            return redirect("campaign", slug=slug, campaign_id=campaign.pk)
-    context = _org_context(membership) | {
-        "questions": questions,
-        "kinds": CampaignKind.choices,
-        "attributes": SegmentAttribute.choices,
-        "form": form,
-        "error": error,
-    }
-    return render(request, "surveys/campaign_new.html", context, status=400 if error else 200)
-
-
-@login_required
 def campaign(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     obj = campaign_get_for_user(user=request.user, slug=slug, campaign_id=campaign_id)
     membership = membership_get(user=request.user, slug=slug)
@@ -441,12 +393,47 @@ def campaign_launch(request: HttpRequest, slug: str, campaign_id: int) -> HttpRe
 @login_required
 @require_POST
 def wave_close_view(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
+    """Close a wave; its round's analysis is queued, and HR follows its progress."""
+    from analytics.models import AnalysisJob
+
     wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
-    if wave_close(wave=wave):
-        messages.success(request, _("The wave is closed."))
-    else:
+    if not wave_close(wave=wave):
         messages.info(request, _("The wave was already closed."))
-    return redirect("campaign", slug=slug, campaign_id=wave.campaign_id)
+        return redirect("wave", slug=slug, wave_id=wave.pk)
+    messages.success(request, _("The wave is closed. The report is being computed."))
+    job = AnalysisJob.objects.filter(round=wave.round).order_by("-created_at").first()
+    if job is None:  # no answers: nothing to analyse
+        return redirect("wave", slug=slug, wave_id=wave.pk)
+    return redirect("analysis_job", slug=slug, job_id=job.pk)
+
+
+@login_required
+def wave_detail(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
+    """A wave's response rate, overall and per segment (following k), and who was invited."""
+    wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    invitations = Paginator(wave.invitations.order_by("email"), 100).get_page(
+        request.GET.get("page")
+    )
+    context = _org_context(membership) | {
+        "wave": wave,
+        "campaign": wave.campaign,
+        "rates": wave_response_rates(wave=wave, k=wave.campaign.min_group_size),
+        "invitations": invitations,
+        "questions": campaign_questions(campaign=wave.campaign, wave=wave),
+    }
+    return render(request, "surveys/wave.html", context)
+
+
+@login_required
+@require_POST
+def wave_remind(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
+    wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
+    queued = wave_send_reminders(wave=wave)
+    messages.success(
+        request, _("Reminders queued for %(n)d people who have not answered.") % {"n": queued}
+    )
+    return redirect("wave", slug=slug, wave_id=wave.pk)
 
 
 @login_required
@@ -480,3 +467,88 @@ def history_import(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "surveys/history_import.html", context, status=400 if import_errors else 200
     )
+
+
+def _value_definition(value: CompanyValue) -> dict[str, Any]:
+    from .services.definitions import organization_export_definition
+
+    exported = organization_export_definition(organization=value.organization)
+    return next(v for v in exported["values"] if v["code"] == value.code)
+
+
+@login_required
+def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> HttpResponse:
+    """Edit a value and its questions, or add a value. Saved through the organization file
+    loader, so the same checks (and the same error messages) apply."""
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    org = membership.organization
+    value = None
+    if code is not None:
+        value = CompanyValue.objects.filter(organization=org, code=code).first()
+        if value is None:
+            raise Http404
+    current = _value_definition(value) if value else {"code": "", "name": "", "questions": []}
+    answered = (
+        set(
+            Question.objects.filter(value=value, answers__isnull=False)
+            .values_list("code", flat=True)
+            .distinct()
+        )
+        if value
+        else set()
+    )
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        item: dict[str, Any] = {
+            "code": value.code if value else request.POST.get("code", "").strip(),
+            "name": request.POST.get("name", "").strip(),
+            "claim": request.POST.get("claim", "").strip(),
+            "description": request.POST.get("description", "").strip(),
+            "questions": [],
+        }
+        for question in current["questions"]:
+            edited = dict(question)
+            edited["text"] = request.POST.get(f"text_{question['code']}", question["text"])
+            if question["code"] not in answered and question.get("type", "likert") == "likert":
+                edited["reverse"] = request.POST.get(f"reverse_{question['code']}") == "on"
+            item["questions"].append(edited)
+        new_code = request.POST.get("new_code", "").strip()
+        if new_code:
+            new = {
+                "code": new_code,
+                "text": request.POST.get("new_text", ""),
+                "perspective": request.POST.get("new_perspective", "employee"),
+                "type": "percent"
+                if request.POST.get("new_perspective") == "leader_prediction"
+                else "likert",
+                "reverse": request.POST.get("new_reverse") == "on",
+            }
+            if new["perspective"] == "onboarding_found":
+                new["pairs_with"] = request.POST.get("new_pairs_with") or None
+            item["questions"].append(new)
+        try:
+            organization_load_definition(
+                organization=org,
+                data={"organization": {"slug": org.slug, "name": org.name}, "values": [item]},
+            )
+        except DefinitionError as exc:
+            errors = exc.errors
+            current = item
+        else:
+            messages.success(request, _("Saved %(name)s.") % {"name": item["name"]})
+            return redirect("values", slug=slug)
+    context = _org_context(membership) | {
+        "value": value,
+        "current": current,
+        "answered": answered,
+        "errors": errors,
+        "perspectives": [
+            (p, label) for p, label in Perspective.choices if p != Perspective.EMPLOYEE
+        ],
+        "expected_codes": [
+            q["code"]
+            for q in current["questions"]
+            if q.get("perspective") == Perspective.ONBOARDING_EXPECTED
+        ],
+    }
+    return render(request, "surveys/value_edit.html", context, status=400 if errors else 200)

@@ -144,13 +144,18 @@ def campaign_update_anonymity(
     return campaign
 
 
-def campaign_questions(*, campaign: Campaign) -> list[Question]:
-    return [
+def campaign_questions(*, campaign: Campaign, wave: Wave | None = None) -> list[Question]:
+    """The campaign's questions in order; for a wave, only those it asks."""
+    questions = [
         cq.question
         for cq in CampaignQuestion.objects.filter(campaign=campaign)
         .select_related("question__value", "question__pairs_with")
         .order_by("position", "id")
     ]
+    if wave is not None and wave.asked:
+        asked = set(wave.asked)
+        questions = [q for q in questions if q.pk in asked]
+    return questions
 
 
 def round_get_or_create(*, organization: Organization, label: str) -> Round:
@@ -213,11 +218,21 @@ def wave_launch(
     opens_on: dt.date | None = None,
     closes_on: dt.date | None = None,
     department_ids: Iterable[int] | None = None,
+    asked: Sequence[int] | None = None,
 ) -> Wave:
-    """Open a new wave and invite its audience; the emails go out after commit."""
+    """Open a new wave and invite its audience; the emails go out after commit.
+
+    `asked` limits the wave to some of the campaign's questions (a rotation); by default the
+    audience is the campaign's department subtree, or everyone.
+    """
     if campaign.imported:
         raise ServiceError("Imported history cannot be launched again.")
     questions = campaign_questions(campaign=campaign)
+    if asked is not None:
+        unknown = set(asked) - {q.pk for q in questions}
+        if unknown or not asked:
+            raise ServiceError("A wave can only ask questions of its campaign.")
+        questions = [q for q in questions if q.pk in set(asked)]
     _check_questions(organization=campaign.organization, kind=campaign.kind, questions=questions)
     today = organization_today(campaign.organization)
     opens_on = opens_on or today
@@ -229,8 +244,19 @@ def wave_launch(
     Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
     top = campaign.waves.aggregate(top=Max("number"))["top"] or 0
     wave = Wave.objects.create(
-        campaign=campaign, round=round_, number=top + 1, opens_on=opens_on, closes_on=closes_on
+        campaign=campaign,
+        round=round_,
+        number=top + 1,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        asked=[q.pk for q in questions] if asked is not None else [],
     )
+    if department_ids is None and campaign.audience_department_id:
+        from ..selectors import department_subtree_ids
+
+        department_ids = department_subtree_ids(
+            organization=campaign.organization, department_id=campaign.audience_department_id
+        )
     people = audience_for(campaign=campaign, on_date=opens_on, department_ids=department_ids)
     if not people and campaign.kind != CampaignKind.EXIT:
         raise ServiceError("Nobody matches this survey's audience; nothing was launched.")

@@ -133,3 +133,20 @@ def exit_invitations_create(*, organization: Organization, employee_ids: list[in
         "email", "pk"
     )
     return invitations_create(wave=wave, people=people)
+
+
+def wave_send_reminders(*, wave: Wave) -> int:
+    """Queue a reminder (with a fresh link) for everyone invited to an open wave who has not
+    answered yet. Returns how many were queued."""
+    if wave.status != WaveStatus.OPEN:
+        return 0
+    from ..tasks import send_invitation
+
+    ids = list(
+        Invitation.objects.filter(wave=wave, answered=False, sent_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        send_invitation.delay_on_commit(pk, True)
+    return len(ids)

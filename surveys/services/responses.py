@@ -149,7 +149,9 @@ def response_submit(
     invitation = invitation_get_by_token(token=token)
     wave = invitation.wave
     campaign = wave.campaign
-    cleaned = answers_validate(questions=campaign_questions(campaign=campaign), answers=answers)
+    cleaned = answers_validate(
+        questions=campaign_questions(campaign=campaign, wave=wave), answers=answers
+    )
     on_date = on_date or organization_today(campaign.organization)
     segment = segment_snapshot(employee=invitation.employee, campaign=campaign, on_date=on_date)
     with transaction.atomic():

@@ -17,8 +17,12 @@ from surveys.models import (
 
 @pytest.fixture(scope="module")
 def northwind(django_db_setup, django_db_blocker):
+    from culturesurvey.celery import app
+
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # tasks in-process
     with django_db_blocker.unblock():
         result = demo.demo_load()
+    app.conf.task_always_eager = eager
     yield result
     with django_db_blocker.unblock():
         demo.demo_remove()

@@ -1,0 +1,283 @@
+"""Report pages and exports. They read stored snapshots and never compute on request; every
+view and export is written to the access log."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from surveys.models import Membership, Role, Round
+from surveys.selectors import membership_get
+
+from .models import (
+    AccessAction,
+    AccessLog,
+    Action,
+    ActionStatus,
+    AnalysisJob,
+    JobStatus,
+    ReportSnapshot,
+)
+from .presentation import report_view, segment_label
+from .selectors import department_scope, report_scope, round_latest_reportable
+from .services import (
+    ActionInvalid,
+    access_log_record,
+    action_create,
+    action_progress,
+    analysis_request,
+)
+
+EXPORT_ACTIONS = {
+    "pdf": AccessAction.EXPORT_PDF,
+    "csv": AccessAction.EXPORT_CSV,
+    "xlsx": AccessAction.EXPORT_XLSX,
+}
+
+
+def _round_for(membership: Membership, wave: str | None) -> Round | None:
+    organization = membership.organization
+    if wave:
+        round_ = Round.objects.filter(organization=organization, label=wave).first()
+        if round_ is None:
+            raise Http404
+        return round_
+    with_snapshot = (
+        Round.objects.filter(organization=organization, report_snapshots__isnull=False)
+        .order_by("-sequence")
+        .first()
+    )
+    return with_snapshot or round_latest_reportable(organization=organization)
+
+
+def _snapshot(round_: Round | None) -> ReportSnapshot | None:
+    if round_ is None:
+        return None
+    return ReportSnapshot.objects.filter(round=round_).select_related("round").first()
+
+
+def _scoped(membership: Membership, snapshot: ReportSnapshot) -> tuple[dict, str]:
+    names = department_scope(membership=membership)
+    scope = ", ".join(sorted(names)) if names is not None else ""
+    return report_scope(data=snapshot.data, department_names=names), scope
+
+
+def _active_job(round_: Round | None) -> AnalysisJob | None:
+    if round_ is None:
+        return None
+    return (
+        AnalysisJob.objects.filter(round=round_, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@login_required
+def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug)
+    organization = membership.organization
+    if wave is None and request.GET.get("wave"):  # the round picker, without JavaScript
+        return redirect("report_wave", slug=slug, wave=request.GET["wave"])
+    round_ = _round_for(membership, wave)
+    snapshot = _snapshot(round_)
+    rounds = list(
+        Round.objects.filter(organization=organization, report_snapshots__isnull=False)
+        .distinct()
+        .order_by("-sequence")
+    )
+    base = {
+        "membership": membership,
+        "organization": organization,
+        "is_hr": membership.role == Role.HR_ADMIN,
+        "round": round_,
+        "rounds": rounds,
+        "job": _active_job(round_),
+        "failed_job": AnalysisJob.objects.filter(round=round_, status=JobStatus.FAILED).first()
+        if round_
+        else None,
+    }
+    if snapshot is None:
+        return render(request, "analytics/report_empty.html", base)
+    data, scope = _scoped(membership, snapshot)
+    access_log_record(
+        organization=organization,
+        user=request.user,
+        action=AccessAction.VIEW_REPORT,
+        snapshot=snapshot,
+        scope=scope,
+    )
+    actions = list(
+        Action.objects.filter(organization=organization)
+        .select_related("value", "round", "created_by")
+        .order_by("status", "due_on")
+    )
+    visible_segments = {e["segment"] for e in data["stated_vs_lived"]}
+    actions = [a for a in actions if a.segment in visible_segments]
+    for action in actions:
+        action.progress = action_progress(action=action, data=data)
+        action.segment_label = segment_label(action.segment)
+    context = base | {
+        "snapshot": snapshot,
+        "data": data,
+        "scope": scope,
+        "view": report_view(data),
+        "actions": actions,
+        "today": dt.date.today(),  # noqa: DTZ011 (a form default only)
+    }
+    return render(request, "analytics/report.html", context)
+
+
+@login_required
+def report_export(request: HttpRequest, slug: str, wave: str, fmt: str) -> HttpResponse:
+    from . import exports
+    from .presentation import report_charts
+
+    membership = membership_get(user=request.user, slug=slug)
+    if fmt not in EXPORT_ACTIONS:
+        raise Http404
+    snapshot = _snapshot(_round_for(membership, wave))
+    if snapshot is None:
+        raise Http404
+    data, scope = _scoped(membership, snapshot)
+    access_log_record(
+        organization=membership.organization,
+        user=request.user,
+        action=EXPORT_ACTIONS[fmt],
+        snapshot=snapshot,
+        scope=scope,
+    )
+    filename = f"{membership.organization.slug}-gap-report-{snapshot.round.label}"
+    if fmt == "csv":
+        body, content_type = exports.report_csv(data), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = exports.report_xlsx(data)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = exports.report_pdf(
+            data,
+            charts=report_charts(data),
+            generated_for=request.user.get_full_name() or request.user.get_username(),
+        )
+        content_type = "application/pdf"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def report_compute(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
+    """Ask for the round's report on demand (HR admins and leaders)."""
+    membership = membership_get(user=request.user, slug=slug)
+    round_ = _round_for(membership, wave)
+    job = analysis_request(organization=membership.organization, round_=round_, user=request.user)
+    return redirect("analysis_job", slug=slug, job_id=job.pk)
+
+
+@login_required
+@never_cache
+def analysis_job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    """The progress of an analysis job: a page that refreshes itself, or JSON for scripts."""
+    membership = membership_get(user=request.user, slug=slug)
+    job = (
+        AnalysisJob.objects.select_related("round")
+        .filter(organization=membership.organization, pk=job_id)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    report_url = reverse("report_wave", kwargs={"slug": slug, "wave": job.round.label})
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(
+            {
+                "status": job.status,
+                "progress": job.progress,
+                "stage": job.stage,
+                "error": job.error,
+                "report_url": report_url if job.status == JobStatus.DONE else None,
+            }
+        )
+    if job.status == JobStatus.DONE and request.GET.get("stay") != "1":
+        return redirect(report_url)
+    return render(
+        request,
+        "analytics/job.html",
+        {
+            "membership": membership,
+            "organization": membership.organization,
+            "is_hr": membership.role == Role.HR_ADMIN,
+            "job": job,
+            "report_url": report_url,
+            "refresh": job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        },
+    )
+
+
+@login_required
+@require_POST
+def action_new(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug)
+    snapshot = _snapshot(_round_for(membership, wave))
+    if snapshot is None:
+        raise Http404
+    data, _scope = _scoped(membership, snapshot)
+    segment = request.POST.get("segment", "all")
+    if segment not in {e["segment"] for e in data["stated_vs_lived"]}:
+        raise Http404
+    try:
+        due = request.POST.get("due_on", "")
+        action_create(
+            snapshot=snapshot,
+            value_code=request.POST.get("value", ""),
+            owner=request.POST.get("owner", ""),
+            due_on=dt.date.fromisoformat(due) if due else None,
+            description=request.POST.get("description", ""),
+            user=request.user,
+            segment=segment,
+        )
+    except ValueError:
+        messages.error(request, _("Give the due date as YYYY-MM-DD."))
+    except ActionInvalid as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+    else:
+        messages.success(
+            request, _("Action recorded. Later rounds will show whether the gap closes.")
+        )
+    return redirect(reverse("report_wave", kwargs={"slug": slug, "wave": wave}) + "#actions")
+
+
+@login_required
+@require_POST
+def action_done(request: HttpRequest, slug: str, action_id: int) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug)
+    action = Action.objects.filter(organization=membership.organization, pk=action_id).first()
+    if action is None:
+        raise Http404
+    Action.objects.filter(pk=action.pk).update(status=ActionStatus.DONE)
+    messages.success(request, _("Action marked as done."))
+    return redirect(reverse("report", kwargs={"slug": slug}) + "#actions")
+
+
+@login_required
+def access_log(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug)
+    entries = AccessLog.objects.filter(organization=membership.organization)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "analytics/access_log.html",
+        {
+            "membership": membership,
+            "organization": membership.organization,
+            "is_hr": membership.role == Role.HR_ADMIN,
+            "page": page,
+        },
+    )

@@ -1,0 +1,472 @@
+"""The survey automation: recurring waves, reminders, onboarding invitations, closing waves.
+
+Everything here is run by a periodic task (surveys/automation_tasks.py) and is safe to run twice:
+each function first looks at what is already done (a wave opened this period, the reminder count
+on an invitation, someone already invited, a wave already closed) and does only the rest.
+"""
+
+import datetime as dt
+import json
+import zoneinfo
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from ..errors import ServiceError
+from ..models import (
+    Campaign,
+    CampaignKind,
+    Department,
+    Employee,
+    Invitation,
+    Wave,
+    WaveStatus,
+)
+from ..selectors import department_subtree_ids
+from .campaigns import (
+    campaign_questions,
+    organization_today,
+    round_get_or_create,
+    wave_close,
+    wave_launch,
+)
+from .invitations import invitations_create
+
+RECURRING_TASK = "surveys.launch_recurring_wave"
+RECURRING_KINDS = (CampaignKind.PULSE, CampaignKind.ENGAGEMENT)
+# Recurring waves open in the organization's morning, so the invitations arrive in work hours.
+WAVE_OPENS_AT = dt.time(8, 0)
+MAX_WAVE_DAYS = 90
+MAX_RECURRENCE_WEEKS = 52
+MAX_REMINDERS = 5
+MAX_ONBOARDING_AFTER_DAYS = 365
+# How long after becoming due a new hire is still invited. It bounds the back-fill when the
+# automation is switched on, and lets the job catch up after a few days of outage.
+ONBOARDING_GRACE_DAYS = 90
+SATURDAY = 5
+
+
+def recurring_task_name(campaign_id: int) -> str:
+    return f"culturesurvey: campaign {campaign_id} recurring waves"
+
+
+# --- Schedule ---------------------------------------------------------------------------------
+
+
+def _clean_reminder_days(reminder_days: Sequence[int], *, wave_days: int) -> list[int]:
+    if any(isinstance(d, bool) or not isinstance(d, int) for d in reminder_days):
+        raise ServiceError("Reminder days must be whole numbers of days after the wave opens.")
+    if len(reminder_days) > MAX_REMINDERS:
+        raise ServiceError(f"At most {MAX_REMINDERS} reminders per wave.")
+    if len(set(reminder_days)) != len(reminder_days):
+        raise ServiceError("Each reminder day may be given once.")
+    wrong = [d for d in reminder_days if not 0 < d < wave_days]
+    if wrong:
+        raise ServiceError(
+            f"Reminders go out between day 1 and day {wave_days - 1} of a {wave_days}-day wave "
+            f"(not {', '.join(map(str, wrong))})."
+        )
+    return sorted(reminder_days)
+
+
+def _values_measured(*, campaign: Campaign) -> list[int]:
+    """Ids of the values the campaign's questions measure, in the order the campaign asks them."""
+    return list(
+        dict.fromkeys(q.value_id for q in campaign_questions(campaign=campaign) if q.value_id)
+    )
+
+
+@transaction.atomic
+def campaign_schedule_set(
+    *,
+    campaign: Campaign,
+    recurrence_weeks: int | None,
+    first_wave_on: dt.date | None,
+    wave_days: int,
+    rotation_values: int | None,
+    reminder_days: Sequence[int],
+    onboarding_after_days: int | None,
+    audience_department_id: int | None,
+) -> Campaign:
+    """Set how a campaign runs by itself; bad input raises ServiceError and changes nothing.
+
+    A recurring campaign gets one beat `PeriodicTask` that launches a wave every N weeks from
+    `first_wave_on` (by default its planned next wave, or today) at 08:00 in the
+    organization's time zone; without a recurrence that task is removed.
+    """
+    campaign = (
+        Campaign.objects.select_for_update().select_related("organization").get(pk=campaign.pk)
+    )
+    organization = campaign.organization
+    today = organization_today(organization)
+    if campaign.imported:
+        raise ServiceError("Imported history is not run again, so it has no schedule.")
+    if not 1 <= wave_days <= MAX_WAVE_DAYS:
+        raise ServiceError(f"A wave stays open between 1 and {MAX_WAVE_DAYS} days.")
+    reminders = _clean_reminder_days(reminder_days, wave_days=wave_days)
+
+    next_wave_on = None
+    if recurrence_weeks is not None:
+        if campaign.kind not in RECURRING_KINDS:
+            raise ServiceError("Only pulse and engagement surveys recur.")
+        if not 1 <= recurrence_weeks <= MAX_RECURRENCE_WEEKS:
+            raise ServiceError(f"A survey recurs every 1 to {MAX_RECURRENCE_WEEKS} weeks.")
+        if wave_days > 7 * recurrence_weeks:
+            raise ServiceError(
+                f"A wave must close before the next one opens: {wave_days} days open is longer "
+                f"than {recurrence_weeks} week(s)."
+            )
+        if first_wave_on is not None and first_wave_on < today:
+            raise ServiceError("The first wave cannot open in the past.")
+        planned = campaign.next_wave_on
+        next_wave_on = first_wave_on or (planned if planned and planned >= today else today)
+    elif first_wave_on is not None:
+        raise ServiceError("A first wave date needs a recurrence.")
+
+    if rotation_values is not None:
+        if recurrence_weeks is None:
+            raise ServiceError("Rotating values needs a recurring schedule.")
+        measured = len(_values_measured(campaign=campaign))
+        if not 1 <= rotation_values <= measured:
+            raise ServiceError(
+                f"A wave can ask between 1 and {measured} of the values this survey measures."
+            )
+
+    if onboarding_after_days is not None:
+        if campaign.kind != CampaignKind.ONBOARDING:
+            raise ServiceError("Only onboarding surveys invite new hires after a number of days.")
+        if not 1 <= onboarding_after_days <= MAX_ONBOARDING_AFTER_DAYS:
+            raise ServiceError(
+                f"New hires are invited between 1 and {MAX_ONBOARDING_AFTER_DAYS} days after "
+                f"they start."
+            )
+
+    if (
+        audience_department_id is not None
+        and not Department.objects.filter(
+            organization=organization, pk=audience_department_id
+        ).exists()
+    ):
+        raise ServiceError("The audience department must belong to this organization.")
+
+    campaign.recurrence_weeks = recurrence_weeks
+    campaign.wave_days = wave_days
+    campaign.rotation_values = rotation_values
+    campaign.reminder_days = reminders
+    campaign.onboarding_after_days = onboarding_after_days
+    campaign.audience_department_id = audience_department_id
+    campaign.next_wave_on = next_wave_on
+    campaign.save(
+        update_fields=[
+            "recurrence_weeks",
+            "wave_days",
+            "rotation_values",
+            "reminder_days",
+            "onboarding_after_days",
+            "audience_department",
+            "next_wave_on",
+        ]
+    )
+    _recurring_task_sync(campaign=campaign)
+    return campaign
+
+
+@transaction.atomic
+def campaign_schedule_clear(*, campaign: Campaign) -> Campaign:
+    """Stop everything the campaign does by itself: recurrence, rotation, reminders and
+    onboarding invitations. Its audience and wave length stay, for waves launched by hand."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign.recurrence_weeks = None
+    campaign.rotation_values = None
+    campaign.reminder_days = []
+    campaign.onboarding_after_days = None
+    campaign.next_wave_on = None
+    campaign.save(
+        update_fields=[
+            "recurrence_weeks",
+            "rotation_values",
+            "reminder_days",
+            "onboarding_after_days",
+            "next_wave_on",
+        ]
+    )
+    _recurring_task_sync(campaign=campaign)
+    return campaign
+
+
+def _recurring_task_sync(*, campaign: Campaign) -> None:
+    name = recurring_task_name(campaign.pk)
+    if campaign.recurrence_weeks is None or campaign.next_wave_on is None:
+        # Instance deletes (not a bulk SQL delete) so beat's change tracker hears of it.
+        for task in PeriodicTask.objects.filter(name=name):
+            task.delete()
+        return
+    days = 7 * campaign.recurrence_weeks
+    interval = (
+        IntervalSchedule.objects.filter(every=days, period=IntervalSchedule.DAYS)
+        .order_by("pk")
+        .first()
+    ) or IntervalSchedule.objects.create(every=days, period=IntervalSchedule.DAYS)
+    zone = zoneinfo.ZoneInfo(campaign.organization.timezone)
+    PeriodicTask.objects.update_or_create(
+        name=name,
+        defaults={
+            "task": RECURRING_TASK,
+            "interval": interval,
+            "crontab": None,
+            "solar": None,
+            "clocked": None,
+            "args": json.dumps([campaign.pk]),
+            "kwargs": "{}",
+            "start_time": dt.datetime.combine(campaign.next_wave_on, WAVE_OPENS_AT, tzinfo=zone),
+            # Without a last run, beat fires first at start_time, then every interval after.
+            "last_run_at": None,
+            "enabled": True,
+            "one_off": False,
+            "description": f"Launches the next wave of {campaign.name}.",
+        },
+    )
+
+
+# --- Recurring waves --------------------------------------------------------------------------
+
+
+def rotation_question_ids(*, campaign: Campaign, wave_number: int) -> list[int] | None:
+    """The questions wave `wave_number` of a rotating campaign asks; None means all of them.
+
+    Values take turns in the order the campaign asks them, `rotation_values` per wave: with
+    values A, B, C and two per wave, wave 1 asks A and B, wave 2 C and A, wave 3 B and C. A
+    chosen value keeps all its items so its scale score stays valid, and questions that measure
+    no value (eNPS, comments) are asked every time.
+    """
+    values = _values_measured(campaign=campaign)
+    per_wave = campaign.rotation_values
+    if not per_wave or per_wave >= len(values):
+        return None
+    start = (wave_number - 1) * per_wave
+    chosen = {values[(start + i) % len(values)] for i in range(per_wave)}
+    return [
+        q.pk
+        for q in campaign_questions(campaign=campaign)
+        if q.value_id is None or q.value_id in chosen
+    ]
+
+
+def _recurring_task_remove(campaign_id: int) -> None:
+    for task in PeriodicTask.objects.filter(name=recurring_task_name(campaign_id)):
+        task.delete()
+
+
+@transaction.atomic
+def recurring_wave_launch(*, campaign_id: int, today: dt.date | None = None) -> Wave | None:
+    """Close the campaign's open wave and launch its next one; returns it.
+
+    Idempotent: when a wave of the campaign opened within the last period (less a day of slack
+    for beat firing early), nothing is done and None is returned. A campaign deleted or no
+    longer recurring also returns None, and its leftover beat task is removed.
+    """
+    # The row lock makes two runs at once (a retry racing beat) wait and then see the new wave.
+    campaign = (
+        Campaign.objects.select_for_update()
+        .select_related("organization")
+        .filter(pk=campaign_id)
+        .first()
+    )
+    if campaign is None or campaign.recurrence_weeks is None or campaign.imported:
+        _recurring_task_remove(campaign_id)
+        return None
+    today = today or organization_today(campaign.organization)
+    period = 7 * campaign.recurrence_weeks
+    if campaign.waves.filter(opens_on__gt=today - dt.timedelta(days=period - 1)).exists():
+        return None
+    for wave in campaign.waves.filter(status=WaveStatus.OPEN):
+        wave_close(wave=wave)
+    number = (campaign.waves.aggregate(top=Max("number"))["top"] or 0) + 1
+    wave = wave_launch(
+        campaign=campaign,
+        round_label=today.strftime("%Y-%m"),
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=campaign.wave_days),
+        asked=rotation_question_ids(campaign=campaign, wave_number=number),
+    )
+    campaign.next_wave_on = today + dt.timedelta(days=period)
+    campaign.save(update_fields=["next_wave_on"])
+    return wave
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+def reminder_dates(*, opens_on: dt.date, reminder_days: Sequence[int]) -> list[dt.date]:
+    """The days a wave's reminders go out, in order.
+
+    A reminder falling on a Saturday or Sunday goes out the Monday after; two that land on the
+    same Monday go out once, as one reminder.
+    """
+    dates: list[dt.date] = []
+    for days in sorted(reminder_days):
+        day = opens_on + dt.timedelta(days=days)
+        if day.weekday() >= SATURDAY:
+            day += dt.timedelta(days=7 - day.weekday())
+        if day not in dates:
+            dates.append(day)
+    return dates
+
+
+def _start_of(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+
+
+def _wave_reminders_queue(*, wave: Wave, today: dt.date) -> int:
+    if wave.closes_on is not None and today > wave.closes_on:
+        return 0
+    dates = reminder_dates(opens_on=wave.opens_on, reminder_days=wave.campaign.reminder_days)
+    if today not in dates:
+        return 0
+    number = dates.index(today) + 1
+    zone = zoneinfo.ZoneInfo(wave.campaign.organization.timezone)
+    # Reminder `number` is due to an invitation sent before the first reminder day; one sent
+    # later counts only the reminder days since, so someone invited late is not owed a string
+    # of reminders, and after today's email their count is up and a second run skips them.
+    due = Q()
+    for before in range(number):
+        window = Q(sent_at__lt=_start_of(dates[before], zone), reminders_sent__lt=number - before)
+        if before:
+            window &= Q(sent_at__gte=_start_of(dates[before - 1], zone))
+        due |= window
+    ids = list(
+        Invitation.objects.filter(wave=wave, answered=False, sent_at__isnull=False)
+        .filter(due)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    from ..tasks import send_invitation
+
+    for pk in ids:
+        send_invitation.delay_on_commit(pk, True)
+    return len(ids)
+
+
+def reminders_due_send(*, today: dt.date | None = None) -> int:
+    """Queue today's reminders of every open wave; returns how many were queued.
+
+    "Today" is each organization's own date unless given. Idempotent per reminder day: an
+    invitation is queued only while its reminder count is below the reminders due to it, and
+    sending raises the count. Emails go out after commit, one task each, with a fresh link; a
+    second run before the worker has sent the first batch would queue them again, which the
+    once-a-day beat schedule avoids and which costs only a duplicate email.
+    """
+    queued = 0
+    waves = (
+        Wave.objects.filter(status=WaveStatus.OPEN, campaign__imported=False)
+        .select_related("campaign__organization")
+        .order_by("pk")
+    )
+    for wave in waves:
+        if wave.campaign.reminder_days:
+            day = today or organization_today(wave.campaign.organization)
+            queued += _wave_reminders_queue(wave=wave, today=day)
+    return queued
+
+
+# --- Onboarding -------------------------------------------------------------------------------
+
+
+def _wave_open_without_audience(*, campaign: Campaign, opens_on: dt.date) -> Wave:
+    """An onboarding wave that new hires join one by one as they become due.
+
+    Not wave_launch: that invites the whole onboarding audience at once, including people who
+    started yesterday.
+    """
+    round_ = round_get_or_create(
+        organization=campaign.organization, label=opens_on.strftime("%Y-%m")
+    )
+    top = campaign.waves.aggregate(top=Max("number"))["top"] or 0
+    return Wave.objects.create(
+        campaign=campaign,
+        round=round_,
+        number=top + 1,
+        opens_on=opens_on,
+        closes_on=opens_on + dt.timedelta(days=campaign.wave_days),
+    )
+
+
+@transaction.atomic
+def _onboarding_campaign_invite(*, campaign_id: int, today: dt.date | None) -> int:
+    campaign = (
+        Campaign.objects.select_for_update()
+        .select_related("organization")
+        .filter(pk=campaign_id, onboarding_after_days__isnull=False)
+        .first()
+    )
+    if campaign is None:
+        return 0
+    organization = campaign.organization
+    today = today or organization_today(organization)
+    due_since = today - dt.timedelta(days=campaign.onboarding_after_days)
+    people = (
+        Employee.objects.filter(
+            organization=organization,
+            start_date__lte=due_since,
+            start_date__gte=due_since - dt.timedelta(days=ONBOARDING_GRACE_DAYS),
+        )
+        # Someone leaving gets the exit survey instead; a leaving date before the start date
+        # belongs to an earlier stint of a rehire.
+        .filter(Q(leaving_date__isnull=True) | Q(leaving_date__lt=F("start_date")))
+        .exclude(invitations__wave__campaign=campaign)
+    )
+    if campaign.audience_department_id:
+        people = people.filter(
+            department_id__in=department_subtree_ids(
+                organization=organization, department_id=campaign.audience_department_id
+            )
+        )
+    due = list(people.order_by("pk").values_list("email", "pk"))
+    if not due:
+        return 0
+    wave = (
+        campaign.waves.filter(status=WaveStatus.OPEN)
+        .filter(Q(closes_on__isnull=True) | Q(closes_on__gte=today))
+        .order_by("-opens_on", "-pk")
+        .first()
+    ) or _wave_open_without_audience(campaign=campaign, opens_on=today)
+    return invitations_create(wave=wave, people=due)
+
+
+def onboarding_invitations_due(*, today: dt.date | None = None) -> int:
+    """Invite new hires to their onboarding survey N days after they start; returns how many.
+
+    Each onboarding campaign with `onboarding_after_days` invites, into its open wave (opened
+    for `wave_days` when there is none), everyone who started N to N + 90 days ago, is not
+    leaving, is in the campaign's audience and was never invited to it. Idempotent: the last
+    condition makes a second run find nobody.
+    """
+    ids = Campaign.objects.filter(
+        kind=CampaignKind.ONBOARDING, onboarding_after_days__isnull=False, imported=False
+    ).values_list("pk", flat=True)
+    # One transaction per campaign, so one organization's trouble holds up no other.
+    return sum(_onboarding_campaign_invite(campaign_id=pk, today=today) for pk in list(ids))
+
+
+# --- Closing ----------------------------------------------------------------------------------
+
+
+def waves_close_due(*, today: dt.date | None = None) -> int:
+    """Close open waves whose closing date has passed (each queues its analysis); returns how
+    many. Idempotent: wave_close closes a wave once."""
+    # No organization's date is later than tomorrow in UTC, so this bounds the scan.
+    latest = today or timezone.now().date() + dt.timedelta(days=1)
+    waves = (
+        Wave.objects.filter(status=WaveStatus.OPEN, closes_on__lt=latest)
+        .select_related("campaign__organization", "round")
+        .order_by("pk")
+    )
+    closed = 0
+    for wave in waves:
+        day = today or organization_today(wave.campaign.organization)
+        if wave.closes_on < day:
+            closed += wave_close(wave=wave)
+    return closed

