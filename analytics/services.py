@@ -85,9 +85,9 @@ def analysis_request(*, organization: Organization, round_: Round, user=None) ->
     job = AnalysisJob.objects.create(
         organization=organization, round=round_, requested_by=user if user and user.pk else None
     )
-    from .tasks import run_analysis
+    from surveys.outbox import outbox_enqueue
 
-    run_analysis.delay_on_commit(job.pk)
+    outbox_enqueue("analytics.tasks.run_analysis", job.pk)
     return job
 
 
@@ -145,7 +145,8 @@ def access_log_record(
 
     AccessLog.objects.create(
         organization=organization,
-        user=user,
+        # An API token is not a user account; its name is kept as the username.
+        user=user if getattr(user, "pk", None) else None,
         username=user.get_username(),
         action=action,
         wave=snapshot.round.label if snapshot else "",

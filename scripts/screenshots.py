@@ -46,15 +46,19 @@ def main() -> None:
     try:
         for _ in range(60):
             try:
-                urllib.request.urlopen(f"{base}/healthz")  # noqa: S310
+                urllib.request.urlopen(f"{base}/healthz")
                 break
             except OSError:
                 time.sleep(0.5)
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path="/usr/bin/chromium",
-                args=["--headless", "--no-sandbox", "--disable-gpu",
-                      "--disable-background-networking"],
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                ],
             )
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{base}/accounts/login/")

@@ -1,11 +1,39 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+"""The API: /api/v1/ (versioned), with its OpenAPI schema and browsable docs."""
 
-from . import apis
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from .apis import organizations as org
+from .apis import survey as survey_apis
+
+organization_urls = [
+    path("", org.OrganizationDetailApi.as_view(), name="api_organization"),
+    path("departments/", org.DepartmentListApi.as_view(), name="api_departments"),
+    path(
+        "departments/<int:department_id>/",
+        org.DepartmentDetailApi.as_view(),
+        name="api_department",
+    ),
+    path("employees/", org.EmployeeListApi.as_view(), name="api_employees"),
+    path("employees/bulk/", org.EmployeeBulkApi.as_view(), name="api_employees_bulk"),
+    path("employees/<int:employee_id>/", org.EmployeeDetailApi.as_view(), name="api_employee"),
+    path(
+        "employees/<int:employee_id>/leaver/",
+        org.EmployeeLeaverApi.as_view(),
+        name="api_employee_leaver",
+    ),
+    path("tokens/", org.TokenListApi.as_view(), name="api_tokens"),
+    path("tokens/<int:token_id>/", org.TokenDetailApi.as_view(), name="api_token"),
+    path("", include("surveys.apis.campaign_urls")),
+    path("", include("analytics.api_urls")),
+]
 
 urlpatterns = [
-    path("v1/survey/", apis.SurveyDefinitionApi.as_view(), name="api_survey"),
-    path("v1/survey/responses/", apis.SurveySubmitApi.as_view(), name="api_survey_submit"),
+    path("v1/organizations/", org.OrganizationListApi.as_view(), name="api_organizations"),
+    path("v1/organizations/<slug:slug>/", include(organization_urls)),
+    path("v1/survey/", survey_apis.SurveyDefinitionApi.as_view(), name="api_survey"),
+    path("v1/survey/responses/", survey_apis.SurveySubmitApi.as_view(), name="api_survey_submit"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
 ]

@@ -32,6 +32,13 @@ class Organization(models.Model):
         help_text=_("No figure is shown for fewer respondents than this. Never below 3."),
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    leaver_retention_days = models.PositiveIntegerField(
+        _("keep leavers' roster data for N days"),
+        null=True,
+        blank=True,
+        help_text=_("After this many days past their leaving date, a leaver's roster entry and "
+                    "invitations are deleted. Empty keeps them."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -494,3 +501,55 @@ class ResponseImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.responses} responses imported on {self.imported_on}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A per-organization key for integrations (HRIS sync, BI). Only its hash is kept; the
+    token itself is shown once, when it is created. It acts with an HR admin's reach in its
+    organization, read-only or read-write."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12)  # shown in lists so people can tell tokens apart
+    token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=8, choices=TokenScope.choices, default=TokenScope.READ)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_on = models.DateField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class OutboxMessage(models.Model):
+    """Background work recorded with the change that calls for it (see surveys/outbox.py)."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.task}{self.args} ({'sent' if self.sent_at else 'pending'})"

@@ -35,12 +35,14 @@ def send_invitation(invitation_id: int, reminder: bool = False) -> bool:
 from .automation_tasks import (  # noqa: E402
     daily_automation,
     launch_recurring_wave,
+    outbox_flush_task,
     send_due_reminders,
 )
 
 __all__ = [
     "daily_automation",
     "launch_recurring_wave",
+    "outbox_flush_task",
     "send_due_reminders",
     "send_invitation",
     "send_wave_invitations",

@@ -30,6 +30,22 @@ def _require_marked_services(request):
         pytest.fail("This test needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Test users need no costly password hashing (sign-in still checks the password)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _eager_tasks_unless_worker(request):
     """Tasks run in-process, except in tests that exercise a real worker."""

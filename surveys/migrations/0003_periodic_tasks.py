@@ -1,4 +1,4 @@
-"""The product's global beat schedules: the daily automation and the weekday reminders.
+"""The product's global beat schedules: the daily automation, the reminders, the outbox.
 
 Data only, and safe to run again: an existing schedule (perhaps retimed by an operator in the
 admin) is left as it is. Each campaign's recurring waves get their own schedule from
@@ -25,6 +25,12 @@ SCHEDULES = [
         # Monday-to-Friday schedule in the server's time zone could not.
         {"minute": "0", "hour": "9", "day_of_week": EVERY_DAY},
         "Reminds those who have not answered an open wave, on its reminder days.",
+    ),
+    (
+        "culturesurvey: outbox",
+        "surveys.outbox_flush",
+        {"minute": "*", "hour": "*", "day_of_week": EVERY_DAY},
+        "Hands over background work recorded while the broker was down.",
     ),
 ]
 

@@ -29,9 +29,9 @@ from ..selectors import department_subtree_ids
 from .campaigns import (
     campaign_questions,
     organization_today,
-    round_get_or_create,
     wave_close,
     wave_launch,
+    wave_open_empty,
 )
 from .invitations import invitations_create
 
@@ -343,10 +343,10 @@ def _wave_reminders_queue(*, wave: Wave, today: dt.date) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    from ..tasks import send_invitation
+    from ..outbox import outbox_enqueue
 
     for pk in ids:
-        send_invitation.delay_on_commit(pk, True)
+        outbox_enqueue("surveys.tasks.send_invitation", pk, True)
     return len(ids)
 
 
@@ -373,25 +373,6 @@ def reminders_due_send(*, today: dt.date | None = None) -> int:
 
 
 # --- Onboarding -------------------------------------------------------------------------------
-
-
-def _wave_open_without_audience(*, campaign: Campaign, opens_on: dt.date) -> Wave:
-    """An onboarding wave that new hires join one by one as they become due.
-
-    Not wave_launch: that invites the whole onboarding audience at once, including people who
-    started yesterday.
-    """
-    round_ = round_get_or_create(
-        organization=campaign.organization, label=opens_on.strftime("%Y-%m")
-    )
-    top = campaign.waves.aggregate(top=Max("number"))["top"] or 0
-    return Wave.objects.create(
-        campaign=campaign,
-        round=round_,
-        number=top + 1,
-        opens_on=opens_on,
-        closes_on=opens_on + dt.timedelta(days=campaign.wave_days),
-    )
 
 
 @transaction.atomic
@@ -432,7 +413,7 @@ def _onboarding_campaign_invite(*, campaign_id: int, today: dt.date | None) -> i
         .filter(Q(closes_on__isnull=True) | Q(closes_on__gte=today))
         .order_by("-opens_on", "-pk")
         .first()
-    ) or _wave_open_without_audience(campaign=campaign, opens_on=today)
+    ) or wave_open_empty(campaign=campaign, opens_on=today)
     return invitations_create(wave=wave, people=due)
 
 

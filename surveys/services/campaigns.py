@@ -264,6 +264,22 @@ def wave_launch(
     return wave
 
 
+def wave_open_empty(*, campaign: Campaign, opens_on: dt.date) -> Wave:
+    """A wave people join one by one as they become due (new hires, leavers), open for the
+    campaign's wave_days. Unlike wave_launch, it invites nobody by itself."""
+    round_ = round_get_or_create(
+        organization=campaign.organization, label=opens_on.strftime("%Y-%m")
+    )
+    top = campaign.waves.aggregate(top=Max("number"))["top"] or 0
+    return Wave.objects.create(
+        campaign=campaign,
+        round=round_,
+        number=top + 1,
+        opens_on=opens_on,
+        closes_on=opens_on + dt.timedelta(days=campaign.wave_days),
+    )
+
+
 @transaction.atomic
 def wave_close(*, wave: Wave, analyze: bool = True) -> bool:
     """Close an open wave and queue the analysis of its round (after commit).

@@ -12,6 +12,18 @@ ENCODINGS = ("utf-8-sig", "cp1252")
 MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
+def text_problem(value: str) -> str | None:
+    """Why a database cannot store this text (PostgreSQL refuses NUL, and UTF-8 has no lone
+    surrogates, which JSON can still spell), or None when it can."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode text"
+    return None
+
+
 @dataclass
 class CsvTable:
     header: list[str]  # normalised: stripped, lower-case
@@ -21,13 +33,22 @@ class CsvTable:
 
 def decode(content: bytes | str) -> tuple[str, str]:
     if isinstance(content, str):
-        return content.lstrip("\ufeff"), "utf-8"
-    if len(content) > MAX_CSV_BYTES:
+        text = content.lstrip("\ufeff")
+        try:
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError:  # lone surrogates, which no database can store
+            raise ImportRejected([RowError(0, "", "the text is not valid Unicode")]) from None
+    else:
+        size = len(content)
+    if size > MAX_CSV_BYTES:
         raise ImportRejected(
             [RowError(0, "", f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")]
         )
-    if b"\x00" in content[:4096]:
+    # Anywhere in the file, not only near its start: PostgreSQL cannot store a NUL character.
+    if (b"\x00" if isinstance(content, bytes) else "\x00") in content:
         raise ImportRejected([RowError(0, "", "this is not a CSV text file")])
+    if isinstance(content, str):
+        return text, "utf-8"
     for encoding in ENCODINGS:
         try:
             return content.decode(encoding), encoding
@@ -40,11 +61,11 @@ def decode(content: bytes | str) -> tuple[str, str]:
 
 def read_csv(content: bytes | str, *, required: tuple[str, ...]) -> CsvTable:
     text, encoding = decode(content)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # The delimiter is the one the header line uses (column names hold none). csv.Sniffer
+    # also guessed the quote character from the rows: a cell like 'Pat' lost its quotes.
+    header_line = text.partition("\n")[0].partition("\r")[0]
+    delimiter = max(",;\t", key=header_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
     try:
         header_cells = next(reader)
     except StopIteration:

@@ -36,7 +36,7 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
+            unknown = sorted(set(data) - set(self.fields), key=str)  # YAML keys may be numbers
             if unknown:
                 raise serializers.ValidationError(
                     {key: [f"unknown key (known: {', '.join(self.fields)})"] for key in unknown}
@@ -47,7 +47,10 @@ class StrictSerializer(serializers.Serializer):
 class OrganizationInput(StrictSerializer):
     slug = serializers.SlugField(max_length=50)
     name = serializers.CharField(max_length=200)
-    min_group_size = serializers.IntegerField(min_value=MIN_GROUP_SIZE_FLOOR, required=False)
+    # max: the column is a smallint (SQLite would take more; PostgreSQL would fail).
+    min_group_size = serializers.IntegerField(
+        min_value=MIN_GROUP_SIZE_FLOOR, max_value=32767, required=False
+    )
     timezone = serializers.CharField(max_length=64, required=False)
 
     def validate_timezone(self, value: str) -> str:
@@ -130,23 +133,38 @@ def definition_parse(*, content: str | bytes) -> dict[str, Any]:
         except UnicodeDecodeError as exc:
             raise DefinitionError([("file", "is not UTF-8 text")]) from exc
     try:
-        data = yaml.safe_load(content)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DefinitionError([(where, f"not valid YAML or JSON: {problem}")]) from exc
+        # JSON first: PyYAML reads a JSON escaped surrogate pair ("\ud83d\ude00", as
+        # json.dumps writes an emoji) as two lone surrogates.
+        data = json.loads(content)
+    except (ValueError, RecursionError):
+        data = _yaml_parse(content)
     if not isinstance(data, dict):
         raise DefinitionError([("file", "must be a mapping with an 'organization' key")])
     return data
 
 
+def _yaml_parse(content: str) -> Any:
+    try:
+        return yaml.safe_load(content)
+    except RecursionError:
+        raise DefinitionError([("file", "is nested too deeply")]) from None
+    except ValueError as exc:  # PyYAML's constructors let some through: 2026-02-30, !!int x
+        raise DefinitionError([("file", f"not valid YAML or JSON: {exc}")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DefinitionError([(where, f"not valid YAML or JSON: {problem}")]) from exc
+
+
 def _check_cross_references(data: dict[str, Any], organization: Organization | None) -> None:
     errors: list[tuple[str, str]] = []
-    existing_departments = (
-        set(Department.objects.filter(organization=organization).values_list("name", flat=True))
+    stored_parents: dict[str, str | None] = (
+        dict(
+            Department.objects.filter(organization=organization).values_list("name", "parent__name")
+        )
         if organization
-        else set()
+        else {}
     )
     file_departments = [d["name"] for d in data["departments"]]
     seen: set[str] = set()
@@ -154,8 +172,9 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
         if name in seen:
             errors.append((f"departments[{index}].name", f'"{name}" appears twice'))
         seen.add(name)
-    known_departments = existing_departments | seen
-    parents = {d["name"]: d.get("parent") for d in data["departments"]}
+    known_departments = set(stored_parents) | seen
+    # The file moves the departments it names; the others stay where they are stored.
+    parents = stored_parents | {d["name"]: d.get("parent") for d in data["departments"]}
     for index, department in enumerate(data["departments"]):
         parent = department.get("parent")
         if parent and parent not in known_departments:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import (
+    Campaign,
     CampaignKind,
     Employee,
     Invitation,
@@ -45,9 +46,9 @@ def invitations_create(*, wave: Wave, people: Iterable[tuple[str, int | None]]) 
     new = [r for r in rows if r.email not in existing]
     Invitation.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     if new:
-        from ..tasks import send_wave_invitations
+        from ..outbox import outbox_enqueue
 
-        send_wave_invitations.delay_on_commit(wave.pk)
+        outbox_enqueue("surveys.tasks.send_wave_invitations", wave.pk)
     return len(new)
 
 
@@ -116,7 +117,10 @@ def wave_send_pending(*, wave_id: int, limit: int = 200) -> tuple[int, bool]:
 
 
 def exit_invitations_create(*, organization: Organization, employee_ids: list[int]) -> int:
-    """Invite leavers to the organization's open exit survey, if there is one."""
+    """Invite leavers to the organization's open exit survey. When the organization has an
+    exit campaign but no wave of it is open, one is opened for them."""
+    from .campaigns import organization_today, wave_open_empty
+
     wave = (
         Wave.objects.filter(
             campaign__organization=organization,
@@ -128,7 +132,16 @@ def exit_invitations_create(*, organization: Organization, employee_ids: list[in
         .first()
     )
     if wave is None:
-        return 0
+        campaign = (
+            Campaign.objects.filter(
+                organization=organization, kind=CampaignKind.EXIT, imported=False
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if campaign is None:
+            return 0
+        wave = wave_open_empty(campaign=campaign, opens_on=organization_today(organization))
     people = Employee.objects.filter(organization=organization, pk__in=employee_ids).values_list(
         "email", "pk"
     )
@@ -140,7 +153,7 @@ def wave_send_reminders(*, wave: Wave) -> int:
     answered yet. Returns how many were queued."""
     if wave.status != WaveStatus.OPEN:
         return 0
-    from ..tasks import send_invitation
+    from ..outbox import outbox_enqueue
 
     ids = list(
         Invitation.objects.filter(wave=wave, answered=False, sent_at__isnull=False).values_list(
@@ -148,5 +161,5 @@ def wave_send_reminders(*, wave: Wave) -> int:
         )
     )
     for pk in ids:
-        send_invitation.delay_on_commit(pk, True)
+        outbox_enqueue("surveys.tasks.send_invitation", pk, True)
     return len(ids)

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..selectors import invitation_get_by_token
 from .campaigns import campaign_questions, organization_today, round_get_or_create
-from .csvfiles import read_csv
+from .csvfiles import read_csv, text_problem
 
 MAX_TEXT_ANSWER = 5000
 
@@ -78,6 +78,8 @@ def answer_clean(question: Question, raw: Any) -> tuple[int | None, str] | None:
     if question.type == QuestionType.TEXT:
         if not isinstance(raw, str):
             raise ValueError("must be text")
+        if problem := text_problem(raw):
+            raise ValueError(problem)
         text = raw.strip()
         if len(text) > MAX_TEXT_ANSWER:
             raise ValueError(f"is longer than {MAX_TEXT_ANSWER} characters")
@@ -120,7 +122,10 @@ def answers_validate(
     errors: dict[str, str] = {}
     for code in answers:
         if code not in by_code:
-            errors[str(code)] = "is not a question of this survey"
+            # Echoed back in the error body, which must encode: JSON keys may be lone surrogates.
+            errors[str(code).encode("utf-8", "backslashreplace").decode()] = (
+                "is not a question of this survey"
+            )
     cleaned = []
     for question in questions:
         try:
@@ -204,9 +209,9 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
     Columns: kind, wave (the round label), optional department, tenure_band, location, level,
     then one column per question code; an empty cell is unanswered.
     """
+    table = read_csv(content, required=("kind", "wave"))  # first: it rejects text not Unicode
     raw = content.encode("utf-8") if isinstance(content, str) else content
     digest = hashlib.sha256(raw).hexdigest()
-    table = read_csv(content, required=("kind", "wave"))
     questions = {q.code.casefold(): q for q in Question.objects.filter(organization=organization)}
     errors: list[RowError] = []
     question_columns = [c for c in table.header if c not in FIXED_COLUMNS]

@@ -9,9 +9,10 @@ from django.db import transaction
 
 from ..errors import ImportRejected, RowError
 from ..models import Department, Employee, Organization
-from .csvfiles import read_csv
+from .csvfiles import read_csv, text_problem
 
 ROSTER_COLUMNS = ("email", "name", "department", "start_date", "location", "level", "leaving_date")
+EMAIL_MAX_LENGTH = Employee._meta.get_field("email").max_length
 # Fields the file may set; a column left out of the file leaves that field as it is.
 ROSTER_FIELDS = ("name", "department", "start_date", "location", "level", "leaving_date")
 
@@ -44,10 +45,8 @@ def _department_lookup(organization: Organization) -> dict[str, Department]:
 def roster_validate(
     *, organization: Organization, content: bytes | str
 ) -> tuple[list[dict], list[str], str]:
-    """Check every row; returns the cleaned rows, the columns present and the encoding.
-
-    Raises ImportRejected listing every bad row with its line number and reason.
-    """
+    """Check every row of a CSV file; returns the cleaned rows, the columns present and the
+    encoding. Raises ImportRejected listing every bad row with its line number and reason."""
     table = read_csv(content, required=("email",))
     unknown = [c for c in table.header if c not in ROSTER_COLUMNS]
     if unknown:
@@ -57,18 +56,37 @@ def roster_validate(
                 for column in unknown
             ]
         )
+    rows = roster_rows_clean(organization=organization, rows=table.rows)
+    return rows, [c for c in ROSTER_FIELDS if c in table.header], table.encoding
+
+
+def roster_rows_clean(
+    *, organization: Organization, rows: list[tuple[int, dict[str, str]]]
+) -> list[dict]:
+    """Check rows given as (row number, {column: text}); only the columns a row holds are set.
+
+    Raises ImportRejected with every problem and its row number.
+    """
     departments = _department_lookup(organization)
     errors: list[RowError] = []
     cleaned: list[dict] = []
     first_line_of: dict[str, int] = {}
-    for line, cells in table.rows:
+    for line, cells in rows:
         row: dict = {"line": line}
-        email = cells["email"].lower()
+        problems = {column: text_problem(value) for column, value in cells.items()}
+        if any(problems.values()):
+            errors.extend(RowError(line, c, p) for c, p in problems.items() if p)
+            continue
+        email = cells.get("email", "").strip().lower()
         try:
             validate_email(email)
         except ValidationError:
-            errors.append(RowError(line, "email", f'"{cells["email"]}" is not an email address'))
+            errors.append(
+                RowError(line, "email", f'"{cells.get("email", "")}" is not an email address')
+            )
         else:
+            if len(email) > EMAIL_MAX_LENGTH:  # validate_email allows up to 320
+                errors.append(RowError(line, "email", f"longer than {EMAIL_MAX_LENGTH} characters"))
             if email in first_line_of:
                 errors.append(
                     RowError(line, "email", f"{email} is already on row {first_line_of[email]}")
@@ -105,8 +123,7 @@ def roster_validate(
         cleaned.append(row)
     if errors:
         raise ImportRejected(errors)
-    present = [c for c in ROSTER_FIELDS if c in table.header]
-    return cleaned, present, table.encoding
+    return cleaned
 
 
 @transaction.atomic
@@ -116,10 +133,51 @@ def roster_import(
     """Create or update employees by email from a CSV file. All rows or none.
 
     With dry_run, everything is checked and counted and nothing is saved. Employees given a
-    leaving date for the first time are invited to the open exit survey, if there is one.
+    leaving date for the first time are invited to the exit survey.
     """
     rows, present, encoding = roster_validate(organization=organization, content=content)
-    result = RosterImportResult(encoding=encoding)
+    result = roster_apply(organization=organization, rows=rows, present=present, dry_run=dry_run)
+    result.encoding = encoding
+    return result
+
+
+@transaction.atomic
+def roster_upsert(
+    *, organization: Organization, people: list[dict[str, str | None]], dry_run: bool = False
+) -> RosterImportResult:
+    """The same as a CSV import, for a list of people (the HRIS push). Each person sets only
+    the fields it holds; the same list twice changes nothing the second time."""
+    rows = []
+    for index, person in enumerate(people, 1):
+        cells = {
+            key: ("" if value is None else str(value)).strip()
+            for key, value in person.items()
+            if key in ROSTER_COLUMNS
+        }
+        rows.append((index, cells))
+    cleaned = roster_rows_clean(organization=organization, rows=rows)
+    fields_present = [f for f in ROSTER_FIELDS if any(f in p for p in people)]
+    # A field one person leaves out must stay as it is for them: apply per set of fields.
+    result = RosterImportResult()
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for person, row in zip(people, cleaned, strict=True):
+        groups.setdefault(tuple(f for f in fields_present if f in person), []).append(row)
+    for present, group in groups.items():
+        part = roster_apply(
+            organization=organization, rows=group, present=list(present), dry_run=dry_run
+        )
+        result.created += part.created
+        result.updated += part.updated
+        result.unchanged += part.unchanged
+        result.new_leavers += part.new_leavers
+    return result
+
+
+def roster_apply(
+    *, organization: Organization, rows: list[dict], present: list[str], dry_run: bool = False
+) -> RosterImportResult:
+    """Create or update checked rows by email, setting the `present` fields."""
+    result = RosterImportResult()
     existing = {
         e.email: e
         for e in Employee.objects.filter(

@@ -471,8 +471,8 @@ def test_the_daily_task_closes_due_waves_and_invites_due_hires(pulse, onboarding
     )
     EmployeeFactory(organization=acme, email="new@acme.example", start_date=today - days(30))
 
-    assert daily_automation() == {"closed": 1, "onboarding_invited": 1}
-    assert daily_automation() == {"closed": 0, "onboarding_invited": 0}
+    assert daily_automation() == {"closed": 1, "onboarding_invited": 1, "leavers_forgotten": 0}
+    assert daily_automation() == {"closed": 0, "onboarding_invited": 0, "leavers_forgotten": 0}
 
     overdue.refresh_from_db()
     assert overdue.status == WaveStatus.CLOSED

@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from surveys import demo
 from surveys.models import (
+    OutboxMessage,
     CompanyValue,
     Employee,
     Invitation,
@@ -26,6 +27,7 @@ def northwind(django_db_setup, django_db_blocker):
     yield result
     with django_db_blocker.unblock():
         demo.demo_remove()
+        OutboxMessage.objects.all().delete()
 
 
 @pytest.mark.django_db

@@ -165,3 +165,23 @@ def test_the_command_imports_and_reports_errors(acme, tmp_path, capsys):
     bad.write_text("email\nnope\n")
     with pytest.raises(CommandError, match="row 2, email"):
         call_command("import_roster", "acme", str(bad))
+
+
+def test_a_leaver_opens_an_exit_wave_when_none_is_open(acme):
+    items = list(Question.objects.filter(organization=acme, perspective="employee"))
+    campaign = campaign_create(
+        organization=acme, name="Exit", kind=CampaignKind.EXIT, questions=items
+    )
+    ana = EmployeeFactory(organization=acme, email="ana@acme.example")
+
+    assert employee_mark_leaver(employee=ana, leaving_date=dt.date(2026, 12, 31)) is True
+
+    wave = campaign.waves.get()
+    assert wave.status == "open"
+    assert list(wave.invitations.values_list("email", flat=True)) == ["ana@acme.example"]
+
+
+def test_without_an_exit_campaign_marking_a_leaver_invites_nobody(acme):
+    ana = EmployeeFactory(organization=acme, email="ana@acme.example")
+    assert employee_mark_leaver(employee=ana, leaving_date=dt.date(2026, 12, 31)) is False
+    assert not Invitation.objects.exists()

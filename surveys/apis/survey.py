@@ -2,29 +2,60 @@
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .errors import AnswersInvalid, InvalidToken
-from .models import CampaignKind, SegmentAttribute
-from .selectors import invitation_get_by_token
-from .services.campaigns import campaign_questions
-from .services.responses import response_submit
+from ..errors import AnswersInvalid, InvalidToken
+from ..models import CampaignKind, SegmentAttribute
+from ..selectors import invitation_get_by_token
+from ..services.campaigns import campaign_questions
+from ..services.responses import response_submit
+from .base import ErrorSerializer, SurveyRateThrottle
 
 TOKEN_HEADER = "X-Survey-Token"  # noqa: S105 (a header name)
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.CharField(), required=False)
+class SurveyJSONParser(JSONParser):
+    """JSON nested deeper than Python's recursion limit is bad JSON too (a 400, not a 500)."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply") from None
 
 
 def token_error(exc: InvalidToken) -> Response:
     return Response({"detail": exc.message}, status=status.HTTP_404_NOT_FOUND)
+
+
+class SurveyQuestionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    text = serializers.CharField()
+    type = serializers.CharField()
+    perspective = serializers.CharField()
+    value = serializers.CharField(allow_null=True, source="value.name", default=None)
+    min = serializers.IntegerField(allow_null=True)
+    max = serializers.IntegerField(allow_null=True)
+    choices = serializers.ListField(child=serializers.CharField())
+
+
+class SurveyDefinitionSerializer(serializers.Serializer):
+    organization = serializers.CharField()
+    campaign = serializers.CharField()
+    kind = serializers.ChoiceField(choices=CampaignKind.choices)
+    intro = serializers.CharField(allow_blank=True)
+    min_group_size = serializers.IntegerField()
+    kept_attributes = serializers.ListField(child=serializers.CharField())
+    questions = SurveyQuestionSerializer(many=True)
 
 
 class SurveyDefinitionApi(APIView):
@@ -32,25 +63,9 @@ class SurveyDefinitionApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [SurveyRateThrottle]
 
-    class QuestionOutput(serializers.Serializer):
-        code = serializers.CharField()
-        text = serializers.CharField()
-        type = serializers.CharField()
-        perspective = serializers.CharField()
-        value = serializers.CharField(allow_null=True, source="value.name", default=None)
-        min = serializers.IntegerField(allow_null=True)
-        max = serializers.IntegerField(allow_null=True)
-        choices = serializers.ListField(child=serializers.CharField())
-
-    class OutputSerializer(serializers.Serializer):
-        organization = serializers.CharField()
-        campaign = serializers.CharField()
-        kind = serializers.ChoiceField(choices=CampaignKind.choices)
-        intro = serializers.CharField(allow_blank=True)
-        min_group_size = serializers.IntegerField()
-        kept_attributes = serializers.ListField(child=serializers.CharField())
-        questions = serializers.ListField(child=serializers.DictField())
+    OutputSerializer = SurveyDefinitionSerializer
 
     @extend_schema(
         parameters=[
@@ -98,22 +113,29 @@ class SurveyDefinitionApi(APIView):
         return Response(data)
 
 
+class SurveySubmissionSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=128)
+    answers = serializers.DictField(
+        help_text="Answers keyed by question code: a whole number for rated questions, "
+        "text for free-text and single-choice questions. Leave a question out to skip it."
+    )
+
+
+class SurveySubmittedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class SurveySubmitApi(APIView):
     """Submit answers with a survey token. A token works once; nothing links the stored
     response to the token or the person."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [SurveyRateThrottle]
+    parser_classes = [SurveyJSONParser]
 
-    class InputSerializer(serializers.Serializer):
-        token = serializers.CharField(max_length=128)
-        answers = serializers.DictField(
-            help_text="Answers keyed by question code: a whole number for rated questions, "
-            "text for free-text and single-choice questions. Leave a question out to skip it."
-        )
-
-    class OutputSerializer(serializers.Serializer):
-        detail = serializers.CharField()
+    InputSerializer = SurveySubmissionSerializer
+    OutputSerializer = SurveySubmittedSerializer
 
     @extend_schema(
         request=InputSerializer,
@@ -121,11 +143,18 @@ class SurveySubmitApi(APIView):
             201: OutputSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Answers invalid; token not used."),
             404: OpenApiResponse(ErrorSerializer, description="Unknown, used or closed token."),
+            413: OpenApiResponse(ErrorSerializer, description="Larger than the upload limit."),
         },
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        try:
+            data = request.data
+        except RequestDataTooBig:  # Django's own answer would be an HTML page
+            megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+            detail = f"The submission is too large (over {megabytes} MB); nothing was stored."
+            return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        serializer = self.InputSerializer(data=data)
         if not serializer.is_valid():
             return Response(
                 {

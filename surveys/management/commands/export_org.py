@@ -1,0 +1,24 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from surveys.models import Organization
+from surveys.services.retention import organization_export
+
+
+class Command(BaseCommand):
+    help = (
+        "Export everything an organization holds to a ZIP of JSON files (for operators: it "
+        "includes the raw anonymous responses, which pages never show below k)."
+    )
+
+    def add_arguments(self, parser):  # noqa: ANN001, ANN201
+        parser.add_argument("organization", help="the organization's slug")
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, organization: str, file: Path, **options) -> None:  # noqa: ANN002, ANN003
+        org = Organization.objects.filter(slug=organization).first()
+        if org is None:
+            raise CommandError(f'No organization "{organization}".')
+        file.write_bytes(organization_export(organization=org))
+        self.stdout.write(self.style.SUCCESS(f"Exported {org.name} to {file}."))
