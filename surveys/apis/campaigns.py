@@ -79,7 +79,10 @@ class CampaignOutput(serializers.ModelSerializer):
     )
     reminder_days = serializers.ListField(child=serializers.IntegerField())
     audience_department = serializers.SlugRelatedField(
-        slug_field="name", read_only=True, help_text="Only this subtree; null for everyone."
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text="Only this subtree; null for everyone.",
     )
     locked = serializers.SerializerMethodField(
         help_text="True once responses arrived: k and the kept attributes can no longer change."

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,6 +32,12 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, str]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """One error body everywhere: {"detail": "...", "errors": {"field": "problem"}}."""
+    if isinstance(exc, RequestDataTooBig):  # Django's own answer would be an HTML page
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return Response(
+            {"detail": f"The request body is too large (over {megabytes} MB); nothing changed."},
+            status=413,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -115,7 +115,7 @@ class OrganizationDetailApi(APIView):
 
 
 class DepartmentOutput(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
         model = Department
@@ -213,7 +213,7 @@ class DepartmentDetailApi(APIView):
 
 
 class EmployeeOutput(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
         model = Employee
@@ -437,7 +437,9 @@ class EmployeeLeaverApi(APIView):
 
 
 class TokenOutput(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ApiToken

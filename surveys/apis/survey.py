@@ -6,8 +6,6 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,18 +17,12 @@ from ..selectors import invitation_get_by_token
 from ..services.campaigns import campaign_questions
 from ..services.responses import response_submit
 from .base import ErrorSerializer, SurveyRateThrottle
+from .parsers import SafeJSONParser
 
 TOKEN_HEADER = "X-Survey-Token"  # noqa: S105 (a header name)
 
 
-class SurveyJSONParser(JSONParser):
-    """JSON nested deeper than Python's recursion limit is bad JSON too (a 400, not a 500)."""
-
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply") from None
+SurveyJSONParser = SafeJSONParser  # the survey endpoints were the first to need it
 
 
 def token_error(exc: InvalidToken) -> Response:

@@ -156,9 +156,12 @@ def _check_new_question_codes(
 
 class QuestionOutput(serializers.ModelSerializer):
     value = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="The value it measures; null for none."
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="The value it measures; null for none.",
     )
-    pairs_with = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    pairs_with = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     choices = serializers.ListField(child=serializers.CharField())
 
     class Meta:

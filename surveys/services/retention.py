@@ -52,7 +52,7 @@ def leavers_purge_all(*, today: dt.date | None = None) -> int:
     )
 
 
-def _rows(queryset, fields: list[str]) -> list[dict[str, Any]]:  # noqa: ANN001
+def _rows(queryset, fields: list[str]) -> list[dict[str, Any]]:
     return list(queryset.values(*fields))
 
 

@@ -367,3 +367,18 @@ def test_rate_limits_let_requests_through_when_their_store_is_down(open_wave, to
             "/api/v1/survey/responses/", {"token": token, "answers": {"od1": 4}}, format="json"
         )
     assert response.status_code == 201
+
+
+def test_every_endpoint_answers_oversized_and_deeply_nested_json_with_a_json_error(alice, acme):
+    client = session(alice)
+    huge = {"people": [{"email": "x" * 1000}] * 6000}  # about 6 MB
+    response = client.post(f"{BASE}/acme/employees/bulk/", huge, format="json")
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The request body is too large")
+    nested = "[" * 100_000 + "]" * 100_000
+    response = client.generic(
+        "POST", f"{BASE}/acme/departments/", nested, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+    assert not Employee.objects.exists()

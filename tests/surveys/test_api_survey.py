@@ -75,5 +75,7 @@ def test_unknown_tokens_get_404(db):
 def test_the_schema_describes_the_survey_endpoints(db):
     response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json")
     paths = response.json()["paths"]
-    assert {"201", "400", "404", "413"} <= set(paths["/api/v1/survey/responses/"]["post"]["responses"])
+    assert {"201", "400", "404", "413"} <= set(
+        paths["/api/v1/survey/responses/"]["post"]["responses"]
+    )
     assert "/api/v1/survey/" in paths

@@ -5,12 +5,12 @@ from django.core.management import call_command
 
 from surveys import demo
 from surveys.models import (
-    OutboxMessage,
     CompanyValue,
     Employee,
     Invitation,
     Membership,
     Organization,
+    OutboxMessage,
     SurveyResponse,
     Wave,
 )

@@ -7,11 +7,11 @@ from surveys.services.organizations import organization_delete
 class Command(BaseCommand):
     help = "Delete an organization and everything in it. Asks for the slug again unless --yes."
 
-    def add_arguments(self, parser):  # noqa: ANN001, ANN201
+    def add_arguments(self, parser):
         parser.add_argument("organization", help="the organization's slug")
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    def handle(self, *args, organization: str, yes: bool, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, organization: str, yes: bool, **options) -> None:
         org = Organization.objects.filter(slug=organization).first()
         if org is None:
             raise CommandError(f'No organization "{organization}".')

@@ -12,11 +12,11 @@ class Command(BaseCommand):
         "includes the raw anonymous responses, which pages never show below k)."
     )
 
-    def add_arguments(self, parser):  # noqa: ANN001, ANN201
+    def add_arguments(self, parser):
         parser.add_argument("organization", help="the organization's slug")
         parser.add_argument("file", type=Path)
 
-    def handle(self, *args, organization: str, file: Path, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, organization: str, file: Path, **options) -> None:
         org = Organization.objects.filter(slug=organization).first()
         if org is None:
             raise CommandError(f'No organization "{organization}".')

@@ -9,5 +9,5 @@ class Command(BaseCommand):
         "does this too)."
     )
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         self.stdout.write(f"Forgot {leavers_purge_all()} leaver(s).")
