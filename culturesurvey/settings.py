@@ -224,6 +224,8 @@ REST_FRAMEWORK = {
         "survey": os.getenv("SURVEY_API_RATE", "60/minute"),
     },
     "EXCEPTION_HANDLER": "surveys.apis.errors.exception_handler",
+    # The client address behind TRUSTED_PROXY_COUNT proxies; 0 trusts no X-Forwarded-For.
+    "NUM_PROXIES": envint("TRUSTED_PROXY_COUNT", 0),
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -240,6 +242,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "surveys.apis.schema.add_common_responses",
+    ],
 }
 
 # The cache holds only rate-limit counters. With several web processes, point it at Redis so

@@ -53,9 +53,7 @@ urlpatterns = [
         reports.report_export,
         name="report_export",
     ),
-    path(
-        "o/<slug:slug>/report/<str:wave>/compute/", reports.report_compute, name="report_compute"
-    ),
+    path("o/<slug:slug>/report/<str:wave>/compute/", reports.report_compute, name="report_compute"),
     path("o/<slug:slug>/report/<str:wave>/actions/", reports.action_new, name="action_new"),
     path("o/<slug:slug>/actions/<int:action_id>/done/", reports.action_done, name="action_done"),
     path("o/<slug:slug>/jobs/<int:job_id>/", reports.analysis_job, name="analysis_job"),
@@ -63,3 +61,14 @@ urlpatterns = [
     path("api/", include("surveys.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+
+def handler404(request, exception):
+    """The API answers in JSON even for paths no endpoint matches."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

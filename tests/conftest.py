@@ -154,6 +154,11 @@ class WorkerProcess:
     def start(self) -> None:
         import sys
 
+        self.ready_before = (
+            self.log_path.read_text(errors="replace").count(" ready.")
+            if self.log_path.exists()
+            else 0
+        )
         self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
@@ -178,16 +183,17 @@ class WorkerProcess:
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 60) -> None:
+        """Until the worker logs that it is ready (once more than before this start)."""
         import time
-
-        from culturesurvey.celery import app
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            log = self.log_path.read_text(errors="replace")
             if self.process.poll() is not None:
-                raise RuntimeError(f"celery worker exited:\n{self.log_path.read_text()[-3000:]}")
-            if app.control.ping(timeout=0.5):
+                raise RuntimeError(f"celery worker exited:\n{log[-3000:]}")
+            if log.count(" ready.") > self.ready_before:
                 return
+            time.sleep(0.1)
         raise RuntimeError(f"celery worker not ready:\n{self.log_path.read_text()[-3000:]}")
 
     def kill(self) -> None:
@@ -212,7 +218,7 @@ class WorkerProcess:
 
 
 @pytest.fixture(scope="session")
-def _worker_environment(django_db_setup, tmp_path_factory):
+def worker_environment(django_db_setup, tmp_path_factory):
     from urllib.parse import urlsplit, urlunsplit
 
     import redis
@@ -239,9 +245,9 @@ def _worker_environment(django_db_setup, tmp_path_factory):
 
 
 @pytest.fixture
-def celery_worker(_worker_environment, transactional_db):
+def celery_worker(worker_environment, transactional_db):
     """A fresh worker for one test (killed and restarted by tests that need to)."""
-    env, log_path, mail_dir = _worker_environment
+    env, log_path, mail_dir = worker_environment
     for old in mail_dir.glob("*"):
         old.unlink()
     worker = WorkerProcess(env, log_path, mail_dir)

@@ -431,7 +431,9 @@ class CampaignLaunchApi(APIView):
 
 
 class WaveFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id", help_text="A campaign id.")
+    campaign = django_filters.NumberFilter(
+        field_name="campaign_id", help_text="A campaign id.", min_value=1, max_value=2**63 - 1
+    )
     status = django_filters.ChoiceFilter(choices=WaveStatus.choices)
     round = django_filters.CharFilter(field_name="round__label", help_text="A round label.")
 

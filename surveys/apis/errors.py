@@ -1,12 +1,16 @@
 """One error body for the whole API: {"detail": "...", "errors": {"field": "problem"}}."""
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, str]:
@@ -38,6 +42,16 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             {"detail": f"The request body is too large (over {megabytes} MB); nothing changed."},
             status=413,
         )
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away mid-request (a restart, a failover). The transaction was
+        # rolled back, so nothing half-done is stored; the client may simply try again.
+        logger.warning("Database unavailable: %s", exc)
+        response = Response(
+            {"detail": "The service is briefly unavailable; nothing was stored. Try again."},
+            status=503,
+        )
+        response["Retry-After"] = "5"
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

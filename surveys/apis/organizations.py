@@ -290,7 +290,7 @@ class EmployeeListApi(APIView):
 
     @extend_schema(
         parameters=[SLUG],
-        responses={200: EmployeeOutput(many=True), **errors(401, 403, 404)},
+        responses={200: EmployeeOutput(many=True), **errors(400, 401, 403, 404)},
     )
     def get(self, request: Request, slug: str) -> Response:
         """The roster (HR admins and tokens), filterable and paginated."""

@@ -382,3 +382,26 @@ def test_every_endpoint_answers_oversized_and_deeply_nested_json_with_a_json_err
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["detail"]
     assert not Employee.objects.exists()
+
+
+def test_unknown_api_paths_answer_in_json(alice):
+    response = session(alice).get(f"{BASE}/a%20b/employees/-1/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_rate_limit(open_wave, monkeypatch):
+    from surveys.apis.base import SurveyRateThrottle
+
+    monkeypatch.setattr(SurveyRateThrottle, "THROTTLE_RATES", {"survey": "2/minute"})
+    client = APIClient()
+    statuses = [
+        client.post(
+            "/api/v1/survey/responses/",
+            {"token": "nope", "answers": {}},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}",
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [404, 404, 429, 429]

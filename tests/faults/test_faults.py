@@ -1,0 +1,229 @@
+"""Faults with the real services: Redis going away, PostgreSQL restarting under load, a token
+submitted many times at once, and what the server logs."""
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from analytics.models import AnalysisJob, ReportSnapshot
+from culturesurvey.celery import app
+from surveys.apis.base import api_token_create
+from surveys.models import (
+    Answer,
+    CampaignKind,
+    Invitation,
+    OutboxMessage,
+    Question,
+    SurveyResponse,
+)
+from surveys.services.campaigns import campaign_create, wave_launch
+from surveys.services.invitations import invitation_issue_token
+from surveys.services.roster import roster_upsert
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.postgres, pytest.mark.worker]
+ANSWERS = {"od1": 4, "od2": 2, "enps": 8, "comment": "Fine."}
+
+
+def call(
+    url: str, payload: dict | None = None, *, method: str = "POST", headers: dict | None = None
+) -> tuple[int, dict | str]:
+    request = urllib.request.Request(  # noqa: S310 (loopback test server)
+        url,
+        data=json.dumps(payload).encode() if payload is not None else None,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            body = response.read().decode()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        body, status = error.read().decode(), error.code
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+        return 0, str(error)
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, body
+
+
+def wait_for(condition, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.3)
+    raise AssertionError("timed out")
+
+
+def open_pulse(acme, people: int) -> list[str]:
+    """An open pulse wave for `people` employees, and one survey token each."""
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        roster_upsert(
+            organization=acme,
+            people=[{"email": f"p{i}@acme.example", "department": "Sales"} for i in range(people)],
+        )
+        questions = list(Question.objects.filter(organization=acme, perspective="employee"))
+        pulse = campaign_create(
+            organization=acme, name="Pulse", kind=CampaignKind.PULSE, questions=questions
+        )
+        wave = wave_launch(campaign=pulse, round_label="2026-11")
+    finally:
+        app.conf.task_always_eager = eager
+    return [invitation_issue_token(invitation=i) for i in wave.invitations.order_by("pk")]
+
+
+def submit(server, token: str) -> int:
+    status, _body = call(
+        f"{server.url}/api/v1/survey/responses/", {"token": token, "answers": ANSWERS}
+    )
+    return status
+
+
+def test_with_redis_down_answers_are_stored_and_the_work_goes_out_once_it_is_back(
+    acme, private_redis, app_server_factory, worker_factory, test_database_env
+):
+    tokens = open_pulse(acme, 14)
+    campaign_create(
+        organization=acme,
+        name="Exit",
+        kind=CampaignKind.EXIT,
+        questions=list(Question.objects.filter(organization=acme, perspective="employee")),
+    )
+    hr_token = api_token_create(organization=acme, name="hris", scope="write", user=None)[1]
+    broker = {"CELERY_BROKER_URL": private_redis.url}
+    server = app_server_factory(**broker)
+    worker = worker_factory(**broker)
+    headers = {"Authorization": f"Bearer {hr_token}"}
+    api = f"{server.url}/api/v1/organizations/acme"
+
+    private_redis.stop()
+
+    # Employees answer; HR marks a leaver (an exit email) and closes the wave (an analysis).
+    assert [submit(server, token) for token in tokens[:12]] == [201] * 12
+    leaver = Invitation.objects.get(email="p13@acme.example").employee
+    status, body = call(
+        f"{api}/employees/{leaver.pk}/leaver/", {"leaving_date": "2026-12-31"}, headers=headers
+    )
+    assert (status, body["exit_invitation_sent"]) == (200, True)
+    wave_id = Invitation.objects.get(email="p0@acme.example").wave_id
+    status, body = call(f"{api}/waves/{wave_id}/close/", {}, headers=headers)
+    assert status == 200
+    job_id = body["analysis_job"]
+    assert SurveyResponse.objects.count() == 12
+    pending = set(OutboxMessage.objects.filter(sent_at__isnull=True).values_list("task", flat=True))
+    assert pending == {"surveys.tasks.send_wave_invitations", "analytics.tasks.run_analysis"}
+    assert AnalysisJob.objects.get(pk=job_id).status == "queued"
+
+    private_redis.start()  # back, empty: it kept nothing
+    relay = subprocess.run(
+        [sys.executable, "manage.py", "outbox_flush"],
+        cwd=ROOT,
+        env=test_database_env | broker,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "Handed over 2 message(s); 0 still pending." in relay.stdout
+
+    wait_for(lambda: AnalysisJob.objects.get(pk=job_id).status == "done")
+    wait_for(lambda: "p13@acme.example" in "".join(worker.emails()))
+    assert ReportSnapshot.objects.get().data["stated_vs_lived"][0]["n_employees"] == 12
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+def restart_postgres() -> None:
+    version = sorted(os.listdir("/etc/postgresql"))[0]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def test_a_postgres_restart_under_load_fails_requests_cleanly_and_the_app_recovers(
+    acme, app_server_factory
+):
+    tokens = open_pulse(acme, 400)
+    server = app_server_factory(DB_CONN_MAX_AGE="60")
+    results: list[int] = []
+    lock = threading.Lock()
+    queue = iter(tokens[:360])
+
+    def load() -> None:
+        while True:
+            with lock:
+                token = next(queue, None)
+            if token is None:
+                return
+            status = submit(server, token)
+            with lock:
+                results.append(status)
+
+    threads = [threading.Thread(target=load) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    restart_postgres()
+    for thread in threads:
+        thread.join(timeout=300)
+    connection.close()  # this test's own connection died with the restart
+
+    # Every request either stored its whole answer or nothing, and said which.
+    assert set(results) <= {201, 503, 500, 0}
+    stored = SurveyResponse.objects.count()
+    assert stored == Invitation.objects.filter(answered=True).count()
+    assert Answer.objects.count() == stored * len(ANSWERS)
+    assert results.count(201) <= stored <= results.count(201) + results.count(0)
+    assert results.count(201) >= 100  # most of the load went through
+    # Without restarting the app, new answers are stored again.
+    after = [submit(server, token) for token in tokens[360:380]]
+    assert after == [201] * 20
+
+
+def test_a_token_sent_many_times_at_once_stores_one_response(acme, app_server_factory):
+    token = open_pulse(acme, 3)[0]
+    server = app_server_factory()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(lambda _i: submit(server, token), range(16)))
+    assert sorted(statuses) == [201] + [404] * 15
+    assert SurveyResponse.objects.count() == 1
+    assert Answer.objects.count() == len(ANSWERS)
+
+
+def test_survey_tokens_never_reach_the_server_logs(acme, app_server_factory, tmp_path):
+    token = open_pulse(acme, 2)[0]
+    server = app_server_factory()
+    with urllib.request.urlopen(f"{server.url}/s/{token}/", timeout=10) as page:  # noqa: S310
+        assert page.status == 200
+    form = urllib.request.Request(  # noqa: S310
+        f"{server.url}/s/{token}/",
+        data=b"od1=4",
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    # The redirect target is fine either way; only the log matters here.
+    with contextlib.suppress(urllib.error.HTTPError):
+        urllib.request.urlopen(form, timeout=10)  # noqa: S310
+    submit(server, token)  # and the API, which takes the token in the body
+    server.stop()
+    log = Path(server.log_path).read_text()
+    assert token not in log
+    assert re.search(r'"GET /s/\[token\]/ HTTP/1\.1" 200', log)
+    assert SurveyResponse.objects.count() == 1
