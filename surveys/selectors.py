@@ -1,17 +1,24 @@
 """Reads. Every page and endpoint reaches an organization's data through these helpers, so a
 user of another organization gets a 404 and a user without the role gets a 403, in one place."""
 
+import datetime as dt
 import hashlib
+import json
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from .errors import InvalidToken
 from .models import (
+    QUESTION_TYPE_RANGES,
     Campaign,
+    CampaignQuestion,
     Department,
     Employee,
     Invitation,
@@ -145,6 +152,137 @@ def invitation_get_by_token(*, token: str) -> Invitation:
     if invitation.answered or invitation.wave.status != WaveStatus.OPEN:
         raise InvalidToken
     return invitation
+
+
+TARGET_SQL = """
+SELECT i.id, i.wave_id, w.asked, w.campaign_id, c.kind, c.kept_attributes, o.timezone,
+       i.employee_id, e.department_id, e.start_date, e.location, e.level
+FROM surveys_invitationtoken t
+JOIN surveys_invitation i ON i.id = t.invitation_id
+JOIN surveys_wave w ON w.id = i.wave_id
+JOIN surveys_campaign c ON c.id = w.campaign_id
+JOIN surveys_organization o ON o.id = c.organization_id
+LEFT JOIN surveys_employee e ON e.id = i.employee_id
+WHERE t.token_hash = %s AND i.answered = false AND w.status = %s
+"""
+
+
+def _json_list(value: object) -> list:
+    """A JSON column as a list (SQLite hands raw SQL the text, PostgreSQL the value)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return list(value or [])
+
+
+def _date(value: object) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class SubmissionTarget:
+    """What storing an answer needs to know about a token, and nothing more."""
+
+    invitation_id: int
+    wave_id: int
+    asked: list[int]
+    campaign_id: int
+    kind: str
+    kept_attributes: list[str]
+    timezone: str
+    has_employee: bool
+    department_id: int | None
+    start_date: dt.date | None
+    location: str
+    level: str
+
+
+def submission_target_by_token(*, token: str) -> SubmissionTarget:
+    """The open, unanswered invitation of a token, as plain values (one query).
+
+    Raises InvalidToken for an unknown token, a used one and a closed wave alike, exactly as
+    invitation_get_by_token does for the survey page.
+    """
+    if not token or len(token) > 128:
+        raise InvalidToken
+    # Plain SQL: this runs for every answer on survey day, and building the same five-table
+    # query through the ORM cost as much as running it.
+    with connection.cursor() as cursor:
+        cursor.execute(TARGET_SQL, [token_hash(token), WaveStatus.OPEN])
+        row = cursor.fetchone()
+    if row is None:
+        raise InvalidToken
+    (
+        invitation,
+        wave,
+        asked,
+        campaign,
+        kind,
+        kept,
+        zone,
+        employee,
+        department,
+        start,
+        location,
+        level,
+    ) = row
+    return SubmissionTarget(
+        invitation_id=invitation,
+        wave_id=wave,
+        asked=_json_list(asked),
+        campaign_id=campaign,
+        kind=kind,
+        kept_attributes=_json_list(kept),
+        timezone=zone,
+        has_employee=employee is not None,
+        department_id=department,
+        start_date=_date(start),
+        location=location or "",
+        level=level or "",
+    )
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """The part of a question that checking an answer needs."""
+
+    id: int
+    code: str
+    type: str
+    choices: list[str]
+
+    @property
+    def answer_range(self) -> tuple[int, int] | None:
+        return QUESTION_TYPE_RANGES.get(self.type)
+
+
+# Questions of a wave change rarely, and never in meaning once answered; keeping them a few
+# seconds spares a query on every submission of survey day.
+QUESTION_CACHE_SECONDS = 30
+_question_cache: dict[tuple[int, tuple[int, ...]], tuple[float, list["QuestionSpec"]]] = {}
+
+
+def submission_questions(*, campaign_id: int, asked: list[int]) -> list[QuestionSpec]:
+    """The questions a wave asks, in order, as plain values (one query, then cached briefly)."""
+    key = (campaign_id, tuple(sorted(asked)))
+    now = time.monotonic()
+    cached = _question_cache.get(key)
+    if cached and cached[0] > now:
+        return cached[1]
+    rows = (
+        CampaignQuestion.objects.filter(campaign_id=campaign_id)
+        .order_by("position", "id")
+        .values_list("question_id", "question__code", "question__type", "question__choices")
+    )
+    wanted = set(asked)
+    specs = [
+        QuestionSpec(id=pk, code=code, type=kind, choices=list(choices or []))
+        for pk, code, kind, choices in rows
+        if not wanted or pk in wanted
+    ]
+    if len(_question_cache) > 1000:
+        _question_cache.clear()
+    _question_cache[key] = (now + QUESTION_CACHE_SECONDS, specs)
+    return specs
 
 
 def wave_response_counts(*, waves: Iterable[Wave]) -> dict[int, dict[str, int]]:

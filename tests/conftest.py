@@ -40,10 +40,14 @@ def _fast_password_hashing():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Rate-limit counters live in the cache, questions in a short-lived in-process cache;
+    each test starts with neither (ids repeat between tests whose data was rolled back)."""
     from django.core.cache import cache
 
+    from surveys.selectors import _question_cache
+
     cache.clear()
+    _question_cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -180,7 +184,11 @@ class WorkerProcess:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except Exception:
+            self.stop()  # never leave a worker behind
+            raise
 
     def wait_ready(self, timeout: float = 60) -> None:
         """Until the worker logs that it is ready (once more than before this start)."""

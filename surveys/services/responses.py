@@ -2,11 +2,13 @@
 
 import datetime as dt
 import hashlib
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from ..errors import AnswersInvalid, ImportRejected, InvalidToken, RowError
 from ..models import (
@@ -15,7 +17,6 @@ from ..models import (
     Campaign,
     CampaignKind,
     Department,
-    Employee,
     Invitation,
     Organization,
     Question,
@@ -27,8 +28,13 @@ from ..models import (
     Wave,
     WaveStatus,
 )
-from ..selectors import invitation_get_by_token
-from .campaigns import campaign_questions, organization_today, round_get_or_create
+from ..selectors import (
+    QuestionSpec,
+    SubmissionTarget,
+    submission_questions,
+    submission_target_by_token,
+)
+from .campaigns import organization_today, round_get_or_create
 from .csvfiles import read_csv, text_problem
 
 MAX_TEXT_ANSWER = 5000
@@ -52,26 +58,24 @@ def tenure_band(*, start_date: dt.date | None, on_date: dt.date) -> str:
     return TenureBand.OVER_5Y
 
 
-def segment_snapshot(
-    *, employee: Employee | None, campaign: Campaign, on_date: dt.date
-) -> dict[str, Any]:
+def segment_snapshot(*, target: "SubmissionTarget", on_date: dt.date) -> dict[str, Any]:
     """The coarsened attributes the campaign keeps (none for leadership: a group answer)."""
     snapshot: dict[str, Any] = {"department": None, "tenure_band": "", "location": "", "level": ""}
-    if employee is None or campaign.kind == CampaignKind.LEADERSHIP:
+    if not target.has_employee or target.kind == CampaignKind.LEADERSHIP:
         return snapshot
-    kept = set(campaign.kept_attributes)
+    kept = set(target.kept_attributes)
     if SegmentAttribute.DEPARTMENT in kept:
-        snapshot["department"] = employee.department_id
+        snapshot["department"] = target.department_id
     if SegmentAttribute.TENURE_BAND in kept:
-        snapshot["tenure_band"] = tenure_band(start_date=employee.start_date, on_date=on_date)
+        snapshot["tenure_band"] = tenure_band(start_date=target.start_date, on_date=on_date)
     if SegmentAttribute.LOCATION in kept:
-        snapshot["location"] = employee.location
+        snapshot["location"] = target.location
     if SegmentAttribute.LEVEL in kept:
-        snapshot["level"] = employee.level
+        snapshot["level"] = target.level
     return snapshot
 
 
-def answer_clean(question: Question, raw: Any) -> tuple[int | None, str] | None:
+def answer_clean(question: "Question | QuestionSpec", raw: Any) -> tuple[int | None, str] | None:
     """One answer as (number, text); None when unanswered. Raises ValueError with the reason."""
     if raw is None:
         return None
@@ -113,7 +117,7 @@ def answer_clean(question: Question, raw: Any) -> tuple[int | None, str] | None:
 
 
 def answers_validate(
-    *, questions: Sequence[Question], answers: Mapping[str, Any]
+    *, questions: "Sequence[Question | QuestionSpec]", answers: Mapping[str, Any]
 ) -> list[tuple[Question, int | None, str]]:
     """Check answers keyed by question code against the survey's questions."""
     if not isinstance(answers, Mapping):
@@ -150,24 +154,32 @@ def response_submit(
     The token's use and the answers are one transaction: either both are stored or neither.
     The response keeps no reference to the invitation or the person; the invitation learns
     only that it was answered. An unknown, used or closed token raises InvalidToken.
+
+    This is the path every employee takes at once on survey day, so it reads only the columns
+    it needs (two queries) and writes in three statements.
     """
-    invitation = invitation_get_by_token(token=token)
-    wave = invitation.wave
-    campaign = wave.campaign
+    target = submission_target_by_token(token=token)
     cleaned = answers_validate(
-        questions=campaign_questions(campaign=campaign, wave=wave), answers=answers
+        questions=submission_questions(campaign_id=target.campaign_id, asked=target.asked),
+        answers=answers,
     )
-    on_date = on_date or organization_today(campaign.organization)
-    segment = segment_snapshot(employee=invitation.employee, campaign=campaign, on_date=on_date)
+    on_date = on_date or timezone.localdate(timezone=zoneinfo.ZoneInfo(target.timezone))
+    segment = segment_snapshot(target=target, on_date=on_date)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _store_in_one_statement(
+            target=target, on_date=on_date, segment=segment, answers=cleaned
+        )
     with transaction.atomic():
         # Only the invitation's own columns in this compare-and-swap: PostgreSQL rechecks
         # them after waiting on a concurrent claim, but not a join (which would let a second
         # concurrent claim through).
-        claimed = Invitation.objects.filter(pk=invitation.pk, answered=False).update(answered=True)
+        claimed = Invitation.objects.filter(pk=target.invitation_id, answered=False).update(
+            answered=True
+        )
         if claimed != 1:  # a double click or a replay
             raise InvalidToken
         response = SurveyResponse.objects.create(
-            wave_id=wave.pk,
+            wave_id=target.wave_id,
             submitted_on=on_date,
             department_id=segment["department"],
             tenure_band=segment["tenure_band"],
@@ -175,9 +187,67 @@ def response_submit(
             level=segment["level"],
         )
         Answer.objects.bulk_create(
-            Answer(response=response, question=q, number=number, text=text)
+            Answer(response=response, question_id=q.id, number=number, text=text)
             for q, number, text in cleaned
         )
+    return response
+
+
+# The same compare-and-swap and inserts as the ORM path, in one statement: one round trip and
+# one commit, which is what survey day is made of. A statement is atomic by itself: the claim
+# and the answers are stored together or not at all.
+STORE_SQL = """
+WITH claimed AS (
+    UPDATE surveys_invitation SET answered = true
+    WHERE id = %(invitation)s AND answered = false
+    RETURNING id
+), response AS (
+    INSERT INTO surveys_surveyresponse
+        (id, wave_id, submitted_on, department_id, tenure_band, location, level)
+    SELECT %(id)s, %(wave)s, %(day)s, %(department)s, %(tenure)s, %(location)s, %(level)s
+    FROM claimed
+    RETURNING id
+)
+INSERT INTO surveys_answer (response_id, question_id, number, text)
+SELECT response.id, given.question_id, given.number, given.text
+FROM response,
+     unnest(%(questions)s::bigint[], %(numbers)s::smallint[], %(texts)s::text[])
+         AS given(question_id, number, text)
+RETURNING 1
+"""
+
+
+def _store_in_one_statement(
+    *, target: SubmissionTarget, on_date: dt.date, segment: dict[str, Any], answers: list
+) -> SurveyResponse:
+    response = SurveyResponse(
+        wave_id=target.wave_id,
+        submitted_on=on_date,
+        department_id=segment["department"],
+        tenure_band=segment["tenure_band"],
+        location=segment["location"],
+        level=segment["level"],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            STORE_SQL,
+            {
+                "invitation": target.invitation_id,
+                "id": response.pk,
+                "wave": target.wave_id,
+                "day": on_date,
+                "department": segment["department"],
+                "tenure": segment["tenure_band"],
+                "location": segment["location"],
+                "level": segment["level"],
+                "questions": [q.id for q, _number, _text in answers],
+                "numbers": [number for _q, number, _text in answers],
+                "texts": [text for _q, _number, text in answers],
+            },
+        )
+        stored = cursor.fetchall()
+    if not stored:  # a double click or a replay: the claim found the invitation answered
+        raise InvalidToken
     return response
 
 

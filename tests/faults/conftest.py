@@ -99,6 +99,7 @@ class AppServer:
                 return
             except OSError:
                 time.sleep(0.2)
+        self.stop()  # never leave a server behind
         raise RuntimeError(f"gunicorn did not start:\n{self.log_path.read_text()[-3000:]}")
 
     def stop(self) -> None:
