@@ -39,6 +39,8 @@ from .selectors import (
     invitation_get_by_token,
     membership_get,
     memberships_for_user,
+    submission_questions,
+    submission_target_by_token,
     wave_get_for_user,
     wave_response_counts,
     wave_response_rates,
@@ -124,7 +126,20 @@ def survey_items(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
+    errors: dict[str, str] = {}
+    posted: dict[str, Any] = {}
     try:
+        if request.method == "POST":
+            # The common case first, on the same lean path as the API: store and move on.
+            target = submission_target_by_token(token=token)
+            specs = submission_questions(campaign_id=target.campaign_id, asked=target.asked)
+            posted = {q.code: request.POST.get(q.code, "") for q in specs}
+            try:
+                response_submit(token=token, answers=posted, target=target)
+            except AnswersInvalid as exc:
+                errors = exc.errors
+            else:
+                return no_referrer(HttpResponseRedirect(reverse("survey_done")))
         invitation = invitation_get_by_token(token=token)
     except InvalidToken as exc:
         return no_referrer(
@@ -132,20 +147,6 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         )
     campaign = invitation.wave.campaign
     questions = campaign_questions(campaign=campaign, wave=invitation.wave)
-    errors: dict[str, str] = {}
-    posted: dict[str, Any] = {}
-    if request.method == "POST":
-        posted = {q.code: request.POST.get(q.code, "") for q in questions}
-        try:
-            response_submit(token=token, answers=posted)
-        except InvalidToken as exc:
-            return no_referrer(
-                render(request, "surveys/survey_invalid.html", {"message": exc.message}, status=404)
-            )
-        except AnswersInvalid as exc:
-            errors = exc.errors
-        else:
-            return no_referrer(HttpResponseRedirect(reverse("survey_done")))
     context = {
         "campaign": campaign,
         "organization": campaign.organization,

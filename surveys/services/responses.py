@@ -147,7 +147,11 @@ def answers_validate(
 
 
 def response_submit(
-    *, token: str, answers: Mapping[str, Any], on_date: dt.date | None = None
+    *,
+    token: str,
+    answers: Mapping[str, Any],
+    on_date: dt.date | None = None,
+    target: SubmissionTarget | None = None,
 ) -> SurveyResponse:
     """Store an anonymous response for a token, once.
 
@@ -158,7 +162,9 @@ def response_submit(
     This is the path every employee takes at once on survey day, so it reads only the columns
     it needs (two queries) and writes in three statements.
     """
-    target = submission_target_by_token(token=token)
+    # A caller that has just looked the token up passes what it found; the claim below still
+    # checks the invitation is unanswered, so a stale target cannot store twice.
+    target = target or submission_target_by_token(token=token)
     cleaned = answers_validate(
         questions=submission_questions(campaign_id=target.campaign_id, asked=target.asked),
         answers=answers,
