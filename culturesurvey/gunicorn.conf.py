@@ -6,7 +6,10 @@ from gunicorn.glogging import Logger
 
 bind = os.getenv("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.getenv("GUNICORN_WORKERS", "2"))
-threads = int(os.getenv("GUNICORN_THREADS", "1"))
+# Threads per worker (gthread when above 1): a request waiting on the database or a slow
+# client does not hold up the worker's other requests. Each thread keeps its own database
+# connection, so workers × threads connections per web container.
+threads = int(os.getenv("GUNICORN_THREADS", "4"))
 timeout = int(os.getenv("GUNICORN_TIMEOUT", "30"))
 accesslog = "-"
 errorlog = "-"

@@ -108,6 +108,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with the health check skipped for a connection in use a moment ago.
+    DATABASES["default"]["ENGINE"] = "culturesurvey.postgresql"
+    # Django binds parameters on the client and never prepares; the few statements every
+    # submission runs opt in to server-side preparation (surveys/db.py), which needs a
+    # threshold set on the connection.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves one machine; WAL and a busy timeout keep the demo's
     # in-process tasks and requests from tripping over each other.

@@ -4,15 +4,18 @@ from django.urls import include, path
 
 from analytics import views as reports
 from surveys import views, wizard
+from surveys.api_urls import survey_urlpatterns
 
 urlpatterns = [
+    # Survey day first: every employee's answer is one of these.
+    path("s/done/", views.survey_done, name="survey_done"),
+    path("s/<str:token>/", views.survey, name="survey"),
+    path("api/", include(survey_urlpatterns)),
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
-    path("s/done/", views.survey_done, name="survey_done"),
-    path("s/<str:token>/", views.survey, name="survey"),
     path("o/<slug:slug>/", views.organization, name="organization"),
     path("o/<slug:slug>/roster/", views.roster, name="roster"),
     path(

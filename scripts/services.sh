@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the test services are here: Debian's Chromium for browser tests, PostgreSQL and
 # Redis answering on 127.0.0.1. Installs or starts what is missing (installing needs root).
+# With --bench, also the wrk load generator the benchmarks in bench/ use.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -16,6 +17,7 @@ missing=()
 command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+if [ "${1:-}" = "--bench" ]; then command -v wrk >/dev/null || missing+=(wrk); fi
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

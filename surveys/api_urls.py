@@ -28,11 +28,16 @@ organization_urls = [
     path("", include("analytics.api_urls")),
 ]
 
+# The employees' endpoints; the project's URL configuration puts them first, so survey day's
+# requests resolve after a handful of pattern checks rather than the whole API's.
+survey_urlpatterns = [
+    path("v1/survey/", survey_apis.SurveyDefinitionApi.as_view(), name="api_survey"),
+    path("v1/survey/responses/", survey_apis.SurveySubmitApi.as_view(), name="api_survey_submit"),
+]
+
 urlpatterns = [
     path("v1/organizations/", org.OrganizationListApi.as_view(), name="api_organizations"),
     path("v1/organizations/<slug:slug>/", include(organization_urls)),
-    path("v1/survey/", survey_apis.SurveyDefinitionApi.as_view(), name="api_survey"),
-    path("v1/survey/responses/", survey_apis.SurveySubmitApi.as_view(), name="api_survey_submit"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),

@@ -36,8 +36,10 @@ class Organization(models.Model):
         _("keep leavers' roster data for N days"),
         null=True,
         blank=True,
-        help_text=_("After this many days past their leaving date, a leaver's roster entry and "
-                    "invitations are deleted. Empty keeps them."),
+        help_text=_(
+            "After this many days past their leaving date, a leaver's roster entry and "
+            "invitations are deleted. Empty keeps them."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from .db import fetch_prepared
 from .errors import InvalidToken
 from .models import (
     QUESTION_TYPE_RANGES,
@@ -206,11 +206,10 @@ def submission_target_by_token(*, token: str) -> SubmissionTarget:
         raise InvalidToken
     # Plain SQL: this runs for every answer on survey day, and building the same five-table
     # query through the ORM cost as much as running it.
-    with connection.cursor() as cursor:
-        cursor.execute(TARGET_SQL, [token_hash(token), WaveStatus.OPEN])
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch_prepared(TARGET_SQL, [token_hash(token), str(WaveStatus.OPEN)])
+    if not rows:
         raise InvalidToken
+    row = rows[0]
     (
         invitation,
         wave,

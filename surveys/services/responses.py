@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from ..db import fetch_prepared
 from ..errors import AnswersInvalid, ImportRejected, InvalidToken, RowError
 from ..models import (
     KIND_PERSPECTIVES,
@@ -234,24 +235,22 @@ def _store_in_one_statement(
         location=segment["location"],
         level=segment["level"],
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            STORE_SQL,
-            {
-                "invitation": target.invitation_id,
-                "id": response.pk,
-                "wave": target.wave_id,
-                "day": on_date,
-                "department": segment["department"],
-                "tenure": segment["tenure_band"],
-                "location": segment["location"],
-                "level": segment["level"],
-                "questions": [q.id for q, _number, _text in answers],
-                "numbers": [number for _q, number, _text in answers],
-                "texts": [text for _q, _number, text in answers],
-            },
-        )
-        stored = cursor.fetchall()
+    stored = fetch_prepared(
+        STORE_SQL,
+        {
+            "invitation": target.invitation_id,
+            "id": response.pk,
+            "wave": target.wave_id,
+            "day": on_date,
+            "department": segment["department"],
+            "tenure": segment["tenure_band"],
+            "location": segment["location"],
+            "level": segment["level"],
+            "questions": [q.id for q, _number, _text in answers],
+            "numbers": [number for _q, number, _text in answers],
+            "texts": [text for _q, _number, text in answers],
+        },
+    )
     if not stored:  # a double click or a replay: the claim found the invitation answered
         raise InvalidToken
     return response

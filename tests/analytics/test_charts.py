@@ -298,6 +298,7 @@ def _replaced_boxes(box, found):
 @pytest.mark.parametrize("css", ["", "svg { max-width: 100%; height: auto; }"])
 def test_weasyprint_keeps_the_proportions_in_a_narrow_column(css):
     import weasyprint
+
     svg = all_charts()["gap"]
     root = parse(svg)
     ratio = float(root.get("height")) / float(root.get("width"))
