@@ -2,18 +2,24 @@
 view and export is written to the access log."""
 
 import datetime as dt
+import hashlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from surveys.models import Membership, Role, Round
+from surveys.models import Membership, Organization, Role, Round
 from surveys.selectors import membership_get
 
 from .models import (
@@ -42,25 +48,39 @@ EXPORT_ACTIONS = {
 }
 
 
-def _round_for(membership: Membership, wave: str | None) -> Round | None:
+def _round_for(
+    membership: Membership, wave: str | None, reported: list[Round] | None = None
+) -> Round | None:
+    """The round asked for, else the latest with a report, else the latest reportable one.
+    `reported` (the rounds with a report, newest first) spares the page a query."""
     organization = membership.organization
     if wave:
-        round_ = Round.objects.filter(organization=organization, label=wave).first()
+        round_ = next((r for r in reported or [] if r.label == wave), None)
+        round_ = round_ or Round.objects.filter(organization=organization, label=wave).first()
         if round_ is None:
             raise Http404
         return round_
-    with_snapshot = (
+    if reported is None:
+        reported = list(_reported_rounds(organization)[:1])
+    return reported[0] if reported else round_latest_reportable(organization=organization)
+
+
+def _reported_rounds(organization: Organization) -> QuerySet[Round]:
+    return (
         Round.objects.filter(organization=organization, report_snapshots__isnull=False)
+        .distinct()
         .order_by("-sequence")
-        .first()
     )
-    return with_snapshot or round_latest_reportable(organization=organization)
 
 
-def _snapshot(round_: Round | None) -> ReportSnapshot | None:
+def _snapshot(round_: Round | None, *, with_data: bool = True) -> ReportSnapshot | None:
     if round_ is None:
         return None
-    return ReportSnapshot.objects.filter(round=round_).select_related("round").first()
+    snapshots = ReportSnapshot.objects.filter(round=round_)
+    snapshot = (snapshots if with_data else snapshots.defer("data")).first()
+    if snapshot is not None:
+        snapshot.round = round_
+    return snapshot
 
 
 def _scoped(membership: Membership, snapshot: ReportSnapshot) -> tuple[dict, str]:
@@ -69,14 +89,53 @@ def _scoped(membership: Membership, snapshot: ReportSnapshot) -> tuple[dict, str
     return report_scope(data=snapshot.data, department_names=names), scope
 
 
-def _active_job(round_: Round | None) -> AnalysisJob | None:
+def _jobs(round_: Round | None) -> tuple[AnalysisJob | None, AnalysisJob | None]:
+    """The round's analysis job under way, and its latest failed one (one query)."""
     if round_ is None:
-        return None
-    return (
-        AnalysisJob.objects.filter(round=round_, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
-        .order_by("-created_at")
-        .first()
+        return None, None
+    jobs = list(
+        AnalysisJob.objects.filter(
+            round=round_, status__in=[JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED]
+        ).order_by("-created_at")
     )
+    active = next((j for j in jobs if j.status != JobStatus.FAILED), None)
+    failed = next((j for j in jobs if j.status == JobStatus.FAILED), None)
+    return active, failed
+
+
+def _report_cached(
+    membership: Membership, snapshot: ReportSnapshot
+) -> tuple[dict, str, dict, SimpleLazyObject]:
+    """A snapshot as the report page shows it to one reader: its data in the reader's scope,
+    the scope's label, the flagged values, and (lazily) everything the page derives from it.
+
+    A snapshot never changes (new responses make a new one), so these and the page's body
+    are cached per snapshot, scope and language: when every leader opens the report on the
+    same morning, it is decoded and rendered once, not once per reader.
+    """
+    names = department_scope(membership=membership)
+    scope = ", ".join(sorted(names)) if names is not None else ""
+    prefix = ":".join(
+        [
+            str(snapshot.pk),
+            snapshot.fingerprint,
+            hashlib.sha256(scope.encode()).hexdigest()[:16],
+            get_language(),
+        ]
+    )
+    seconds = settings.REPORT_CACHE_SECONDS
+
+    def scoped() -> dict:
+        full = ReportSnapshot.objects.values_list("data", flat=True).get(pk=snapshot.pk)
+        return report_scope(data=full, department_names=names)
+
+    data = cache.get_or_set(f"report-data:{prefix}", scoped, seconds)
+
+    def view() -> dict:
+        return cache.get_or_set(f"report-view:{prefix}", lambda: report_view(data), seconds)
+
+    flagged = cache.get_or_set(f"report-flagged:{prefix}", lambda: view()["flagged"], seconds)
+    return data, scope, flagged, SimpleLazyObject(view)
 
 
 @login_required
@@ -85,27 +144,22 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
     organization = membership.organization
     if wave is None and request.GET.get("wave"):  # the round picker, without JavaScript
         return redirect("report_wave", slug=slug, wave=request.GET["wave"])
-    round_ = _round_for(membership, wave)
-    snapshot = _snapshot(round_)
-    rounds = list(
-        Round.objects.filter(organization=organization, report_snapshots__isnull=False)
-        .distinct()
-        .order_by("-sequence")
-    )
+    rounds = list(_reported_rounds(organization))
+    round_ = _round_for(membership, wave, rounds)
+    snapshot = _snapshot(round_, with_data=False)  # the page's cache holds what it needs
+    job, failed_job = _jobs(round_)
     base = {
         "membership": membership,
         "organization": organization,
         "is_hr": membership.role == Role.HR_ADMIN,
         "round": round_,
         "rounds": rounds,
-        "job": _active_job(round_),
-        "failed_job": AnalysisJob.objects.filter(round=round_, status=JobStatus.FAILED).first()
-        if round_
-        else None,
+        "job": job,
+        "failed_job": failed_job,
     }
     if snapshot is None:
         return render(request, "analytics/report_empty.html", base)
-    data, scope = _scoped(membership, snapshot)
+    data, scope, flagged, view = _report_cached(membership, snapshot)
     access_log_record(
         organization=organization,
         user=request.user,
@@ -127,7 +181,10 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
         "snapshot": snapshot,
         "data": data,
         "scope": scope,
-        "view": report_view(data),
+        "view": view,
+        "flagged": flagged,
+        "language": get_language(),
+        "report_cache_seconds": settings.REPORT_CACHE_SECONDS,
         "actions": actions,
         "today": dt.date.today(),  # noqa: DTZ011 (a form default only)
     }

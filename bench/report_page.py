@@ -5,7 +5,7 @@
 
 Loads the demo organization (`manage.py load_demo`: six months of surveys; it computes the
 latest round's report snapshot) into a dedicated PostgreSQL database, starts gunicorn (2
-workers of 4 threads, the product's gunicorn.conf.py), signs the leader `ceo` in through the
+sync workers, the product's gunicorn.conf.py), signs the leader `ceo` in through the
 login page as a browser does, and has wrk read /o/northwind/report/ with that session cookie.
 """
 

@@ -1,4 +1,4 @@
-"""Submission throughput: culturesurvey (gunicorn, 2 workers of 4 threads, PostgreSQL) side by
+"""Submission throughput: culturesurvey (gunicorn, 2 sync workers, PostgreSQL) side by
 side with two open-source Django survey apps (django-survey-and-report, django-form-surveys;
 gunicorn, 2 sync workers, SQLite), all loaded by the same wrk script on loopback.
 
@@ -613,8 +613,8 @@ def main() -> None:
     parser.add_argument(
         "--server-threads",
         type=int,
-        default=int(os.getenv("GUNICORN_THREADS", "4")),
-        help="threads per culturesurvey gunicorn worker (default 4, as in gunicorn.conf.py)",
+        default=int(os.getenv("GUNICORN_THREADS", "1")),
+        help="threads per culturesurvey gunicorn worker (default 1: sync, as gunicorn.conf.py)",
     )
     parser.add_argument(
         "--employees",

@@ -6,10 +6,11 @@ from gunicorn.glogging import Logger
 
 bind = os.getenv("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.getenv("GUNICORN_WORKERS", "2"))
-# Threads per worker (gthread when above 1): a request waiting on the database or a slow
-# client does not hold up the worker's other requests. Each thread keeps its own database
-# connection, so workers × threads connections per web container.
-threads = int(os.getenv("GUNICORN_THREADS", "4"))
+# Threads per worker (gthread when above 1). One, a sync worker, by default: the web requests
+# are short and CPU-bound, and in the benchmarks (bench/README.md) sync workers gave the same
+# throughput as 4 threads with a much shorter tail under load. Each thread keeps its own
+# database connection: workers × threads connections per web container.
+threads = int(os.getenv("GUNICORN_THREADS", "1"))
 timeout = int(os.getenv("GUNICORN_TIMEOUT", "30"))
 accesslog = "-"
 errorlog = "-"

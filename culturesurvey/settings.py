@@ -95,7 +95,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "surveys.context_processors.memberships",
             ],
         },
     },
@@ -257,6 +256,9 @@ SPECTACULAR_SETTINGS = {
 
 # The cache holds only rate-limit counters. With several web processes, point it at Redis so
 # they share the counts.
+# How long a rendered gap report (its body, for one snapshot, scope and language) is reused.
+REPORT_CACHE_SECONDS = envint("REPORT_CACHE_SECONDS", 300)
+
 CACHES = {
     "default": (
         {
@@ -281,6 +283,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read through the cache (and written to the database): a signed-in page view
+# does not query the session table.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 

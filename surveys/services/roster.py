@@ -182,7 +182,7 @@ def roster_apply(
         e.email: e
         for e in Employee.objects.filter(
             organization=organization, email__in=[r["email"] for r in rows]
-        )
+        ).select_related("department")  # compared below: one query, not one per row
     }
     to_create: list[Employee] = []
     to_update: list[Employee] = []

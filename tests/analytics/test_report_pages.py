@@ -150,6 +150,23 @@ def test_a_scoped_leader_sees_only_their_subtree(petra, snapshot):
     assert set(AccessLog.objects.values_list("scope", flat=True)) == {"Engineering, Platform"}
 
 
+def test_the_reused_page_body_is_never_shared_across_scopes(leo, petra, snapshot):
+    """The report's body is rendered once per snapshot, scope and language and then reused:
+    a whole-company reader first must not hand a scoped leader the whole company."""
+    whole = client_for(leo).get("/o/acme/report/").content.decode()
+    assert "Sales" in whole
+
+    scoped = client_for(petra).get("/o/acme/report/").content.decode()
+    assert "Sales" not in scoped
+    assert "Berlin" not in scoped
+    again = client_for(leo).get("/o/acme/report/").content.decode()
+    assert body_of(again) == body_of(whole)
+
+
+def body_of(page: str) -> str:
+    return page[page.index('<section id="overview"') : page.index('<section id="actions"')]
+
+
 def test_a_leader_records_an_action_and_later_rounds_show_the_gap(leo, acme, snapshot):
     client = client_for(leo)
     response = client.post(

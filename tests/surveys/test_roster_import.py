@@ -46,6 +46,28 @@ def test_a_reimport_updates_by_email_and_leaves_absent_columns_alone(acme):
     assert Employee.objects.filter(organization=acme).count() == 3
 
 
+def roster_of(count: int) -> str:
+    departments = ["Engineering", "Platform", "Sales"]
+    rows = [
+        f"p{n}@acme.example,P {n},{departments[n % 3]},2024-01-0{1 + n % 9},Berlin,Senior"
+        for n in range(count)
+    ]
+    return "email,name,department,start_date,location,level\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("count", [10, 60])
+def test_a_reimport_takes_the_same_queries_for_any_number_of_rows(
+    acme, count, django_assert_max_num_queries
+):
+    """The nightly HRIS sync of an unchanged roster: no query per row."""
+    roster_import(organization=acme, content=roster_of(count))
+
+    with django_assert_max_num_queries(8):
+        result = roster_import(organization=acme, content=roster_of(count))
+
+    assert (result.created, result.updated, result.unchanged) == (0, 0, count)
+
+
 def test_every_bad_row_is_reported_and_nothing_is_saved(acme):
     content = (
         "email,name,department,start_date,leaving_date\n"
