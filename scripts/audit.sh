@@ -30,7 +30,7 @@ for service in pypi osv; do
     exit 0
   fi
   echo "pip-audit: the $service advisory service could not be queried ($skipped dependencies skipped):"
-  grep -v -e "could not be audited" -e "No known vulnerabilities" -e "Skip Reason" -e "^---" "$log" | tail -n 3 | sed 's/^/  /'
+  grep -v -e "could not be audited" -e "No known vulnerabilities" -e "Skip Reason" -e "^---" "$log" | tail -n 3 | sed 's/^/  /' || true
 done
 echo "WARNING: dependencies NOT audited: no advisory service (PyPI, OSV) is reachable from here."
 [ "${AUDIT_REQUIRED:-0}" = "1" ] && exit 1
