@@ -7,7 +7,7 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -124,6 +124,7 @@ def _report_cached(
         ]
     )
     seconds = settings.REPORT_CACHE_SECONDS
+    cache = caches["reports"]
 
     def scoped() -> dict:
         full = ReportSnapshot.objects.values_list("data", flat=True).get(pk=snapshot.pk)

@@ -42,11 +42,12 @@ def _fast_password_hashing():
 def _fresh_cache():
     """Rate-limit counters live in the cache, questions in a short-lived in-process cache;
     each test starts with neither (ids repeat between tests whose data was rolled back)."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from surveys.selectors import _question_cache
 
-    cache.clear()
+    for alias in ("default", "reports"):
+        caches[alias].clear()
     _question_cache.clear()
 
 
