@@ -34,7 +34,14 @@ from .models import (
     JobStatus,
     ReportSnapshot,
 )
-from .selectors import department_scope, report_scope, round_latest_reportable
+from .selectors import (
+    department_scope,
+    report_scope,
+    round_latest_reportable,
+    rounds_reported,
+    scope_label,
+    snapshot_of_round,
+)
 from .services import (
     ActionInvalid,
     access_log_record,
@@ -91,10 +98,6 @@ def _round(access: ApiAccess, wave: str) -> Round | None:
     return Round.objects.filter(organization=access.organization, label=wave).first()
 
 
-def _newest_snapshot(round_: Round) -> ReportSnapshot | None:
-    return ReportSnapshot.objects.filter(round=round_).select_related("round").first()
-
-
 def _report_url(request: Request, slug: str, wave: str) -> str:
     return request.build_absolute_uri(reverse("api_report", kwargs={"slug": slug, "wave": wave}))
 
@@ -148,13 +151,7 @@ class ReportListApi(APIView):
 class ReportDetailApi(APIView):
     def _snapshot(self, access: ApiAccess, wave: str | None) -> ReportSnapshot:
         if wave is None:
-            round_ = (
-                Round.objects.filter(
-                    organization=access.organization, report_snapshots__isnull=False
-                )
-                .order_by("-sequence")
-                .first()
-            )
+            round_ = rounds_reported(organization=access.organization).first()
             if round_ is None:
                 reportable = round_latest_reportable(organization=access.organization)
                 hint = (
@@ -168,7 +165,7 @@ class ReportDetailApi(APIView):
             round_ = _round(access, wave)
             if round_ is None:
                 raise exceptions.NotFound(f"There is no survey round {wave!r}.")
-        snapshot = _newest_snapshot(round_)
+        snapshot = snapshot_of_round(round_=round_)
         if snapshot is None:
             raise exceptions.NotFound(
                 f"The report of round {round_.label} has not been computed yet: POST to "
@@ -189,7 +186,7 @@ class ReportDetailApi(APIView):
             user=access.user,  # a token's user has no account: the log keeps its name
             action=AccessAction.API_REPORT,
             snapshot=snapshot,
-            scope=", ".join(sorted(names)) if names is not None else "",
+            scope=scope_label(names),
         )
         return Response(data, headers={"Cache-Control": "no-store"})
 
@@ -395,12 +392,8 @@ def _actions(access: ApiAccess):
 
 def _newest_report(access: ApiAccess) -> dict | None:
     """The newest report as the caller sees it: what actions are measured against."""
-    round_ = (
-        Round.objects.filter(organization=access.organization, report_snapshots__isnull=False)
-        .order_by("-sequence")
-        .first()
-    )
-    snapshot = _newest_snapshot(round_) if round_ else None
+    round_ = rounds_reported(organization=access.organization).first()
+    snapshot = snapshot_of_round(round_=round_) if round_ else None
     if snapshot is None:
         return None
     return report_scope(data=snapshot.data, department_names=_department_names(access))
@@ -453,7 +446,7 @@ class ReportActionListApi(APIView):
         round_ = _round(access, given["wave"])
         if round_ is None:
             raise serializers.ValidationError({"wave": "There is no such survey round."})
-        snapshot = _newest_snapshot(round_)
+        snapshot = snapshot_of_round(round_=round_)
         if snapshot is None:
             raise serializers.ValidationError({"wave": "This round has no report yet."})
         names = _department_names(access)

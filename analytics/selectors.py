@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Max, Min
+from django.db.models import Max, Min, QuerySet
 
 from surveys.models import (
     Answer,
@@ -28,6 +28,7 @@ from surveys.models import (
 )
 
 from . import stats
+from .models import ReportSnapshot
 
 # The respondent groups of the analysis, by campaign kind.
 GROUP_OF_KIND = {
@@ -121,6 +122,25 @@ def round_latest_reportable(*, organization: Organization) -> Round | None:
         .order_by("-sequence")
         .first()
     )
+
+
+def rounds_reported(*, organization: Organization) -> QuerySet[Round]:
+    """The organization's rounds that have a report snapshot, newest first."""
+    return (
+        Round.objects.filter(organization=organization, report_snapshots__isnull=False)
+        .distinct()
+        .order_by("-sequence")
+    )
+
+
+def snapshot_of_round(*, round_: Round, with_data: bool = True) -> ReportSnapshot | None:
+    """The round's newest snapshot; without its data (the large part) when the caller has it
+    from elsewhere."""
+    snapshots = ReportSnapshot.objects.filter(round=round_)
+    snapshot = (snapshots if with_data else snapshots.defer("data")).first()
+    if snapshot is not None:
+        snapshot.round = round_
+    return snapshot
 
 
 def _waves_up_to(organization: Organization, round_: Round) -> list[Wave]:
@@ -377,6 +397,11 @@ def report_scope(*, data: dict, department_names: set[str] | None) -> dict:
         scoped[key] = [e for e in data.get(key, []) if e["segment"] in allowed]
     scoped["scope"] = {"departments": sorted(department_names)}
     return scoped
+
+
+def scope_label(department_names: set[str] | None) -> str:
+    """How the access log and the page name a reader's scope: empty for everything."""
+    return ", ".join(sorted(department_names)) if department_names is not None else ""
 
 
 def department_scope(*, membership) -> set[str] | None:

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from surveys.models import Membership, Organization, Role, Round
+from surveys.models import Membership, Role, Round
 from surveys.selectors import membership_get
 
 from .models import (
@@ -32,7 +31,14 @@ from .models import (
     ReportSnapshot,
 )
 from .presentation import report_view, segment_label
-from .selectors import department_scope, report_scope, round_latest_reportable
+from .selectors import (
+    department_scope,
+    report_scope,
+    round_latest_reportable,
+    rounds_reported,
+    scope_label,
+    snapshot_of_round,
+)
 from .services import (
     ActionInvalid,
     access_log_record,
@@ -61,32 +67,17 @@ def _round_for(
             raise Http404
         return round_
     if reported is None:
-        reported = list(_reported_rounds(organization)[:1])
+        reported = list(rounds_reported(organization=organization)[:1])
     return reported[0] if reported else round_latest_reportable(organization=organization)
 
 
-def _reported_rounds(organization: Organization) -> QuerySet[Round]:
-    return (
-        Round.objects.filter(organization=organization, report_snapshots__isnull=False)
-        .distinct()
-        .order_by("-sequence")
-    )
-
-
 def _snapshot(round_: Round | None, *, with_data: bool = True) -> ReportSnapshot | None:
-    if round_ is None:
-        return None
-    snapshots = ReportSnapshot.objects.filter(round=round_)
-    snapshot = (snapshots if with_data else snapshots.defer("data")).first()
-    if snapshot is not None:
-        snapshot.round = round_
-    return snapshot
+    return snapshot_of_round(round_=round_, with_data=with_data) if round_ else None
 
 
 def _scoped(membership: Membership, snapshot: ReportSnapshot) -> tuple[dict, str]:
     names = department_scope(membership=membership)
-    scope = ", ".join(sorted(names)) if names is not None else ""
-    return report_scope(data=snapshot.data, department_names=names), scope
+    return report_scope(data=snapshot.data, department_names=names), scope_label(names)
 
 
 def _jobs(round_: Round | None) -> tuple[AnalysisJob | None, AnalysisJob | None]:
@@ -114,7 +105,7 @@ def _report_cached(
     same morning, it is decoded and rendered once, not once per reader.
     """
     names = department_scope(membership=membership)
-    scope = ", ".join(sorted(names)) if names is not None else ""
+    scope = scope_label(names)
     prefix = ":".join(
         [
             str(snapshot.pk),
@@ -145,7 +136,7 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
     organization = membership.organization
     if wave is None and request.GET.get("wave"):  # the round picker, without JavaScript
         return redirect("report_wave", slug=slug, wave=request.GET["wave"])
-    rounds = list(_reported_rounds(organization))
+    rounds = list(rounds_reported(organization=organization))
     round_ = _round_for(membership, wave, rounds)
     snapshot = _snapshot(round_, with_data=False)  # the page's cache holds what it needs
     job, failed_job = _jobs(round_)

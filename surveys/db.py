@@ -3,6 +3,7 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
 from django.db import connection
 
 
@@ -20,8 +21,6 @@ def fetch_prepared(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[
         if connection.vendor != "postgresql":
             django_cursor.execute(sql, params)
             return django_cursor.fetchall()
-        import psycopg
-
         with connection.wrap_database_errors, psycopg.Cursor(django_cursor.connection) as cursor:
             cursor.execute(sql, params, prepare=True)
             return cursor.fetchall()

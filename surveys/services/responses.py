@@ -172,10 +172,17 @@ def response_submit(
     )
     on_date = on_date or timezone.localdate(timezone=zoneinfo.ZoneInfo(target.timezone))
     segment = segment_snapshot(target=target, on_date=on_date)
+    response = SurveyResponse(
+        wave_id=target.wave_id,
+        submitted_on=on_date,
+        department_id=segment["department"],
+        tenure_band=segment["tenure_band"],
+        location=segment["location"],
+        level=segment["level"],
+    )
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return _store_in_one_statement(
-            target=target, on_date=on_date, segment=segment, answers=cleaned
-        )
+        _store_in_one_statement(target=target, response=response, answers=cleaned)
+        return response
     with transaction.atomic():
         # Only the invitation's own columns in this compare-and-swap: PostgreSQL rechecks
         # them after waiting on a concurrent claim, but not a join (which would let a second
@@ -185,14 +192,7 @@ def response_submit(
         )
         if claimed != 1:  # a double click or a replay
             raise InvalidToken
-        response = SurveyResponse.objects.create(
-            wave_id=target.wave_id,
-            submitted_on=on_date,
-            department_id=segment["department"],
-            tenure_band=segment["tenure_band"],
-            location=segment["location"],
-            level=segment["level"],
-        )
+        response.save(force_insert=True)
         Answer.objects.bulk_create(
             Answer(response=response, question_id=q.id, number=number, text=text)
             for q, number, text in cleaned
@@ -225,27 +225,19 @@ RETURNING 1
 
 
 def _store_in_one_statement(
-    *, target: SubmissionTarget, on_date: dt.date, segment: dict[str, Any], answers: list
-) -> SurveyResponse:
-    response = SurveyResponse(
-        wave_id=target.wave_id,
-        submitted_on=on_date,
-        department_id=segment["department"],
-        tenure_band=segment["tenure_band"],
-        location=segment["location"],
-        level=segment["level"],
-    )
+    *, target: SubmissionTarget, response: SurveyResponse, answers: list
+) -> None:
     stored = fetch_prepared(
         STORE_SQL,
         {
             "invitation": target.invitation_id,
             "id": response.pk,
-            "wave": target.wave_id,
-            "day": on_date,
-            "department": segment["department"],
-            "tenure": segment["tenure_band"],
-            "location": segment["location"],
-            "level": segment["level"],
+            "wave": response.wave_id,
+            "day": response.submitted_on,
+            "department": response.department_id,
+            "tenure": response.tenure_band,
+            "location": response.location,
+            "level": response.level,
             "questions": [q.id for q, _number, _text in answers],
             "numbers": [number for _q, number, _text in answers],
             "texts": [text for _q, _number, text in answers],
@@ -253,7 +245,6 @@ def _store_in_one_statement(
     )
     if not stored:  # a double click or a replay: the claim found the invitation answered
         raise InvalidToken
-    return response
 
 
 # --- History import -------------------------------------------------------------------------

@@ -163,6 +163,22 @@ def test_the_reused_page_body_is_never_shared_across_scopes(leo, petra, snapshot
     assert body_of(again) == body_of(whole)
 
 
+def test_a_report_is_derived_from_its_snapshot_once_and_then_reused(leo, snapshot, monkeypatch):
+    import analytics.views
+
+    calls = []
+    report_view = analytics.views.report_view
+    monkeypatch.setattr(
+        analytics.views, "report_view", lambda data: calls.append(1) or report_view(data)
+    )
+    client = client_for(leo)
+    pages = [client.get("/o/acme/report/").content.decode() for _ in range(3)]
+
+    assert len(calls) == 1
+    assert body_of(pages[0]) == body_of(pages[2])
+    assert AccessLog.objects.filter(action="view_report").count() == 3  # every view is logged
+
+
 def body_of(page: str) -> str:
     return page[page.index('<section id="overview"') : page.index('<section id="actions"')]
 

@@ -13,7 +13,6 @@ from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
 from analytics.models import AnalysisJob
-from surveys.apis.base import api_token_create
 from surveys.models import (
     Campaign,
     CampaignKind,
@@ -24,26 +23,10 @@ from surveys.models import (
 )
 from surveys.services.campaigns import campaign_create, organization_today
 from surveys.services.responses import response_submit
+from tests.api.support import ACME, BASE, bearer, session
 from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
-BASE = "/api/v1/organizations"
-ACME = f"{BASE}/acme"
-
-
-def session(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def bearer(organization, scope: str) -> APIClient:
-    _record, token = api_token_create(
-        organization=organization, name=f"{scope} key", scope=scope, user=None
-    )
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 def state() -> tuple:

@@ -6,25 +6,10 @@ from rest_framework.test import APIClient
 from surveys.apis.base import api_token_create
 from surveys.models import ApiToken, CampaignKind, Department, Employee, Organization, Question
 from surveys.services.campaigns import campaign_create, wave_launch
+from tests.api.support import BASE, bearer, session
 from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
-BASE = "/api/v1/organizations"
-
-
-def session(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def bearer(organization, scope: str = "write") -> APIClient:
-    _record, token = api_token_create(
-        organization=organization, name=f"{scope} key", scope=scope, user=None
-    )
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 # --- Organizations ------------------------------------------------------------------------
@@ -71,7 +56,10 @@ def test_roles_tokens_and_other_organizations_on_settings(leo, charlie, acme, gl
         bearer(acme, "read").patch(f"{BASE}/acme/", {"name": "X"}, format="json").status_code == 403
     )
     assert session(charlie).get(f"{BASE}/acme/").status_code == 404
-    assert bearer(globex).patch(f"{BASE}/acme/", {"name": "X"}, format="json").status_code == 404
+    assert (
+        bearer(globex, "write").patch(f"{BASE}/acme/", {"name": "X"}, format="json").status_code
+        == 404
+    )
     assert APIClient().get(f"{BASE}/acme/").status_code == 401
     assert Organization.objects.get(slug="acme").name == "Acme"
 
@@ -150,7 +138,7 @@ PEOPLE = [
 
 
 def test_the_hris_push_upserts_and_the_same_payload_twice_changes_nothing(acme):
-    client = bearer(acme)
+    client = bearer(acme, "write")
     first = client.post(f"{BASE}/acme/employees/bulk/", {"people": PEOPLE}, format="json")
     again = client.post(f"{BASE}/acme/employees/bulk/", {"people": PEOPLE}, format="json")
 
@@ -177,7 +165,7 @@ def test_the_hris_push_upserts_and_the_same_payload_twice_changes_nothing(acme):
 
 
 def test_fields_a_person_leaves_out_are_left_alone(acme):
-    client = bearer(acme)
+    client = bearer(acme, "write")
     client.post(f"{BASE}/acme/employees/bulk/", {"people": PEOPLE}, format="json")
     response = client.post(
         f"{BASE}/acme/employees/bulk/",
@@ -196,7 +184,9 @@ def test_a_bad_row_rejects_the_whole_push(acme):
         {"email": "x@acme.example", "department": "Moon"},
         {"email": "y@acme.example", "start_date": "03/04/2025"},
     ]
-    response = bearer(acme).post(f"{BASE}/acme/employees/bulk/", {"people": people}, format="json")
+    response = bearer(acme, "write").post(
+        f"{BASE}/acme/employees/bulk/", {"people": people}, format="json"
+    )
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert set(errors) == {"people[2].email", "people[3].department", "people[4].start_date"}
@@ -204,7 +194,7 @@ def test_a_bad_row_rejects_the_whole_push(acme):
 
 
 def test_a_dry_run_counts_and_saves_nothing(acme):
-    response = bearer(acme).post(
+    response = bearer(acme, "write").post(
         f"{BASE}/acme/employees/bulk/", {"people": PEOPLE, "dry_run": True}, format="json"
     )
     assert response.json()["created"] == 2
@@ -216,7 +206,7 @@ def test_a_leaver_pushed_by_the_hris_is_invited_to_the_exit_survey(acme):
     exit_campaign = campaign_create(
         organization=acme, name="Exit", kind=CampaignKind.EXIT, questions=questions
     )
-    client = bearer(acme)
+    client = bearer(acme, "write")
     client.post(f"{BASE}/acme/employees/bulk/", {"people": PEOPLE}, format="json")
     leaving = [{"email": "bo@acme.example", "leaving_date": "2026-12-31"}]
 
@@ -289,7 +279,7 @@ def test_the_roster_is_for_hr_admins_and_their_organization(leo, charlie, acme, 
     assert session(charlie).get(f"{BASE}/acme/employees/").status_code == 404
     assert session(charlie).get(f"{BASE}/globex/employees/{ana.pk}/").status_code == 404
     assert (
-        bearer(globex)
+        bearer(globex, "write")
         .post(f"{BASE}/acme/employees/bulk/", {"people": PEOPLE}, format="json")
         .status_code
         == 404
@@ -330,7 +320,8 @@ def test_hr_admins_create_list_and_revoke_tokens(alice, acme):
 
 def test_tokens_cannot_manage_tokens_and_leaders_cannot_either(leo, charlie, acme):
     assert (
-        bearer(acme).post(f"{BASE}/acme/tokens/", {"name": "x"}, format="json").status_code == 403
+        bearer(acme, "write").post(f"{BASE}/acme/tokens/", {"name": "x"}, format="json").status_code
+        == 403
     )
     assert (
         session(leo).post(f"{BASE}/acme/tokens/", {"name": "x"}, format="json").status_code == 403

@@ -16,31 +16,14 @@ from rest_framework.test import APIClient
 from analytics.models import AccessLog, Action, AnalysisJob, JobStatus, ReportSnapshot
 from analytics.selectors import report_scope
 from analytics.services import snapshot_compute
-from surveys.apis.base import api_token_create
 from surveys.models import Employee, Invitation, Round, SurveyResponse
 from surveys.services.responses import response_submit, responses_import
 from tests.analytics.test_engine import employees_answers, history
+from tests.api.support import ACME, BASE, bearer, session
 
 pytestmark = pytest.mark.django_db
-BASE = "/api/v1/organizations"
-ACME = f"{BASE}/acme"
 K = 5
 ENGINEERING = {"Engineering", "Platform"}
-
-
-def session(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def bearer(organization, scope: str = "read", name: str | None = None) -> APIClient:
-    _record, token = api_token_create(
-        organization=organization, name=name or f"{scope} key", scope=scope, user=None
-    )
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 def round_import(acme, label: str, answers=None) -> Round:
@@ -124,11 +107,11 @@ def test_it_lists_the_newest_snapshot_of_a_round(alice, acme, snapshot):
 def test_it_lists_reports_to_leaders_and_tokens_only_of_their_organization(
     leo, petra, charlie, acme, globex, snapshot
 ):
-    for client in (session(leo), session(petra), bearer(acme)):
+    for client in (session(leo), session(petra), bearer(acme, "read")):
         assert client.get(f"{ACME}/reports/").json()["count"] == 1
     assert session(charlie).get(f"{ACME}/reports/").status_code == 404
-    assert bearer(globex).get(f"{ACME}/reports/").status_code == 404
-    assert bearer(globex).get(f"{BASE}/globex/reports/").json()["count"] == 0
+    assert bearer(globex, "read").get(f"{ACME}/reports/").status_code == 404
+    assert bearer(globex, "read").get(f"{BASE}/globex/reports/").json()["count"] == 0
     assert APIClient().get(f"{ACME}/reports/").status_code == 401
 
 
@@ -449,7 +432,7 @@ def test_actions_are_closed_to_other_organizations(charlie, acme, globex, alice,
             ).status_code
             == 404
         )
-    assert bearer(globex).get(f"{BASE}/globex/actions/").json()["count"] == 0
+    assert bearer(globex, "read").get(f"{BASE}/globex/actions/").json()["count"] == 0
     anonymous = APIClient()
     assert action_post(anonymous).status_code == 401
     assert anonymous.get(f"{ACME}/actions/").status_code == 401
@@ -592,7 +575,7 @@ def test_every_report_read_is_logged_and_shown_in_the_access_log(alice, leo, pet
         (session(alice), f"{ACME}/reports/2026-09/"),
         (session(leo), f"{ACME}/reports/latest/"),
         (session(petra), f"{ACME}/reports/2026-09/"),
-        (bearer(acme, name="BI"), f"{ACME}/reports/latest/"),
+        (bearer(acme, "read", name="BI"), f"{ACME}/reports/latest/"),
         (session(leo), f"{ACME}/reports/2026-09/"),
     ]
     for client, url in reads:
@@ -611,7 +594,7 @@ def test_every_report_read_is_logged_and_shown_in_the_access_log(alice, leo, pet
         ("leo", "api_report", "2026-09", ""),
         ("alice", "api_report", "2026-09", ""),
     ]  # newest first
-    for client in (session(alice), session(petra), bearer(acme)):
+    for client in (session(alice), session(petra), bearer(acme, "read")):
         assert client.get(f"{ACME}/access-log/").json()["count"] == len(reads)
 
 
@@ -647,7 +630,7 @@ def test_bad_access_log_filters_are_400(alice, snapshot, query, field):
 
 def test_the_access_log_is_closed_to_other_organizations(charlie, acme, globex, leo, snapshot):
     session(leo).get(f"{ACME}/reports/latest/")
-    for client in (session(charlie), bearer(globex)):
+    for client in (session(charlie), bearer(globex, "read")):
         assert client.get(f"{ACME}/access-log/").status_code == 404
         assert client.get(f"{BASE}/globex/access-log/").json()["count"] == 0
     assert APIClient().get(f"{ACME}/access-log/").status_code == 401

@@ -10,29 +10,12 @@ import copy
 import pytest
 from rest_framework.test import APIClient
 
-from surveys.apis.base import api_token_create
 from surveys.models import CompanyValue, Organization, Question
 from surveys.services.definitions import organization_export_definition
 from surveys.services.responses import response_submit
+from tests.api.support import ACME, BASE, bearer, session
 
 pytestmark = pytest.mark.django_db
-BASE = "/api/v1/organizations"
-ACME = f"{BASE}/acme"
-
-
-def session(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def bearer(organization, scope: str) -> APIClient:
-    _record, token = api_token_create(
-        organization=organization, name=f"{scope} key", scope=scope, user=None
-    )
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 def definition(slug: str = "acme") -> dict:
