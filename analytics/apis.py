@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from surveys.apis.base import ApiAccess, StandardPagination, api_access, errors
 from surveys.apis.organizations import SLUG
+from surveys.apis.values import Conflict
 from surveys.models import Round, WaveStatus
 
 from .models import (
@@ -44,6 +45,7 @@ from .selectors import (
 )
 from .services import (
     ActionInvalid,
+    AnalysisRefused,
     access_log_record,
     action_create,
     action_progress,
@@ -222,29 +224,46 @@ class AnalysisJobAcceptedOutput(serializers.Serializer):
     job = AnalysisJobOutput()
 
 
+class ReportComputeInput(serializers.Serializer):
+    recompute = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Compute a published round again, under the current method version, on the "
+        "same answers (refused if the answers or departments behind it have changed).",
+    )
+
+
 class ReportComputeApi(APIView):
     @extend_schema(
         parameters=[SLUG, WAVE],
-        request=None,
-        responses={202: AnalysisJobAcceptedOutput, **errors(400, 401, 403, 404)},
+        request=ReportComputeInput,
+        responses={202: AnalysisJobAcceptedOutput, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request: Request, slug: str, wave: str) -> Response:
         """Compute the round's report in the background (HR admins, leaders, write tokens).
         While a job for the round is queued or running, that job is returned instead of a new
-        one; a round whose input has not changed reuses its snapshot."""
+        one. A round is reported once every wave of it is closed (409 before), and its report
+        is then frozen: computing it again is a 409 unless `recompute` asks for the current
+        method on the same answers."""
         access = api_access(request, slug, write=True)
         round_ = _round(access, wave)
         if round_ is None:
             raise exceptions.NotFound(f"There is no survey round {wave!r}.")
+        serializer = ReportComputeInput(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
         if not round_.waves.filter(status=WaveStatus.CLOSED, responses__isnull=False).exists():
             raise serializers.ValidationError(
                 {"wave": f"The round {round_.label} has no responses in a closed wave yet."}
             )
-        job = analysis_request(
-            organization=access.organization,
-            round_=round_,
-            user=access.user if access.token is None else None,
-        )
+        try:
+            job = analysis_request(
+                organization=access.organization,
+                round_=round_,
+                user=access.user if access.token is None else None,
+                recompute=serializer.validated_data["recompute"],
+            )
+        except AnalysisRefused as exc:
+            raise Conflict(exc.message) from None
         job = AnalysisJob.objects.select_related("round").get(pk=job.pk)
         body = AnalysisJobOutput(job, context={"request": request, "slug": slug}).data
         location = request.build_absolute_uri(

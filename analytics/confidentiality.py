@@ -17,7 +17,7 @@ Groups that are never shown (respondents without the attribute, people attached 
 parent department) take part as siblings, so they are protected like any other cell.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 HIDDEN_ONLY = "__hidden__"  # prefix of pseudo-cells that are counted but never shown
@@ -26,7 +26,9 @@ HIDDEN_ONLY = "__hidden__"  # prefix of pseudo-cells that are counted but never 
 @dataclass(frozen=True)
 class Decision:
     shown: bool
-    reason: str  # "", "below_k", "remainder_below_k", "complementary", "parent_hidden"
+    # "", "below_k", "remainder_below_k", "complementary", "parent_hidden", "never_shown",
+    # "differencing" (the auditor found it could be recovered with an earlier report)
+    reason: str
 
 
 def hidden_key(name: str) -> str:
@@ -34,12 +36,18 @@ def hidden_key(name: str) -> str:
 
 
 def visible_cells(
-    *, parent_n: int, cells: Mapping[str, int], k: int, parent_shown: bool = True
+    *,
+    parent_n: int,
+    cells: Mapping[str, int],
+    k: int,
+    parent_shown: bool = True,
+    forced: Collection[str] = (),
 ) -> dict[str, Decision]:
     """Decide, for sibling cells under one parent, which may be shown.
 
     `cells` maps each sibling (including never-shown pseudo-cells, whose keys start with
-    HIDDEN_ONLY) to its n. Their sum must not exceed parent_n.
+    HIDDEN_ONLY) to its n. Their sum must not exceed parent_n. Cells in `forced` are hidden
+    whatever their n (the differencing auditor found them), and count as hidden siblings.
     """
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -51,6 +59,8 @@ def visible_cells(
             decisions[key] = Decision(False, "parent_hidden")
         elif key.startswith(HIDDEN_ONLY):
             decisions[key] = Decision(False, "never_shown")
+        elif key in forced:
+            decisions[key] = Decision(False, "differencing")
         elif n < k:
             decisions[key] = Decision(False, "below_k")
         elif 0 < parent_n - n < k:
@@ -83,6 +93,8 @@ def tree_visibility(
     direct_n: Mapping[int | None, int],
     children: Mapping[int | None, list[int]],
     k: int,
+    forced: Collection[int] = (),
+    root_shown: bool = True,
 ) -> dict[int, Decision]:
     """Visibility of every node of a tree breakdown (departments with their subtrees).
 
@@ -98,10 +110,16 @@ def tree_visibility(
         cells = {str(kid): node_n.get(kid, 0) for kid in kids}
         if direct_n.get(parent, 0):
             cells[hidden_key("direct")] = direct_n[parent]
-        result = visible_cells(parent_n=parent_n, cells=cells, k=k, parent_shown=parent_shown)
+        result = visible_cells(
+            parent_n=parent_n,
+            cells=cells,
+            k=k,
+            parent_shown=parent_shown,
+            forced={str(kid) for kid in kids if kid in forced},
+        )
         for kid in kids:
             decisions[kid] = result[str(kid)]
             walk(kid, node_n.get(kid, 0), decisions[kid].shown)
 
-    walk(None, total_n, True)
+    walk(None, total_n, root_shown)
     return decisions

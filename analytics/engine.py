@@ -1,23 +1,31 @@
 """Builds a gap report (ANALYSIS.md, every view) from a `ReportInput`.
 
 No database access: the selectors load the arrays, this module turns them into the report's
-JSON, and every figure passes the confidentiality rules of `confidentiality.py` on the way.
+JSON. Every figure passes the confidentiality rules on the way: k and complementary
+suppression (`confidentiality.py`), then the differencing auditor (`auditor.py`) against every
+report published before, and each published cell is kept with what it stands for
+(`publication.py`).
 The report's schema is documented in docs/report-schema.md.
 """
 
 import re
+import secrets
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import stats
+from .auditor import AuditCell, Finding, audit
 from .confidentiality import Decision, hidden_key, tree_visibility, visible_cells
+from .pools import Pool, closed_pools, period_of
+from .publication import RANK_POOL, RANK_ROUND, RANK_SEGMENT, Spec, Universe, spec
 from .selectors import QuestionMeta, ReportInput, ResponseSet
 
 DIMENSIONS = ("department", "tenure_band", "location", "level")
-EXIT_POOL_DAYS = 92  # a quarter
+MAX_AUDIT_PASSES = 50
 MIN_EXIT_AND_COMMENTS = 10  # comments and exit cuts need max(k, 10)
 MIN_LEADERS_FOR_SPAN = 3
 TENURE_ORDER = ["lt_6m", "6_12m", "1_2y", "2_5y", "5y_plus"]
@@ -135,14 +143,81 @@ def _empty_cell(value: str, segment: str) -> dict[str, Any]:
     }
 
 
+def arrange_comments(groups: list[list[tuple[int, str]]]) -> list[tuple[int, str]]:
+    """Comments in question groups, shuffled by the operating system's randomness (no seed is
+    stored, so the order cannot be undone), with no two of one response next to each other.
+
+    Each group holds (response row, text) of one question, so a response appears at most once
+    in a group; only where two groups meet can one response be on both sides. There the first
+    comment of the later group is swapped with another of its group, or, in a group of one,
+    the groups are put in another order. A comment that no order can keep apart is left out.
+    Returns (group index, text) pairs.
+    """
+    random = secrets.SystemRandom()
+    pending = [[(i, row, text) for row, text in group] for i, group in enumerate(groups)]
+    for group in pending:
+        random.shuffle(group)
+    arranged: list[tuple[int, int, str]] = []  # (group index, response row, text)
+    while pending:
+        last = arranged[-1][1] if arranged else None
+        position = _next_group(pending, last)
+        if position is None:
+            # Every remaining group is one comment by the author just shown: leave one out.
+            pending[0].pop(0)
+            pending = [g for g in pending if g]
+            continue
+        arranged.extend(pending.pop(position))
+    return [(index, text) for index, _row, text in arranged]
+
+
+def _next_group(pending: list[list[tuple[int, int, str]]], last: int | None) -> int | None:
+    """The first group (in question order) that can follow a comment of response `last`,
+    its first comment swapped for another where needed; None when none can."""
+    for position, group in enumerate(pending):
+        if group[0][1] != last:
+            return position
+        swap = next((j for j in range(1, len(group)) if group[j][1] != last), None)
+        if swap is not None:
+            group[0], group[swap] = group[swap], group[0]
+            return position
+    return None
+
+
+@dataclass
+class Plan:
+    """Which cells a report publishes, each with what it stands for."""
+
+    shown: dict[str, bool] = field(default_factory=dict)
+    specs: list[Spec] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def decide(self, key: str, shown: bool, item: Spec | None = None) -> bool:
+        self.shown[key] = shown
+        if shown and item is not None:
+            self.specs.append(item)
+        return shown
+
+    def __getitem__(self, key: str) -> bool:
+        return self.shown.get(key, False)
+
+
 class ReportBuilder:
-    def __init__(self, inp: ReportInput, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        inp: ReportInput,
+        progress: Progress | None = None,
+        published: Sequence[tuple[int, Sequence[Spec]]] = (),
+    ) -> None:
+        """`published`: (round id, cell specifications) of every report already published
+        for the organization, which this one is audited against."""
         self.inp = inp
         self.k = inp.min_group_size
+        self.need = max(self.k, MIN_EXIT_AND_COMMENTS)
         self.progress = progress or (lambda percent, stage: None)
         self.scorer = Scorer(inp.questions)
         self.tests = TestRegistry()
         self.current = inp.current
+        self.round_id = inp.rounds[self.current].id
         groups = inp.groups
         self.lived_all = groups["lived"]
         self.lived = groups["lived"].rows(groups["lived"].round_index == self.current)
@@ -163,6 +238,11 @@ class ReportBuilder:
         self.children: dict[int | None, list[int]] = {}
         for pk, (_name, parent) in sorted(inp.departments.items(), key=lambda d: d[1][0]):
             self.children.setdefault(parent if parent in inp.departments else None, []).append(pk)
+        self.published = [(round_id, list(specs)) for round_id, specs in published]
+        self.universe = Universe(inp, self.scorer)
+        self.pool = self._due_pool()
+        self.plan = Plan()
+        self.findings: list[Finding] = []
 
     # --- segments ---------------------------------------------------------------------------
 
@@ -188,6 +268,16 @@ class ReportBuilder:
                 cells.append((dimension, f"{dimension}:{category}", column == category))
         return cells
 
+    def where(self, segment: str) -> list | None:
+        """A segment as a specification stores it: departments by id, as they are now."""
+        if segment == "all":
+            return None
+        dimension, _, category = segment.partition(":")
+        if dimension == "department":
+            pk = next(pk for pk, (name, _p) in self.inp.departments.items() if name == category)
+            return ["department", sorted(self.subtree(pk))]
+        return [dimension, category]
+
     def categories(self, dimension: str) -> list[str]:
         found = self.lived_categories(dimension)
         if dimension == "tenure_band":
@@ -208,8 +298,17 @@ class ReportBuilder:
         visit(None)
         return ordered
 
-    def visibility(self, rs: ResponseSet, present: np.ndarray, k: int) -> dict[str, Decision]:
-        """Decisions for every segment cell, given which rows count (e.g. have a score)."""
+    def visibility(
+        self,
+        rs: ResponseSet,
+        present: np.ndarray,
+        k: int,
+        *,
+        forced: set[str] = frozenset(),
+        parent_shown: bool = True,
+    ) -> dict[str, Decision]:
+        """Decisions for every segment cell, given which rows count (e.g. have a score).
+        Segments in `forced` are hidden (the auditor found them), and their siblings follow."""
         decisions: dict[str, Decision] = {}
         total = int(present.sum())
         departments = rs.department[present]
@@ -221,8 +320,17 @@ class ReportBuilder:
             pk: int((departments == pk).sum()) for pk in self.inp.departments
         }
         direct_n[None] = int((~np.isin(departments, list(self.inp.departments))).sum())
+        forced_departments = {
+            pk for pk, (name, _p) in self.inp.departments.items() if f"department:{name}" in forced
+        }
         for pk, decision in tree_visibility(
-            total_n=total, node_n=node_n, direct_n=direct_n, children=self.children, k=k
+            total_n=total,
+            node_n=node_n,
+            direct_n=direct_n,
+            children=self.children,
+            k=k,
+            forced=forced_departments,
+            root_shown=parent_shown,
         ).items():
             decisions[f"department:{self.inp.departments[pk][0]}"] = decision
         for dimension in DIMENSIONS[1:]:
@@ -232,10 +340,256 @@ class ReportBuilder:
             unknown = total - sum(cells.values())
             if unknown:
                 cells[hidden_key("unknown")] = unknown
-            for category, decision in visible_cells(parent_n=total, cells=cells, k=k).items():
+            for category, decision in visible_cells(
+                parent_n=total,
+                cells=cells,
+                k=k,
+                parent_shown=parent_shown,
+                forced={c for c in categories if f"{dimension}:{c}" in forced},
+            ).items():
                 if category in categories:
                     decisions[f"{dimension}:{category}"] = decision
         return decisions
+
+    # --- publication: which cells are shown, audited against every earlier report ---------
+
+    def publish(self) -> None:
+        """Decide every cell to show: the rules of k and complementary suppression, then the
+        differencing auditor over this report and every earlier one, until it finds nothing."""
+        old: list[AuditCell] = []
+        for index, (_round_id, specs) in enumerate(self.published):
+            old.extend(self.universe.cells(specs, new=False, prefix=f"{index}:"))
+        forced: set[str] = set()
+        for _attempt in range(MAX_AUDIT_PASSES):
+            plan = self._plan(forced)
+            new = self.universe.cells(plan.specs, new=True)
+            findings = [
+                f
+                for f in audit([*old, *new], live=self.universe.live, k=self.k)
+                if f.suppress not in forced
+            ]
+            if not findings:
+                break
+            self.findings.extend(findings)
+            forced |= {f.suppress for f in findings}
+        else:  # never seen: every pass hides at least one more cell, and cells are few
+            raise RuntimeError("the differencing audit did not settle")
+        for finding in self.findings:
+            plan.reasons[finding.suppress] = finding.reason
+        self.plan = plan
+
+    def _plan(self, forced: set[str]) -> Plan:
+        plan = Plan()
+        lived_needs = {v: ["score", v] for v in self.values}
+        masks = self.segment_masks(self.lived)
+        for value in self.values:
+            present = ~np.isnan(self.employee_scores[value])
+            prefix = f"stated/{value}/"
+            company = int(present.sum())
+            shown_all = plan.decide(
+                prefix + "all",
+                company >= self.k and prefix + "all" not in forced,
+                spec(
+                    key=prefix + "all",
+                    measure=f"lived:{value}",
+                    family="all",
+                    group="lived",
+                    rounds=[self.round_id],
+                    where=None,
+                    needs=lived_needs[value],
+                    rank=RANK_ROUND,
+                ),
+            )
+            decisions = self.visibility(
+                self.lived,
+                present,
+                self.k,
+                forced={key[len(prefix) :] for key in forced if key.startswith(prefix)},
+                parent_shown=shown_all,
+            )
+            for dimension, segment, _mask in masks:
+                plan.decide(
+                    prefix + segment,
+                    decisions.get(segment, Decision(False, "below_k")).shown,
+                    spec(
+                        key=prefix + segment,
+                        measure=f"lived:{value}",
+                        family=dimension,
+                        group="lived",
+                        rounds=[self.round_id],
+                        where=self.where(segment),
+                        needs=lived_needs[value],
+                        rank=RANK_SEGMENT,
+                    ),
+                )
+            # Every round's point of the value's trend.
+            scores = self.universe.needs("lived", ("score", value))
+            for index, info in enumerate(self.inp.rounds):
+                key = f"trend/{value}/{info.label}"
+                n = int((scores & (self.lived_all.round_index == index)).sum())
+                plan.decide(
+                    key,
+                    n >= self.k and key not in forced,
+                    spec(
+                        key=key,
+                        measure=f"lived:{value}",
+                        family="round",
+                        group="lived",
+                        rounds=[info.id],
+                        where=None,
+                        needs=lived_needs[value],
+                        rank=RANK_ROUND,
+                    ),
+                )
+            self._plan_leavers(plan, value, forced)
+            key = f"promised/{value}"
+            n = int(self.universe.needs("onboarding", ("both", value))[self._onboarding_now].sum())
+            plan.decide(
+                key,
+                n >= self.k and key not in forced,
+                spec(
+                    key=key,
+                    measure=f"onboarding:{value}",
+                    family="all",
+                    group="onboarding",
+                    rounds=[self.round_id],
+                    where=None,
+                    needs=["both", value],
+                    rank=RANK_ROUND,
+                ),
+            )
+        question = self._recommend()
+        if question is not None:
+            n = int(np.count_nonzero(~np.isnan(self.scorer.numeric(self.lived, question))))
+            plan.decide(
+                "enps",
+                n >= self.k and "enps" not in forced,
+                spec(
+                    key="enps",
+                    measure=f"enps:{question.id}",
+                    family="all",
+                    group="lived",
+                    rounds=[self.round_id],
+                    where=None,
+                    needs=["number", question.id],
+                    rank=RANK_ROUND,
+                ),
+            )
+        return plan
+
+    @property
+    def _onboarding_now(self) -> np.ndarray:
+        return self.inp.groups["onboarding"].round_index == self.current
+
+    def _recommend(self) -> QuestionMeta | None:
+        return next((q for q in self.inp.questions if q.type == "recommend"), None)
+
+    # --- exit pools --------------------------------------------------------------------------
+
+    def _due_pool(self) -> Pool | None:
+        """The newest closed exit pool that no report of an earlier round has shown."""
+        rounds = self.inp.rounds
+        exits = self.inp.groups["exit"]
+        pools = closed_pools(
+            periods=[period_of(r.starts_on, r.label) for r in rounds],
+            exits=[int((exits.round_index == i).sum()) for i in range(len(rounds))],
+            current=self.current,
+            need=self.need,
+        )
+        if not pools:
+            return None
+        newest = pools[-1]
+        ids = {rounds[i].id for i in newest.rounds}
+        for round_id, specs in self.published:
+            if round_id == self.round_id:
+                continue  # this round's own earlier report (a recomputation) may show it again
+            if any(item["group"] == "exit" and ids & set(item["rounds"]) for item in specs):
+                return None  # shown before, or sharing leavers with a pool that was
+        return newest
+
+    def _stayer_rounds(self, value: str) -> list[int]:
+        """The pool's rounds whose own lived n for the value is 0 or at least k: a round
+        with fewer would be the difference between the stayers side and the trend points."""
+        scores = self.universe.needs("lived", ("score", value))
+        kept = []
+        for index in self.pool.rounds if self.pool else ():
+            n = int((scores & (self.lived_all.round_index == index)).sum())
+            if n == 0 or n >= self.k:
+                kept.append(index)
+        return kept
+
+    def _top_level(self, departments: np.ndarray) -> np.ndarray:
+        top = {}
+        for pk in self.inp.departments:
+            node = pk
+            while self.inp.departments[node][1] in self.inp.departments:
+                node = self.inp.departments[node][1]
+            top[pk] = node
+        return np.array([top.get(int(d), -1) for d in departments], dtype=int)
+
+    def _pool_sides(self, value: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Exit and stayers scores of the due pool for a value, with each row's top-level
+        department."""
+        exits_all = self.inp.groups["exit"]
+        exits = exits_all.rows(np.isin(exits_all.round_index, self.pool.rounds))
+        stayers = self.lived_all.rows(
+            np.isin(self.lived_all.round_index, self._stayer_rounds(value))
+        )
+        items = self.scorer.items(value, "employee")
+        return (
+            self.scorer.scores(exits, items),
+            self.scorer.scores(stayers, items),
+            self._top_level(exits.department),
+            self._top_level(stayers.department),
+        )
+
+    def _plan_leavers(self, plan: Plan, value: str, forced: set[str]) -> None:
+        if self.pool is None:
+            return
+        x, e, x_top, e_top = self._pool_sides(value)
+        x_ok, e_ok = ~np.isnan(x), ~np.isnan(e)
+        roots = self.children.get(None, [])
+        exit_decisions = visible_cells(
+            parent_n=int(x_ok.sum()),
+            cells={str(r): int((x_ok & (x_top == r)).sum()) for r in roots},
+            k=self.need,
+        )
+        lived_decisions = visible_cells(
+            parent_n=int(e_ok.sum()),
+            cells={str(r): int((e_ok & (e_top == r)).sum()) for r in roots},
+            k=self.k,
+        )
+        ids = [self.inp.rounds[i].id for i in self.pool.rounds]
+        stayer_ids = [self.inp.rounds[i].id for i in self._stayer_rounds(value)]
+        segments = [("all", int(x_ok.sum()) >= self.need and int(e_ok.sum()) >= self.k)]
+        for root in roots:
+            segments.append(
+                (
+                    f"department:{self.inp.departments[root][0]}",
+                    segments[0][1]
+                    and exit_decisions[str(root)].shown
+                    and lived_decisions[str(root)].shown,
+                )
+            )
+        for segment, shown in segments:
+            base = f"leavers/{self.pool.label}/{value}/{segment}"
+            shown = shown and f"{base}/exit" not in forced and f"{base}/stayers" not in forced
+            family = segment.partition(":")[0]
+            for side, group, rounds in (("exit", "exit", ids), ("stayers", "lived", stayer_ids)):
+                plan.decide(
+                    f"{base}/{side}",
+                    shown,
+                    spec(
+                        key=f"{base}/{side}",
+                        measure=f"{group}:{value}",
+                        family=family,
+                        group=group,
+                        rounds=rounds,
+                        where=self.where(segment),
+                        needs=["score", value],
+                        rank=RANK_POOL,
+                    ),
+                )
 
     # --- views ------------------------------------------------------------------------------
 
@@ -248,12 +602,16 @@ class ReportBuilder:
             )
             scores = self.employee_scores[value]
             present = ~np.isnan(scores)
-            decisions = self.visibility(self.lived, present, self.k)
-            company = int(present.sum())
-            entries.append(self._gap_cell(value, "all", scores[present], shown=company >= self.k))
+            prefix = f"stated/{value}/"
+            entries.append(
+                self._gap_cell(value, "all", scores[present], shown=self.plan[prefix + "all"])
+            )
             for _dimension, segment, mask in masks:
-                shown = decisions.get(segment, Decision(False, "below_k")).shown
-                entries.append(self._gap_cell(value, segment, scores[mask & present], shown=shown))
+                entries.append(
+                    self._gap_cell(
+                        value, segment, scores[mask & present], shown=self.plan[prefix + segment]
+                    )
+                )
         return entries
 
     def _gap_cell(
@@ -362,13 +720,15 @@ class ReportBuilder:
             predictions = _finite(predictions)
             emp = _finite(self.employee_scores[value])
             entry: dict[str, Any] = {"value": value, "n_leaders": int(predictions.size)}
-            if emp.size < self.k or predictions.size == 0:
+            # The actual share is the company cell's: shown exactly when that cell is.
+            shown = self.plan[f"stated/{value}/all"]
+            if not shown or predictions.size == 0:
                 entry |= {
                     "n_employees": None,
                     "mean_prediction": None,
                     "actual_favorable_pct": None,
                     "error": None,
-                    "suppressed": emp.size < self.k,
+                    "suppressed": not shown,
                 }
             else:
                 actual = stats.describe(emp).favorable_pct
@@ -389,7 +749,7 @@ class ReportBuilder:
         for value in self.values:
             lead = self.leader_scores[value]
             emp = _finite(self.employee_scores[value])
-            if lead.size and emp.size >= self.k:
+            if lead.size and self.plan[f"stated/{value}/all"]:
                 leader_means.append(float(lead.mean()))
                 employee_means.append(float(emp.mean()))
                 used.append(value)
@@ -398,74 +758,33 @@ class ReportBuilder:
         self.tests.add(entry, result.p_value)
         return entry
 
-    def exit_pool(self) -> list[int]:
-        """Rounds whose exit responses are pooled: this one, then earlier ones within a quarter
-        of it, until there are enough (max(k, 10)) or the period is used up."""
-        exits = self.inp.groups["exit"]
-        need = max(self.k, MIN_EXIT_AND_COMMENTS)
-        rounds = self.inp.rounds
-        start = rounds[self.current].opened_on
-        pooled, n = [], 0
-        for index in range(self.current, -1, -1):
-            opened = rounds[index].opened_on
-            if index != self.current and (
-                start is None or opened is None or (start - opened).days > EXIT_POOL_DAYS
-            ):
-                break
-            pooled.append(index)
-            n += int((exits.round_index == index).sum())
-            if n >= need:
-                break
-        return sorted(pooled)
-
-    def _top_level(self, departments: np.ndarray) -> np.ndarray:
-        top = {}
-        for pk in self.inp.departments:
-            node = pk
-            while self.inp.departments[node][1] in self.inp.departments:
-                node = self.inp.departments[node][1]
-            top[pk] = node
-        return np.array([top.get(int(d), -1) for d in departments], dtype=int)
-
     def leavers_vs_stayers(self) -> list[dict[str, Any]]:
-        pooled = self.exit_pool()
-        labels = [self.inp.rounds[i].label for i in pooled]
-        exits = self.inp.groups["exit"].rows(np.isin(self.inp.groups["exit"].round_index, pooled))
-        lived = self.lived_all.rows(np.isin(self.lived_all.round_index, pooled))
-        need = max(self.k, MIN_EXIT_AND_COMMENTS)
-        exit_top, lived_top = self._top_level(exits.department), self._top_level(lived.department)
+        if self.pool is None:
+            return []
+        labels = [self.inp.rounds[i].label for i in self.pool.rounds]
         roots = self.children.get(None, [])
         entries = []
         for value in self.values:
-            items = self.scorer.items(value, "employee")
-            x = self.scorer.scores(exits, items)
-            e = self.scorer.scores(lived, items)
+            x, e, x_top, e_top = self._pool_sides(value)
             x_ok, e_ok = ~np.isnan(x), ~np.isnan(e)
-            segments = [("all", np.ones(exits.size, bool), np.ones(lived.size, bool), True)]
-            exit_cells = {str(r): int((x_ok & (exit_top == r)).sum()) for r in roots}
-            lived_cells = {str(r): int((e_ok & (lived_top == r)).sum()) for r in roots}
-            exit_decisions = visible_cells(
-                parent_n=int(x_ok.sum()), cells=exit_cells, k=need, parent_shown=True
-            )
-            lived_decisions = visible_cells(
-                parent_n=int(e_ok.sum()), cells=lived_cells, k=self.k, parent_shown=True
-            )
-            for root in roots:
-                shown = exit_decisions[str(root)].shown and lived_decisions[str(root)].shown
-                segments.append(
-                    (
-                        f"department:{self.inp.departments[root][0]}",
-                        exit_top == root,
-                        lived_top == root,
-                        shown,
-                    )
+            segments = [("all", x_ok, e_ok)] + [
+                (
+                    f"department:{self.inp.departments[r][0]}",
+                    x_ok & (x_top == r),
+                    e_ok & (e_top == r),
                 )
-            for segment, x_mask, e_mask, shown in segments:
-                xs, es = x[x_mask & x_ok], e[e_mask & e_ok]
-                entry: dict[str, Any] = {"value": value, "segment": segment, "waves": labels}
-                if segment == "all":
-                    shown = xs.size >= need and es.size >= self.k
-                if not shown:
+                for r in roots
+            ]
+            for segment, x_mask, e_mask in segments:
+                entry: dict[str, Any] = {
+                    "value": value,
+                    "segment": segment,
+                    "period": self.pool.label,
+                    "waves": labels,
+                    "stayer_waves": [self.inp.rounds[i].label for i in self._stayer_rounds(value)],
+                }
+                base = f"leavers/{self.pool.label}/{value}/{segment}"
+                if not self.plan[f"{base}/exit"]:
                     entry |= {
                         "n_exit": None,
                         "n_lived": None,
@@ -478,7 +797,9 @@ class ReportBuilder:
                     }
                     self.tests.add(entry, None)
                 else:
-                    result = stats.leavers_vs_stayers(xs, es, seed=seed_for("exit", value, segment))
+                    result = stats.leavers_vs_stayers(
+                        x[x_mask], e[e_mask], seed=seed_for("exit", value, segment)
+                    )
                     entry |= {
                         "n_exit": result.n_exit,
                         "n_lived": result.n_lived,
@@ -505,7 +826,7 @@ class ReportBuilder:
                 both = ~np.isnan(expected) & ~np.isnan(found)
             else:  # the value has no onboarding pair: nothing to compare
                 both = np.zeros(0, dtype=bool)
-            if int(both.sum()) < self.k:
+            if not self.plan[f"promised/{value}"]:
                 entry |= {
                     "n": None,
                     "mean_expected": None,
@@ -546,7 +867,7 @@ class ReportBuilder:
             for index, info in enumerate(self.inp.rounds):
                 s = _finite(scores[lived.round_index == index])
                 per_round.append(s)
-                if s.size >= self.k:
+                if self.plan[f"trend/{value}/{info.label}"]:
                     waves.append({"wave": info.label, "n": int(s.size), "mean": float(s.mean())})
                     means.append(float(s.mean()))
                 else:
@@ -580,7 +901,8 @@ class ReportBuilder:
                     "from": self.inp.rounds[self.current - 1].label,
                     "to": self.inp.rounds[self.current].label,
                 }
-                if previous.size >= self.k and current.size >= self.k:
+                labels = [self.inp.rounds[i].label for i in (self.current - 1, self.current)]
+                if all(self.plan[f"trend/{value}/{label}"] for label in labels):
                     moved = stats.wave_to_wave(previous, current, seed=seed_for("w2w", value))
                     change |= {
                         "n_previous": moved.n_previous,
@@ -618,7 +940,7 @@ class ReportBuilder:
         question = recommend[0]
         answers = _finite(self.scorer.numeric(self.lived, question))
         entry: dict[str, Any] = {"question": question.code}
-        if answers.size < self.k:
+        if not self.plan["enps"]:
             return entry | empty | {"suppressed": True}
         result = stats.enps(answers)
         return entry | {
@@ -737,23 +1059,26 @@ class ReportBuilder:
         return entries, priorities
 
     def comments(self) -> dict[str, Any]:
+        """The round's comments, when enough people answered: grouped by question, each
+        group in a random order that is stored nowhere, and never two comments of one
+        response next to each other (their order must not tie them to one author)."""
         need = max(self.k, MIN_EXIT_AND_COMMENTS)
         respondents = self.lived.size
-        text_columns = {q.column: q.code for q in self.inp.questions if q.type == "text"}
         if respondents < need:
             return {"shown": False, "min_group_size": need, "n_respondents": None, "items": []}
-        items = [
-            {"question": text_columns[c], "text": mask_personal(t)}
-            for _r, c, t in self.lived.texts
-            if c in text_columns
-        ]
-        rng = np.random.default_rng(seed_for("comments", self.inp.fingerprint))
-        order = rng.permutation(len(items))
+        codes = {q.column: q.code for q in self.inp.questions if q.type == "text"}
+        order = [q.column for q in self.inp.questions if q.type == "text"]
+        by_question: dict[int, list[tuple[int, str]]] = {}
+        for row, column, text in self.lived.texts:
+            if column in codes:
+                by_question.setdefault(column, []).append((row, mask_personal(text)))
+        asked = [c for c in order if c in by_question]
+        arranged = arrange_comments([by_question[c] for c in asked])
         return {
             "shown": True,
             "min_group_size": need,
             "n_respondents": respondents,
-            "items": [items[i] for i in order],
+            "items": [{"question": codes[asked[group]], "text": text} for group, text in arranged],
         }
 
     def response_counts(self) -> dict[str, int | None]:
@@ -770,7 +1095,8 @@ class ReportBuilder:
         }
 
     def build(self) -> dict[str, Any]:
-        self.progress(5, "preparing")
+        self.progress(5, "checking what may be published")
+        self.publish()
         stated = self.stated_vs_lived()
         self.progress(60, "calibration")
         calibration, mae = self.calibration()
@@ -821,6 +1147,12 @@ class ReportBuilder:
             "calibration": calibration,
             "calibration_mae": mae,
             "profile_agreement": agreement,
+            "exit_pool": {
+                "period": self.pool.label,
+                "waves": [self.inp.rounds[i].label for i in self.pool.rounds],
+            }
+            if self.pool
+            else None,
             "leavers_vs_stayers": leavers,
             "promised_vs_found": promised,
             "trends": trends,
@@ -830,8 +1162,18 @@ class ReportBuilder:
             "priorities": priorities,
             "comments": self.comments(),
             "multiple_comparisons": {"method": "benjamini-hochberg", "n_tests": n_tests},
+            # Cells hidden because, next to a report published before (or another cell of
+            # this one), they would give away fewer than k people's answers by subtraction.
+            "withheld_for_differencing": len({f.suppress for f in self.findings}),
         }
 
 
-def report_build(inp: ReportInput, progress: Progress | None = None) -> dict[str, Any]:
-    return ReportBuilder(inp, progress).build()
+def report_build(
+    inp: ReportInput,
+    progress: Progress | None = None,
+    published: Sequence[tuple[int, Sequence[Spec]]] = (),
+) -> tuple[dict[str, Any], list[Spec]]:
+    """The report's JSON and the specifications of every cell it publishes."""
+    builder = ReportBuilder(inp, progress, published)
+    data = builder.build()
+    return data, builder.plan.specs

@@ -20,8 +20,14 @@ class ReportSnapshot(models.Model):
     )
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="report_snapshots")
     fingerprint = models.CharField(max_length=64)
+    # The part of the fingerprint that decides which responses stand behind each figure
+    # (selectors.report_fingerprints): a published round is recomputed only while it holds.
+    data_fingerprint = models.CharField(max_length=64, blank=True)
     method_version = models.CharField(max_length=20)
     data = models.JSONField()
+    # What every published cell stands for (publication.py), for the differencing audit of
+    # later reports; None for a report stored before these were kept.
+    cells = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     compute_seconds = models.FloatField(default=0)
 
@@ -60,6 +66,8 @@ class AnalysisJob(models.Model):
     )
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Compute a published round again (a new method version on the same answers).
+    recompute = models.BooleanField(default=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

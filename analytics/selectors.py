@@ -14,8 +14,8 @@ import numpy as np
 from django.db.models import Max, Min, QuerySet
 
 from surveys.models import (
+    GROUP_OF_KIND,
     Answer,
-    CampaignKind,
     CampaignQuestion,
     CompanyValue,
     Department,
@@ -26,18 +26,11 @@ from surveys.models import (
     Wave,
     WaveStatus,
 )
+from surveys.services.rounds import label_date
 
 from . import stats
 from .models import ReportSnapshot
 
-# The respondent groups of the analysis, by campaign kind.
-GROUP_OF_KIND = {
-    CampaignKind.LEADERSHIP: "leadership",
-    CampaignKind.PULSE: "lived",
-    CampaignKind.ENGAGEMENT: "lived",
-    CampaignKind.ONBOARDING: "onboarding",
-    CampaignKind.EXIT: "exit",
-}
 GROUPS = ("leadership", "lived", "onboarding", "exit")
 
 
@@ -65,6 +58,7 @@ class ResponseSet:
     level: np.ndarray
     numbers: np.ndarray  # (rows x questions) float, NaN = unanswered
     asked: np.ndarray  # (rows x questions) bool: the question was in the row's survey
+    imported: np.ndarray  # bool: history from another tool (it never counts towards k)
     texts: list[tuple[int, int, str]] = field(default_factory=list)  # (row, column, text)
 
     @property
@@ -82,6 +76,7 @@ class ResponseSet:
             level=self.level[keep],
             numbers=self.numbers[keep],
             asked=self.asked[keep],
+            imported=self.imported[keep],
             texts=[(position[r], c, t) for r, c, t in self.texts if r in position],
         )
 
@@ -91,7 +86,9 @@ class RoundInfo:
     id: int
     label: str
     sequence: int
-    opened_on: dt.date | None
+    # The day the round began: its first live wave's opening day, or for imported history the
+    # day its label names (2025-11 -> 2025-11-01); None when neither is known.
+    starts_on: dt.date | None
 
 
 @dataclass
@@ -188,33 +185,37 @@ def _question_meta(organization: Organization) -> list[QuestionMeta]:
     ]
 
 
-def report_fingerprint(*, organization: Organization, round_: Round) -> str:
-    """SHA-256 of everything a report's numbers depend on; cheap (no answers are read).
+def report_fingerprints(*, organization: Organization, round_: Round) -> tuple[str, str]:
+    """(fingerprint, data fingerprint) of a report's input; cheap (no answers are read).
 
-    Responses are never edited, only added (or removed with their organization), so their ids
-    stand for their answers.
+    The data fingerprint covers what decides which responses stand behind each figure: the
+    responses themselves (never edited, so their ids stand for their answers), k, the
+    departments as a tree, what each question measures and which waves asked what. The
+    fingerprint adds the method version and every name a report shows. A published round is
+    recomputed only while its data fingerprint is unchanged.
     """
     waves = _waves_up_to(organization, round_)
-    digest = hashlib.sha256()
+    questions = _question_meta(organization)
+    values = list(
+        CompanyValue.objects.filter(organization=organization)
+        .order_by("position", "pk")
+        .values_list("code", "name")
+    )
+    departments = list(
+        Department.objects.filter(organization=organization)
+        .order_by("pk")
+        .values_list("pk", "name", "parent_id")
+    )
+    data = hashlib.sha256()
     header = {
-        "method_version": stats.METHOD_VERSION,
-        "organization": [organization.slug, organization.name],
         "k": report_k(organization=organization, round_=round_),
-        "round": [round_.pk, round_.label, round_.sequence],
+        "round": [round_.pk, round_.sequence],
         "questions": [
-            [q.id, q.code, q.value, q.perspective, q.type, q.reverse, q.outcome, q.pairs_with]
-            for q in _question_meta(organization)
+            [q.id, q.value, q.perspective, q.type, q.reverse, q.outcome, q.pairs_with]
+            for q in questions
         ],
-        "values": list(
-            CompanyValue.objects.filter(organization=organization)
-            .order_by("position", "pk")
-            .values_list("code", "name")
-        ),
-        "departments": list(
-            Department.objects.filter(organization=organization)
-            .order_by("pk")
-            .values_list("pk", "name", "parent_id")
-        ),
+        "values": [code for code, _name in values],
+        "departments": [[pk, parent] for pk, _name, parent in departments],
         "waves": [
             [w.pk, w.round.sequence, w.campaign.kind, str(w.opens_on), sorted(w.asked)]
             for w in waves
@@ -226,23 +227,58 @@ def report_fingerprint(*, organization: Organization, round_: Round) -> str:
             .values_list("campaign_id", "question_id")
         ),
     }
-    digest.update(json.dumps(header, sort_keys=True, default=str).encode())
+    data.update(json.dumps(header, sort_keys=True, default=str).encode())
     ids = SurveyResponse.objects.filter(wave__in=waves).order_by("pk").values_list("pk", flat=True)
     for pk in ids.iterator(chunk_size=5000):
-        digest.update(pk.bytes)
-    return digest.hexdigest()
+        data.update(pk.bytes)
+    names = {
+        "method_version": stats.METHOD_VERSION,
+        "organization": [organization.slug, organization.name],
+        "round": round_.label,
+        "questions": [q.code for q in questions],
+        "values": values,
+        "departments": [[pk, name] for pk, name, _parent in departments],
+        "data": data.hexdigest(),
+    }
+    full = hashlib.sha256(json.dumps(names, sort_keys=True, default=str).encode())
+    return full.hexdigest(), data.hexdigest()
+
+
+def report_fingerprint(*, organization: Organization, round_: Round) -> str:
+    return report_fingerprints(organization=organization, round_=round_)[0]
+
+
+def published_specs(
+    *, organization: Organization, round_: Round, inp: ReportInput
+) -> list[tuple[int, list[dict]]]:
+    """(round id, cell specifications) of every report published for the organization up to
+    this round, for the differencing audit. Reports stored before specifications were kept
+    get them read off their figures."""
+    from .publication import legacy_specs
+
+    found = []
+    snapshots = ReportSnapshot.objects.filter(
+        organization=organization, round__sequence__lte=round_.sequence
+    ).order_by("created_at", "pk")
+    for snapshot in snapshots.iterator():
+        specs = snapshot.cells if snapshot.cells is not None else legacy_specs(snapshot.data, inp)
+        found.append((snapshot.round_id, specs))
+    return found
 
 
 def report_input(*, organization: Organization, round_: Round) -> ReportInput:
     """Load the report's round and every earlier round as arrays."""
     rounds = list(Round.objects.filter(organization=organization, sequence__lte=round_.sequence))
     opened = dict(
-        Wave.objects.filter(round__in=rounds, status=WaveStatus.CLOSED)
+        Wave.objects.filter(round__in=rounds, campaign__imported=False)
         .values("round_id")
         .annotate(first=Min("opens_on"))
         .values_list("round_id", "first")
     )
-    round_infos = [RoundInfo(r.pk, r.label, r.sequence, opened.get(r.pk)) for r in rounds]
+    round_infos = [
+        RoundInfo(r.pk, r.label, r.sequence, opened.get(r.pk) or label_date(r.label))
+        for r in rounds
+    ]
     position = {r.pk: i for i, r in enumerate(rounds)}
     questions = _question_meta(organization)
     column = {q.id: q.column for q in questions}
@@ -266,6 +302,7 @@ def report_input(*, organization: Organization, round_: Round) -> ReportInput:
         loaded = _load_wave(wave, column, n_q, asked_by_wave[key])
         if loaded is not None:
             loaded.round_index[:] = position[wave.round_id]
+            loaded.imported[:] = wave.campaign.imported
             parts[GROUP_OF_KIND[wave.campaign.kind]].append(loaded)
 
     return ReportInput(
@@ -348,6 +385,7 @@ def _load_wave(
         level=level,
         numbers=np.array(numbers, dtype=np.float64).reshape(n, n_q),
         asked=np.tile(asked, (n, 1)),
+        imported=np.zeros(n, dtype=bool),
         texts=texts,
     )
 
@@ -362,6 +400,7 @@ def _concat(parts: list[ResponseSet], n_q: int) -> ResponseSet:
             level=np.zeros(0, dtype=object),
             numbers=np.zeros((0, n_q)),
             asked=np.zeros((0, n_q), dtype=bool),
+            imported=np.zeros(0, dtype=bool),
         )
     offsets = np.cumsum([0] + [p.size for p in parts])
     return ResponseSet(
@@ -372,6 +411,7 @@ def _concat(parts: list[ResponseSet], n_q: int) -> ResponseSet:
         level=np.concatenate([p.level for p in parts]),
         numbers=np.vstack([p.numbers for p in parts]),
         asked=np.vstack([p.asked for p in parts]),
+        imported=np.concatenate([p.imported for p in parts]),
         texts=[(r + int(offsets[i]), c, t) for i, p in enumerate(parts) for r, c, t in p.texts],
     )
 

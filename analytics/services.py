@@ -6,12 +6,12 @@ import time
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from surveys.models import Organization, Round
+from surveys.models import Organization, Round, Wave, WaveStatus
 
 from . import stats
 from .engine import report_build
 from .models import AnalysisJob, JobStatus, ReportSnapshot
-from .selectors import report_fingerprint, report_input
+from .selectors import published_specs, report_fingerprints, report_input, snapshot_of_round
 
 # A running job not heard from for this long is taken to be lost (its worker died without the
 # broker redelivering it), so a new request starts a fresh one.
@@ -22,13 +22,59 @@ class NothingToReport(Exception):
     """The round has no responses at all."""
 
 
-def snapshot_compute(
-    *, organization: Organization, round_: Round, job: AnalysisJob | None = None
-) -> tuple[ReportSnapshot, bool]:
-    """The round's snapshot: reused when one exists for the same input, else computed.
+class AnalysisRefused(Exception):
+    """The round's report cannot be computed now; the message says why and what to do."""
 
-    Idempotent: the snapshot is unique per (organization, fingerprint), so running this twice,
-    or in two workers at once, stores one snapshot. Returns (snapshot, created).
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def round_open_waves(*, round_: Round) -> list[Wave]:
+    """Waves of the round whose answers are not all in yet."""
+    return list(
+        Wave.objects.filter(round=round_)
+        .exclude(status=WaveStatus.CLOSED)
+        .select_related("campaign")
+        .order_by("pk")
+    )
+
+
+def analysis_check(*, round_: Round, recompute: bool = False) -> None:
+    """Raise AnalysisRefused unless the round's report may be computed now.
+
+    A report is published once per round, when every wave of the round is closed: an answer
+    arriving after it would change a published figure by one person. A published round is
+    computed again only on request (`recompute`), for a new method on the same answers.
+    """
+    still_open = round_open_waves(round_=round_)
+    if still_open:
+        names = ", ".join(f"{w.campaign.name} #{w.number}" for w in still_open)
+        raise AnalysisRefused(
+            f"The round {round_.label} still has open waves ({names}). Its report is computed "
+            "once every wave of the round is closed, and cannot change after that."
+        )
+    if round_.published_at is not None and not recompute:
+        raise AnalysisRefused(
+            f"The report of round {round_.label} is published and frozen. A new method version "
+            "recomputes it on the same answers (gap_report --recompute)."
+        )
+
+
+def snapshot_compute(
+    *,
+    organization: Organization,
+    round_: Round,
+    job: AnalysisJob | None = None,
+    recompute: bool = False,
+) -> tuple[ReportSnapshot, bool]:
+    """The round's snapshot: reused when one exists, else computed. Returns (snapshot, created).
+
+    A round with a report keeps it: the newest is returned unless `recompute` asks for a new
+    computation, which is refused when the answers or the departments behind the figures have
+    changed since (every group must keep its n). Idempotent: the snapshot is unique per
+    (organization, fingerprint), so running this twice, or in two workers at once, stores one.
+    The cells are audited against every report published before (engine.ReportBuilder.publish).
     """
 
     def progress(percent: int, stage: str) -> None:
@@ -38,27 +84,43 @@ def snapshot_compute(
             )
 
     progress(1, "fingerprint")
-    fingerprint = report_fingerprint(organization=organization, round_=round_)
+    published = snapshot_of_round(round_=round_, with_data=False)
+    if published is not None and not recompute:
+        return snapshot_of_round(round_=round_), False
+    analysis_check(round_=round_, recompute=True)
+    fingerprint, data_fingerprint = report_fingerprints(organization=organization, round_=round_)
     existing = ReportSnapshot.objects.filter(
         organization=organization, fingerprint=fingerprint
     ).first()
     if existing:
         return existing, False
+    if published is not None and published.data_fingerprint != data_fingerprint:
+        raise AnalysisRefused(
+            f"The report of round {round_.label} is published, and the answers or departments "
+            "behind it have changed since; it is not recomputed, so no figure can move."
+        )
     progress(3, "loading answers")
     inp = report_input(organization=organization, round_=round_)
     if not any((group.round_index == inp.current).any() for group in inp.groups.values()):
         raise NothingToReport(f"The round {round_.label} has no responses in a closed wave yet.")
     started = time.monotonic()
-    data = report_build(inp, progress)
+    data, cells = report_build(
+        inp, progress, published_specs(organization=organization, round_=round_, inp=inp)
+    )
     try:
         with transaction.atomic():
             snapshot = ReportSnapshot.objects.create(
                 organization=organization,
                 round=round_,
                 fingerprint=inp.fingerprint,
+                data_fingerprint=data_fingerprint,
                 method_version=stats.METHOD_VERSION,
                 data=data,
+                cells=cells,
                 compute_seconds=time.monotonic() - started,
+            )
+            Round.objects.filter(pk=round_.pk, published_at__isnull=True).update(
+                published_at=timezone.now()
             )
     except IntegrityError:  # another worker stored the same input first
         return ReportSnapshot.objects.get(
@@ -67,9 +129,13 @@ def snapshot_compute(
     return snapshot, True
 
 
-def analysis_request(*, organization: Organization, round_: Round, user=None) -> AnalysisJob:
+def analysis_request(
+    *, organization: Organization, round_: Round, user=None, recompute: bool = False
+) -> AnalysisJob:
     """Ask for the round's report. A job already queued or running for it is returned instead
-    of a second one; the task is queued after commit."""
+    of a second one; the task is queued after commit. Raises AnalysisRefused when the round
+    still has open waves, or is published and `recompute` was not asked for."""
+    analysis_check(round_=round_, recompute=recompute)
     active = (
         AnalysisJob.objects.filter(
             organization=organization,
@@ -83,7 +149,10 @@ def analysis_request(*, organization: Organization, round_: Round, user=None) ->
     if active:
         return active
     job = AnalysisJob.objects.create(
-        organization=organization, round=round_, requested_by=user if user and user.pk else None
+        organization=organization,
+        round=round_,
+        requested_by=user if user and user.pk else None,
+        recompute=recompute,
     )
     from surveys.outbox import outbox_enqueue
 
@@ -107,9 +176,9 @@ def analysis_run(*, job_id: int) -> int | None:
     )
     try:
         snapshot, _created = snapshot_compute(
-            organization=job.organization, round_=job.round, job=job
+            organization=job.organization, round_=job.round, job=job, recompute=job.recompute
         )
-    except NothingToReport as exc:
+    except (NothingToReport, AnalysisRefused) as exc:
         AnalysisJob.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED, error=str(exc), finished_at=timezone.now()
         )

@@ -41,6 +41,7 @@ from .selectors import (
 )
 from .services import (
     ActionInvalid,
+    AnalysisRefused,
     access_log_record,
     action_create,
     action_progress,
@@ -227,7 +228,13 @@ def report_compute(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
     """Ask for the round's report on demand (HR admins and leaders)."""
     membership = membership_get(user=request.user, slug=slug)
     round_ = _round_for(membership, wave)
-    job = analysis_request(organization=membership.organization, round_=round_, user=request.user)
+    try:
+        job = analysis_request(
+            organization=membership.organization, round_=round_, user=request.user
+        )
+    except AnalysisRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("report_wave", slug=slug, wave=round_.label)
     return redirect("analysis_job", slug=slug, job_id=job.pk)
 
 

@@ -261,6 +261,23 @@ KIND_PERSPECTIVES: dict[str, set[str]] = {
 }
 
 
+# The respondent group each kind of campaign feeds. A person is asked at most once per round
+# and group: a pulse and an engagement survey of one round describe the same lived experience,
+# and answering both would count one person twice.
+GROUP_OF_KIND: dict[str, str] = {
+    CampaignKind.LEADERSHIP: "leadership",
+    CampaignKind.PULSE: "lived",
+    CampaignKind.ENGAGEMENT: "lived",
+    CampaignKind.ONBOARDING: "onboarding",
+    CampaignKind.EXIT: "exit",
+}
+
+
+def kinds_of_group(kind: str) -> list[str]:
+    """The campaign kinds that feed the same respondent group as `kind`."""
+    return [k for k, group in GROUP_OF_KIND.items() if group == GROUP_OF_KIND[kind]]
+
+
 class SegmentAttribute(models.TextChoices):
     DEPARTMENT = "department", _("Department")
     TENURE_BAND = "tenure_band", _("Tenure band")
@@ -357,11 +374,18 @@ class CampaignQuestion(models.Model):
 
 
 class Round(models.Model):
-    """A survey round such as "2026-08": the waves of every campaign reported together."""
+    """A survey round such as "2026-08": the waves of every campaign reported together.
+
+    Once a report of this round or of a later one is published, the round is frozen: no wave
+    is launched into it and no import adds to it (`surveys.services.rounds`), so a figure once
+    published can never be recomputed over a slightly different group of people.
+    """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="rounds")
     label = models.CharField(max_length=50)
     sequence = models.PositiveIntegerField()
+    # Set by the analysis when the round's first report is stored.
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["sequence"]

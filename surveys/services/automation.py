@@ -287,7 +287,6 @@ def recurring_wave_launch(*, campaign_id: int, today: dt.date | None = None) -> 
     number = (campaign.waves.aggregate(top=Max("number"))["top"] or 0) + 1
     wave = wave_launch(
         campaign=campaign,
-        round_label=today.strftime("%Y-%m"),
         opens_on=today,
         closes_on=today + dt.timedelta(days=campaign.wave_days),
         asked=rotation_question_ids(campaign=campaign, wave_number=number),

@@ -1,5 +1,6 @@
 """Campaigns and their waves: creating, launching, closing."""
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
@@ -18,13 +19,13 @@ from ..models import (
     Organization,
     Question,
     Role,
-    Round,
     SegmentAttribute,
     SurveyResponse,
     Wave,
     WaveStatus,
 )
 from .invitations import invitations_create
+from .rounds import round_for_wave
 
 DEFAULT_ONBOARDING_DAYS = 90
 EXIT_LOOKBACK_DAYS = 90
@@ -158,20 +159,6 @@ def campaign_questions(*, campaign: Campaign, wave: Wave | None = None) -> list[
     return questions
 
 
-def round_get_or_create(*, organization: Organization, label: str) -> Round:
-    """Rounds are ordered as they first appear."""
-    label = label.strip()
-    if not label:
-        raise ServiceError("A survey round needs a label, such as 2026-08.")
-    existing = Round.objects.filter(organization=organization, label=label).first()
-    if existing:
-        return existing
-    # Serialise sequence numbers per organization.
-    Organization.objects.select_for_update().filter(pk=organization.pk).first()
-    top = Round.objects.filter(organization=organization).aggregate(top=Max("sequence"))["top"]
-    return Round.objects.create(organization=organization, label=label, sequence=(top or 0) + 1)
-
-
 def audience_for(
     *,
     campaign: Campaign,
@@ -238,9 +225,7 @@ def wave_launch(
     opens_on = opens_on or today
     if closes_on and closes_on < opens_on:
         raise ServiceError("The closing date is before the opening date.")
-    round_ = round_get_or_create(
-        organization=campaign.organization, label=round_label or opens_on.strftime("%Y-%m")
-    )
+    round_ = round_for_wave(campaign=campaign, opens_on=opens_on, label=round_label)
     Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
     top = campaign.waves.aggregate(top=Max("number"))["top"] or 0
     wave = Wave.objects.create(
@@ -260,16 +245,18 @@ def wave_launch(
     people = audience_for(campaign=campaign, on_date=opens_on, department_ids=department_ids)
     if not people and campaign.kind != CampaignKind.EXIT:
         raise ServiceError("Nobody matches this survey's audience; nothing was launched.")
-    invitations_create(wave=wave, people=people)
+    if not invitations_create(wave=wave, people=people) and campaign.kind != CampaignKind.EXIT:
+        raise ServiceError(
+            f"Everyone in this survey's audience has already been asked in the round "
+            f"{round_.label}; nothing was launched. A person answers once per round."
+        )
     return wave
 
 
 def wave_open_empty(*, campaign: Campaign, opens_on: dt.date) -> Wave:
     """A wave people join one by one as they become due (new hires, leavers), open for the
     campaign's wave_days. Unlike wave_launch, it invites nobody by itself."""
-    round_ = round_get_or_create(
-        organization=campaign.organization, label=opens_on.strftime("%Y-%m")
-    )
+    round_ = round_for_wave(campaign=campaign, opens_on=opens_on)
     top = campaign.waves.aggregate(top=Max("number"))["top"] or 0
     return Wave.objects.create(
         campaign=campaign,
@@ -291,7 +278,9 @@ def wave_close(*, wave: Wave, analyze: bool = True) -> bool:
     )
     wave.refresh_from_db()
     if closed == 1 and analyze and wave.responses.exists():
-        from analytics.services import analysis_request
+        from analytics.services import AnalysisRefused, analysis_request
 
-        analysis_request(organization=wave.campaign.organization, round_=wave.round)
+        # Refused while other waves of the round are open: the last one to close asks.
+        with contextlib.suppress(AnalysisRefused):
+            analysis_request(organization=wave.campaign.organization, round_=wave.round)
     return closed == 1

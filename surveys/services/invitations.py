@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,25 +24,37 @@ from ..models import (
     Organization,
     Wave,
     WaveStatus,
+    kinds_of_group,
 )
 from ..selectors import token_hash
 
 TOKEN_BYTES = 16  # 128 bits
 
 
+@transaction.atomic
 def invitations_create(*, wave: Wave, people: Iterable[tuple[str, int | None]]) -> int:
-    """Invite (email, employee id) pairs to a wave; people already invited are skipped.
+    """Invite (email, employee id) pairs to a wave; returns how many were invited.
 
+    A person is asked once per round and respondent group: anyone already invited to a wave
+    of this round whose campaign feeds the same group (a pulse and an engagement survey both
+    describe lived experience) is skipped, so no one is counted twice in a round's figures.
     The invitation emails are queued once the surrounding transaction commits.
     """
     rows = [
         Invitation(wave=wave, email=email.lower(), employee_id=employee_id)
         for email, employee_id in dict(people).items()
     ]
+    # Locks the round's waves of the group: two launches into one round at once queue here.
+    kinds = kinds_of_group(wave.campaign.kind)
+    list(
+        Wave.objects.select_for_update()
+        .filter(round_id=wave.round_id, campaign__kind__in=kinds)
+        .values_list("pk", flat=True)
+    )
     existing = set(
-        Invitation.objects.filter(wave=wave, email__in=[r.email for r in rows]).values_list(
-            "email", flat=True
-        )
+        Invitation.objects.filter(
+            wave__round_id=wave.round_id, wave__campaign__kind__in=kinds
+        ).values_list("email", flat=True)
     )
     new = [r for r in rows if r.email not in existing]
     Invitation.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)

@@ -35,8 +35,9 @@ from ..selectors import (
     submission_questions,
     submission_target_by_token,
 )
-from .campaigns import organization_today, round_get_or_create
+from .campaigns import organization_today
 from .csvfiles import read_csv, text_problem
+from .rounds import rounds_for_import
 
 MAX_TEXT_ANSWER = 5000
 
@@ -296,6 +297,7 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
     }
     tenure = _tenure_lookup()
     parsed: list[tuple[str, str, dict[str, Any], list[tuple[Question, int | None, str]]]] = []
+    label_rows: dict[str, list[int]] = {}
     for line, cells in table.rows:
         kind = cells["kind"].lower()
         if kind not in CampaignKind.values:
@@ -365,6 +367,13 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
         if not answers and len(errors) == errors_before:
             errors.append(RowError(line, "", "the row answers no question"))
         parsed.append((kind, label, segment, answers))
+        label_rows.setdefault(label, []).append(line)
+    if not errors:
+        rounds, refused = rounds_for_import(organization=organization, labels=list(label_rows))
+        for label, problem in refused.items():
+            lines = label_rows[label]
+            more = f" ({len(lines) - 1} more rows name it)" if len(lines) > 1 else ""
+            errors.append(RowError(lines[0], "wave", problem + more))
     if errors:
         raise ImportRejected(errors)
 
@@ -396,7 +405,7 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
     for kind, label, segment, answers in parsed:
         key = (kind, label)
         if key not in waves:
-            round_ = round_get_or_create(organization=organization, label=label)
+            round_ = rounds[label]
             if label not in result.rounds:
                 result.rounds.append(label)
             campaign = campaigns[kind]

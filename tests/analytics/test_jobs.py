@@ -12,12 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from analytics.models import AnalysisJob, ReportSnapshot
 from analytics.selectors import report_input
 from analytics.services import (
-    NothingToReport,
+    AnalysisRefused,
     analysis_request,
     analysis_run,
     snapshot_compute,
 )
 from analytics.tasks import run_analysis
+from surveys.errors import ImportRejected
 from surveys.models import Round, Wave
 from surveys.services.campaigns import wave_close
 from surveys.services.responses import response_submit, responses_import
@@ -43,16 +44,46 @@ def test_the_same_input_stores_one_snapshot(acme, round_):
     assert first.data["fingerprint"] == first.fingerprint
 
 
-def test_new_responses_make_a_new_snapshot(acme, round_):
+def test_a_published_round_is_frozen(acme, round_):
+    """Padding by history import: a report and a second one over one more response would
+    give that response away by subtraction. A published round takes nothing more."""
     first, _ = snapshot_compute(organization=acme, round_=round_)
-    responses_import(organization=acme, content="kind,wave,od1,od2\npulse,2026-09,5,1\n")
+    round_.refresh_from_db()
+    assert round_.published_at is not None
 
-    second, created = snapshot_compute(organization=acme, round_=round_)
+    with pytest.raises(ImportRejected, match="2026-09 is frozen"):
+        responses_import(organization=acme, content="kind,wave,od1,od2\npulse,2026-09,5,1\n")
+    again, created = snapshot_compute(organization=acme, round_=round_)
+    with pytest.raises(AnalysisRefused, match="published and frozen"):
+        analysis_request(organization=acme, round_=round_)
 
+    assert (again.pk, created) == (first.pk, False)
+    assert first.data["stated_vs_lived"][0]["n_employees"] == 31
+    assert ReportSnapshot.objects.count() == 1
+
+
+def test_a_published_round_is_recomputed_only_on_the_same_answers(acme, round_):
+    first, _ = snapshot_compute(organization=acme, round_=round_)
+
+    # A new method on the same answers: a new snapshot, every group keeps its n.
+    with mock.patch("analytics.stats.METHOD_VERSION", "9.9"):
+        second, created = snapshot_compute(organization=acme, round_=round_, recompute=True)
     assert created is True
-    assert second.fingerprint != first.fingerprint
-    assert second.data["stated_vs_lived"][0]["n_employees"] == 32
-    assert ReportSnapshot.objects.count() == 2
+    assert second.data_fingerprint == first.data_fingerprint
+    n = {(e["value"], e["segment"]): e["n_employees"] for e in first.data["stated_vs_lived"]}
+    assert n == {
+        (e["value"], e["segment"]): e["n_employees"] for e in second.data["stated_vs_lived"]
+    }
+
+    # Departments moved since: a recomputation could move figures, so it is refused.
+    platform = acme.departments.get(name="Platform")
+    platform.parent = acme.departments.get(name="Sales")
+    platform.save()
+    with (
+        mock.patch("analytics.stats.METHOD_VERSION", "9.10"),
+        pytest.raises(AnalysisRefused, match="have changed since"),
+    ):
+        snapshot_compute(organization=acme, round_=round_, recompute=True)
 
 
 def test_a_job_runs_once_and_a_rerun_changes_nothing(acme, round_):
@@ -93,6 +124,9 @@ def test_a_round_without_responses_fails_clearly(acme, pulse, staff):
     from surveys.services.campaigns import wave_launch
 
     wave = wave_launch(campaign=pulse, round_label="empty")
+    with pytest.raises(AnalysisRefused, match="still has open waves"):
+        analysis_request(organization=acme, round_=wave.round)
+    wave_close(wave=wave)
     job = analysis_request(organization=acme, round_=wave.round)
 
     assert analysis_run(job_id=job.pk) is None
@@ -195,16 +229,12 @@ def test_the_command_refuses_unknown_rounds_and_organizations(acme, round_):
         call_command("gap_report", "nope")
 
 
-def test_answers_of_an_open_wave_stay_out_of_reports(acme, round_, open_wave, token_for):
+def test_a_round_is_reported_once_every_wave_of_it_is_closed(acme, open_wave, token_for):
     """While a wave is open its answers arrive one at a time; a report before and after one
-    more answer would give that answer away, so only closed waves are reported."""
-    before, _ = snapshot_compute(organization=acme, round_=round_)
-    later = Round.objects.get(label="2026-08")  # the open wave's round, created after
+    more answer would give that answer away. So a round is reported once, when all of its
+    waves are closed, and no wave can join it after that."""
     response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 5, "od2": 1})
 
-    after, created = snapshot_compute(organization=acme, round_=round_)
-
-    assert created is False
-    assert after.pk == before.pk
-    with pytest.raises(NothingToReport):
-        snapshot_compute(organization=acme, round_=later)
+    with pytest.raises(AnalysisRefused, match="still has open waves \\(Pulse #1\\)"):
+        snapshot_compute(organization=acme, round_=open_wave.round)
+    assert not ReportSnapshot.objects.exists()

@@ -8,6 +8,7 @@ against scipy: 31 employees in round 2026-09, Platform (3) below k = 5.
 import datetime as dt
 import json
 import re
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -95,8 +96,10 @@ def test_it_lists_the_rounds_with_a_report_newest_first(alice, acme, snapshot):
 
 
 def test_it_lists_the_newest_snapshot_of_a_round(alice, acme, snapshot):
-    round_import(acme, "2026-09", employees_answers(seed=2))  # more answers: a new input
-    newer = compute(acme, "2026-09")
+    with mock.patch("analytics.stats.METHOD_VERSION", "9.9"):  # recomputed under a new method
+        newer = snapshot_compute(
+            organization=acme, round_=Round.objects.get(label="2026-09"), recompute=True
+        )[0]
     assert newer.pk != snapshot.pk
 
     results = session(alice).get(f"{ACME}/reports/").json()["results"]
@@ -262,11 +265,36 @@ def test_it_computes_a_report_once_and_shows_the_job(
 
 
 def test_leaders_and_write_tokens_may_compute(leo, petra, acme, snapshot):
+    round_import(acme, "2026-10")
     for client in (session(leo), session(petra), bearer(acme, "write")):
-        response = client.post(f"{ACME}/reports/2026-09/compute/")
+        response = client.post(f"{ACME}/reports/2026-10/compute/")
         assert response.status_code == 202
     job = AnalysisJob.objects.get()  # one job, still queued: the others reused it
     assert job.requested_by.username == "leo"
+
+
+def test_a_published_report_is_computed_again_only_when_asked_to_recompute(
+    alice, acme, snapshot, django_capture_on_commit_callbacks
+):
+    client = session(alice)
+
+    refused = client.post(f"{ACME}/reports/2026-09/compute/")
+    assert refused.status_code == 409
+    assert "published and frozen" in refused.json()["detail"]
+    assert not AnalysisJob.objects.exists()
+
+    with (
+        mock.patch("analytics.stats.METHOD_VERSION", "9.9"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        accepted = client.post(f"{ACME}/reports/2026-09/compute/", {"recompute": True}, "json")
+    assert accepted.status_code == 202
+    newest = ReportSnapshot.objects.filter(round=snapshot.round).first()
+    assert newest.method_version == "9.9"
+    # Same answers, same groups: every figure keeps its n.
+    assert [e["n_employees"] for e in newest.data["stated_vs_lived"]] == [
+        e["n_employees"] for e in snapshot.data["stated_vs_lived"]
+    ]
 
 
 def test_a_read_only_token_may_not_compute(acme, snapshot):
@@ -683,8 +711,9 @@ def tour(alice, leo, petra, acme, snapshot, open_wave, token_for):
             client.get(f"{ACME}/reports/2026-09/"),
             client.get(f"{ACME}/reports/2026-08/"),
             client.get(f"{ACME}/reports/1999-01/"),
-            client.post(f"{ACME}/reports/2026-09/compute/"),
+            client.post(f"{ACME}/reports/2026-09/compute/", {"recompute": True}, format="json"),
             client.post(f"{ACME}/reports/2026-08/compute/"),
+            client.post(f"{ACME}/reports/2026-09/compute/"),
             client.get(f"{ACME}/actions/"),
             action_post(client, owner=""),
             client.get(f"{ACME}/actions/{action['id']}/"),

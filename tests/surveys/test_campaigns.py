@@ -103,13 +103,38 @@ def test_launching_a_wave_invites_the_active_roster(pulse, staff, acme):
 def test_waves_number_up_and_rounds_keep_their_first_order(pulse, acme):
     first = wave_launch(campaign=pulse, round_label="2026-09")
     second = wave_launch(campaign=pulse, round_label="2026-08")
-    third = wave_launch(campaign=pulse, round_label="2026-09")
+    third = wave_launch(campaign=pulse, round_label="2026-10")
 
     assert [first.number, second.number, third.number] == [1, 2, 3]
     assert list(Round.objects.filter(organization=acme).values_list("label", "sequence")) == [
         ("2026-09", 1),
         ("2026-08", 2),
+        ("2026-10", 3),
     ]
+
+
+def test_a_second_wave_into_a_round_asks_only_people_not_yet_asked(pulse, acme, staff):
+    first = wave_launch(campaign=pulse, round_label="2026-09")
+
+    # Everyone was asked: a second pulse wave of the round has nobody to ask, and is refused.
+    with pytest.raises(ServiceError, match="already been asked in the round 2026-09"):
+        wave_launch(campaign=pulse, round_label="2026-09")
+    # An engagement survey describes the same lived experience: one answer per round.
+    engagement = campaign_create(
+        organization=acme,
+        name="Engagement",
+        kind=CampaignKind.ENGAGEMENT,
+        questions=questions(acme, "employee"),
+    )
+    with pytest.raises(ServiceError, match="already been asked"):
+        wave_launch(campaign=engagement, round_label="2026-09")
+    # Someone who joined since is asked in a second wave; nobody is asked twice.
+    EmployeeFactory(organization=acme, email="late@acme.example", start_date=None)
+    second = wave_launch(campaign=pulse, round_label="2026-09")
+
+    assert list(second.invitations.values_list("email", flat=True)) == ["late@acme.example"]
+    assert first.invitations.count() == len(staff)
+    assert Wave.objects.filter(round__label="2026-09").count() == 2
 
 
 def test_a_leadership_wave_invites_the_leaders(acme):
