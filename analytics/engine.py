@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from . import stats
-from .auditor import AuditCell, Finding, audit
+from .auditor import Finding, audit
 from .confidentiality import Decision, hidden_key, tree_visibility, visible_cells
 from .pools import Pool, closed_pools, period_of
-from .publication import RANK_POOL, RANK_ROUND, RANK_SEGMENT, Spec, Universe, spec
+from .publication import RANK_POOL, RANK_ROUND, RANK_SEGMENT, Spec, Universe, signature, spec
 from .selectors import QuestionMeta, ReportInput, ResponseSet
 
 DIMENSIONS = ("department", "tenure_band", "location", "level")
@@ -355,14 +355,29 @@ class ReportBuilder:
 
     def publish(self) -> None:
         """Decide every cell to show: the rules of k and complementary suppression, then the
-        differencing auditor over this report and every earlier one, until it finds nothing."""
-        old: list[AuditCell] = []
-        for index, (_round_id, specs) in enumerate(self.published):
-            old.extend(self.universe.cells(specs, new=False, prefix=f"{index}:"))
+        differencing auditor over this report and every earlier one, until it finds nothing.
+
+        A cell published before with the very same specification stands for the same responses
+        (its rounds are frozen), so it is audited once, as the earlier cell; earlier cells are
+        looked at only where their rounds meet a cell this report adds."""
+        earlier = [
+            (f"{index}:", item)
+            for index, (_round_id, specs) in enumerate(self.published)
+            for item in specs
+        ]
+        seen = {signature(item) for _prefix, item in earlier}
         forced: set[str] = set()
         for _attempt in range(MAX_AUDIT_PASSES):
             plan = self._plan(forced)
-            new = self.universe.cells(plan.specs, new=True)
+            fresh = [item for item in plan.specs if signature(item) not in seen]
+            rounds = {r for item in fresh for r in item["rounds"]}
+            old = [
+                cell
+                for prefix, item in earlier
+                if rounds.intersection(item["rounds"])
+                for cell in self.universe.cells([item], new=False, prefix=prefix)
+            ]
+            new = self.universe.cells(fresh, new=True)
             findings = [
                 f
                 for f in audit([*old, *new], live=self.universe.live, k=self.k)

@@ -184,6 +184,8 @@ def report_view(data: dict[str, Any]) -> dict[str, Any]:
             }
         ),
         "leavers_waves": next((e["waves"] for e in data["leavers_vs_stayers"]), []),
+        "exit_pool": data.get("exit_pool"),
+        "withheld_for_differencing": data.get("withheld_for_differencing") or 0,
         "reliability_warnings": [
             r | {"name": names.get(r["value"], r["value"])}
             for r in data["reliability"]

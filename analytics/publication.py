@@ -11,6 +11,7 @@ Snapshots stored before specifications were kept get them derived from their fig
 (`legacy_specs`), by the department names and round labels they show.
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,13 @@ def spec(
         "needs": needs,
         "rank": rank,
     }
+
+
+def signature(item: Spec) -> str:
+    """What a specification selects, whatever its key: equal signatures, equal responses."""
+    return json.dumps(
+        [item["measure"], item["group"], item["rounds"], item["where"], item["needs"]]
+    )
 
 
 @dataclass
