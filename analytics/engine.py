@@ -400,20 +400,15 @@ class ReportBuilder:
         for value in self.values:
             present = ~np.isnan(self.employee_scores[value])
             prefix = f"stated/{value}/"
-            company = int(present.sum())
-            shown_all = plan.decide(
+            shown_all = self._whole(
+                plan,
+                forced,
                 prefix + "all",
-                company >= self.k and prefix + "all" not in forced,
-                spec(
-                    key=prefix + "all",
-                    measure=f"lived:{value}",
-                    family="all",
-                    group="lived",
-                    rounds=[self.round_id],
-                    where=None,
-                    needs=lived_needs[value],
-                    rank=RANK_ROUND,
-                ),
+                n=int(present.sum()),
+                measure=f"lived:{value}",
+                group="lived",
+                round_id=self.round_id,
+                needs=lived_needs[value],
             )
             decisions = self.visibility(
                 self.lived,
@@ -440,57 +435,73 @@ class ReportBuilder:
             # Every round's point of the value's trend.
             scores = self.universe.needs("lived", ("score", value))
             for index, info in enumerate(self.inp.rounds):
-                key = f"trend/{value}/{info.label}"
-                n = int((scores & (self.lived_all.round_index == index)).sum())
-                plan.decide(
-                    key,
-                    n >= self.k and key not in forced,
-                    spec(
-                        key=key,
-                        measure=f"lived:{value}",
-                        family="round",
-                        group="lived",
-                        rounds=[info.id],
-                        where=None,
-                        needs=lived_needs[value],
-                        rank=RANK_ROUND,
-                    ),
+                self._whole(
+                    plan,
+                    forced,
+                    f"trend/{value}/{info.label}",
+                    n=int((scores & (self.lived_all.round_index == index)).sum()),
+                    measure=f"lived:{value}",
+                    group="lived",
+                    round_id=info.id,
+                    needs=lived_needs[value],
+                    family="round",
                 )
             self._plan_leavers(plan, value, forced)
-            key = f"promised/{value}"
-            n = int(self.universe.needs("onboarding", ("both", value))[self._onboarding_now].sum())
-            plan.decide(
-                key,
-                n >= self.k and key not in forced,
-                spec(
-                    key=key,
-                    measure=f"onboarding:{value}",
-                    family="all",
-                    group="onboarding",
-                    rounds=[self.round_id],
-                    where=None,
-                    needs=["both", value],
-                    rank=RANK_ROUND,
+            self._whole(
+                plan,
+                forced,
+                f"promised/{value}",
+                n=int(
+                    self.universe.needs("onboarding", ("both", value))[self._onboarding_now].sum()
                 ),
+                measure=f"onboarding:{value}",
+                group="onboarding",
+                round_id=self.round_id,
+                needs=["both", value],
             )
         question = self._recommend()
         if question is not None:
-            n = int(np.count_nonzero(~np.isnan(self.scorer.numeric(self.lived, question))))
-            plan.decide(
+            self._whole(
+                plan,
+                forced,
                 "enps",
-                n >= self.k and "enps" not in forced,
-                spec(
-                    key="enps",
-                    measure=f"enps:{question.id}",
-                    family="all",
-                    group="lived",
-                    rounds=[self.round_id],
-                    where=None,
-                    needs=["number", question.id],
-                    rank=RANK_ROUND,
-                ),
+                n=int(np.count_nonzero(~np.isnan(self.scorer.numeric(self.lived, question)))),
+                measure=f"enps:{question.id}",
+                group="lived",
+                round_id=self.round_id,
+                needs=["number", question.id],
             )
         return plan
+
+    def _whole(
+        self,
+        plan: Plan,
+        forced: set[str],
+        key: str,
+        *,
+        n: int,
+        measure: str,
+        group: str,
+        round_id: int,
+        needs: list,
+        family: str = "all",
+    ) -> bool:
+        """A figure over a whole group of one round (no segment): shown when n >= k and the
+        auditor has not withheld it."""
+        return plan.decide(
+            key,
+            n >= self.k and key not in forced,
+            spec(
+                key=key,
+                measure=measure,
+                family=family,
+                group=group,
+                rounds=[round_id],
+                where=None,
+                needs=needs,
+                rank=RANK_ROUND,
+            ),
+        )
 
     @property
     def _onboarding_now(self) -> np.ndarray:
