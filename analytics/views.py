@@ -24,14 +24,14 @@ from surveys.selectors import membership_get
 from .models import (
     AccessAction,
     AccessLog,
-    Action,
-    ActionStatus,
     AnalysisJob,
     JobStatus,
     ReportSnapshot,
 )
 from .presentation import report_view, segment_label
 from .selectors import (
+    action_get_for_member,
+    actions_for_member,
     department_scope,
     report_scope,
     round_latest_reportable,
@@ -43,6 +43,7 @@ from .services import (
     ActionInvalid,
     access_log_record,
     action_create,
+    action_mark_done,
     action_progress,
     analysis_request,
 )
@@ -160,9 +161,9 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
         scope=scope,
     )
     actions = list(
-        Action.objects.filter(organization=organization)
-        .select_related("value", "round", "created_by")
-        .order_by("status", "due_on")
+        actions_for_member(organization=organization, membership=membership).order_by(
+            "status", "due_on"
+        )
     )
     visible_segments = {e["segment"] for e in data["stated_vs_lived"]}
     actions = [a for a in actions if a.segment in visible_segments]
@@ -307,10 +308,10 @@ def action_new(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
 @require_POST
 def action_done(request: HttpRequest, slug: str, action_id: int) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    action = Action.objects.filter(organization=membership.organization, pk=action_id).first()
-    if action is None:
-        raise Http404
-    Action.objects.filter(pk=action.pk).update(status=ActionStatus.DONE)
+    action = action_get_for_member(
+        organization=membership.organization, membership=membership, action_id=action_id
+    )
+    action_mark_done(action=action)
     messages.success(request, _("Action marked as done."))
     return redirect(reverse("report", kwargs={"slug": slug}) + "#actions")
 
