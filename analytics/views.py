@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from surveys.models import Membership, Role, Round
 from surveys.selectors import membership_get
+from surveys.services.campaigns import round_label_problem
 
 from .models import (
     AccessAction,
@@ -136,7 +137,13 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
     membership = membership_get(user=request.user, slug=slug)
     organization = membership.organization
     if wave is None and request.GET.get("wave"):  # the round picker, without JavaScript
-        return redirect("report_wave", slug=slug, wave=request.GET["wave"])
+        picked = request.GET["wave"]
+        if (
+            round_label_problem(picked)
+            or not rounds_reported(organization=organization).filter(label=picked).exists()
+        ):
+            raise Http404
+        return redirect("report_wave", slug=slug, wave=picked)
     rounds = list(rounds_reported(organization=organization))
     round_ = _round_for(membership, wave, rounds)
     snapshot = _snapshot(round_, with_data=False)  # the page's cache holds what it needs

@@ -34,12 +34,14 @@ from ..models import (
 from ..selectors import department_subtree_ids, wave_response_counts, wave_response_rates
 from ..services.automation import campaign_schedule_set
 from ..services.campaigns import (
+    ROUND_LABEL_MAX,
     CampaignLocked,
     audience_for,
     campaign_create,
     campaign_is_locked,
     campaign_update_anonymity,
     organization_today,
+    round_label_problem,
     wave_close,
     wave_launch,
 )
@@ -396,11 +398,19 @@ def _wave(access: ApiAccess, wave_id: int) -> Wave:
 
 class LaunchInput(serializers.Serializer):
     round = serializers.CharField(
-        max_length=50,
+        max_length=ROUND_LABEL_MAX,
         required=False,
         allow_blank=True,
-        help_text="The survey round it reports in, such as 2026-08 (default: this month).",
+        help_text="The survey round it reports in, such as 2026-08 (default: this month): "
+        "letters, digits, - and _.",
     )
+
+    def validate_round(self, value: str) -> str:
+        problem = round_label_problem(value) if value else None
+        if problem:
+            raise serializers.ValidationError(f"The survey round {problem}.")
+        return value
+
     closes_on = serializers.DateField(
         required=False, allow_null=True, help_text="Open until closed by hand when left out."
     )

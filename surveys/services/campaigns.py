@@ -1,6 +1,7 @@
 """Campaigns and their waves: creating, launching, closing."""
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
@@ -25,6 +26,10 @@ from ..models import (
     WaveStatus,
 )
 from .invitations import invitations_create
+
+# A round's label is part of report addresses (/o/<org>/report/<label>/), so it is a slug.
+ROUND_LABEL_MAX = 50
+ROUND_LABEL = re.compile(r"[A-Za-z0-9_-]+")
 
 DEFAULT_ONBOARDING_DAYS = 90
 EXIT_LOOKBACK_DAYS = 90
@@ -158,11 +163,27 @@ def campaign_questions(*, campaign: Campaign, wave: Wave | None = None) -> list[
     return questions
 
 
+def round_label_problem(label: str) -> str | None:
+    """What is wrong with a survey round's label, or None: letters, digits, - and _ only, at
+    most 50 of them. Every way a label comes in (launch page and API, history import) asks
+    this, and `round_get_or_create` refuses what it names."""
+    if not label:
+        return "is empty; name the survey round, e.g. 2026-08"
+    if len(label) > ROUND_LABEL_MAX:
+        return f"is longer than {ROUND_LABEL_MAX} characters"
+    if not ROUND_LABEL.fullmatch(label):
+        return "may hold only letters, digits, - and _ (e.g. 2026-08)"
+    return None
+
+
 def round_get_or_create(*, organization: Organization, label: str) -> Round:
     """Rounds are ordered as they first appear."""
     label = label.strip()
     if not label:
         raise ServiceError("A survey round needs a label, such as 2026-08.")
+    problem = round_label_problem(label)
+    if problem:
+        raise ServiceError(f"The survey round {problem}.")
     existing = Round.objects.filter(organization=organization, label=label).first()
     if existing:
         return existing

@@ -35,7 +35,7 @@ from ..selectors import (
     submission_questions,
     submission_target_by_token,
 )
-from .campaigns import organization_today, round_get_or_create
+from .campaigns import organization_today, round_get_or_create, round_label_problem
 from .csvfiles import read_csv, text_problem
 
 MAX_TEXT_ANSWER = 5000
@@ -303,10 +303,9 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
             errors.append(RowError(line, "kind", f'"{cells["kind"]}" is not one of {known}'))
             continue
         label = cells["wave"]
-        if not label:
-            errors.append(RowError(line, "wave", "is empty; name the survey round, e.g. 2026-08"))
-        elif len(label) > 50:
-            errors.append(RowError(line, "wave", "is longer than 50 characters"))
+        problem = round_label_problem(label)
+        if problem:
+            errors.append(RowError(line, "wave", problem))
         segment: dict[str, Any] = {
             "department_id": None,
             "tenure_band": "",
