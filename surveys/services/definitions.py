@@ -26,9 +26,10 @@ from ..models import (
     Question,
     QuestionType,
 )
+from ..selectors import questions_asked
 
-# A question's meaning may not change once people have answered it.
-FROZEN_WHEN_ANSWERED = ("type", "value", "reverse", "perspective")
+# A question's meaning may not change once it has gone out in a survey.
+FROZEN_WHEN_ASKED = ("type", "value", "reverse", "perspective")
 
 
 class StrictSerializer(serializers.Serializer):
@@ -274,9 +275,10 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
         value_ids = dict(
             CompanyValue.objects.filter(organization=organization).values_list("code", "pk")
         )
+        asked = set(questions_asked(organization=organization).values_list("code", flat=True))
         for path, question, value_code in questions:
             current = existing_questions.get(question["code"])
-            if current is None or not current.answers.exists():
+            if current is None or current.code not in asked:
                 continue
             wanted = {
                 "type": question["type"],
@@ -290,13 +292,13 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
                 "reverse": current.reverse,
                 "perspective": current.perspective,
             }
-            for field in FROZEN_WHEN_ANSWERED:
+            for field in FROZEN_WHEN_ASKED:
                 if wanted[field] != have[field]:
                     errors.append(
                         (
                             f"{path}.{field}",
-                            f'"{question["code"]}" already has answers; its {field} cannot change '
-                            "(add a new question instead)",
+                            f'"{question["code"]}" has gone out in a survey; its {field} cannot '
+                            "change (add a new question instead)",
                         )
                     )
     if errors:

@@ -15,7 +15,6 @@ from surveys.services.definitions import (
     organization_export_definition,
     organization_load_definition,
 )
-from surveys.services.responses import response_submit
 from tests.conftest import ACME_FILE
 
 pytestmark = pytest.mark.django_db
@@ -157,9 +156,9 @@ def test_a_department_cycle_is_refused():
     assert not Organization.objects.exists()
 
 
-def test_an_answered_question_keeps_its_meaning(open_wave, token_for):
-    invitation = open_wave.invitations.first()
-    response_submit(token=token_for(invitation), answers={"od1": 4})
+def test_a_question_sent_in_a_survey_keeps_its_meaning(open_wave):
+    """From the wave that asks it, answered or not: a lock that turned on with the first
+    answer would tell HR that someone answered."""
     data = acme_data()
     data["values"][0]["questions"][0]["reverse"] = True
 
@@ -169,10 +168,20 @@ def test_an_answered_question_keeps_its_meaning(open_wave, token_for):
     assert caught.value.errors == [
         (
             "values[0].questions[0].reverse",
-            '"od1" already has answers; its reverse cannot change (add a new question instead)',
+            '"od1" has gone out in a survey; its reverse cannot change (add a new question '
+            "instead)",
         )
     ]
     assert Question.objects.get(code="od1").reverse is False
+
+
+def test_a_question_not_yet_sent_may_change_its_meaning(acme):
+    data = acme_data()
+    data["values"][0]["questions"][0]["reverse"] = True
+
+    organization_load_definition(data=data)
+
+    assert Question.objects.get(code="od1").reverse is True
 
 
 def test_an_hr_admin_upload_cannot_touch_another_organization(acme, globex):
