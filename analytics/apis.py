@@ -7,6 +7,7 @@ show it; and every read of a report is written to the access log.
 
 import django_filters
 from django.db.models import Exists, OuterRef, Subquery
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
@@ -36,6 +37,8 @@ from .models import (
     ReportSnapshot,
 )
 from .selectors import (
+    action_get_for_member,
+    actions_for_member,
     department_scope,
     report_scope,
     round_latest_reportable,
@@ -49,6 +52,7 @@ from .services import (
     access_log_record,
     action_create,
     action_progress,
+    action_update,
     analysis_request,
 )
 
@@ -398,15 +402,7 @@ class ReportActionFilter(django_filters.FilterSet):
 
 
 def _actions(access: ApiAccess):
-    """The organization's actions the caller may see: a scoped leader, those on company-wide
-    figures and on their own departments."""
-    queryset = Action.objects.filter(organization=access.organization).select_related(
-        "value", "round", "created_by"
-    )
-    names = _department_names(access)
-    if names is not None:
-        queryset = queryset.filter(segment__in={"all"} | {f"department:{n}" for n in names})
-    return queryset
+    return actions_for_member(organization=access.organization, membership=access.membership)
 
 
 def _newest_report(access: ApiAccess) -> dict | None:
@@ -419,10 +415,12 @@ def _newest_report(access: ApiAccess) -> dict | None:
 
 
 def _action_get(access: ApiAccess, action_id: int) -> Action:
-    action = _actions(access).filter(pk=action_id).first()
-    if action is None:
-        raise exceptions.NotFound("There is no such action.")
-    return action
+    try:
+        return action_get_for_member(
+            organization=access.organization, membership=access.membership, action_id=action_id
+        )
+    except Http404:
+        raise exceptions.NotFound("There is no such action.") from None
 
 
 class ReportActionListApi(APIView):
@@ -516,7 +514,7 @@ class ReportActionDetailApi(APIView):
         action = _action_get(access, action_id)
         serializer = ReportActionUpdateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        Action.objects.filter(pk=action.pk).update(**serializer.validated_data)
+        action_update(action=action, **serializer.validated_data)
         return Response(self._detail(access, action_id))
 
 

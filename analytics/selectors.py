@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db.models import Max, Min, QuerySet
+from django.http import Http404
 
 from surveys.models import (
     GROUP_OF_KIND,
@@ -19,6 +20,7 @@ from surveys.models import (
     CampaignQuestion,
     CompanyValue,
     Department,
+    Membership,
     Organization,
     Question,
     Round,
@@ -29,7 +31,7 @@ from surveys.models import (
 from surveys.services.rounds import label_date
 
 from . import stats
-from .models import ReportSnapshot
+from .models import Action, ReportSnapshot
 
 GROUPS = ("leadership", "lived", "onboarding", "exit")
 
@@ -431,7 +433,7 @@ def report_scope(*, data: dict, department_names: set[str] | None) -> dict:
     """
     if department_names is None:
         return data
-    allowed = {"all"} | {f"department:{name}" for name in department_names}
+    allowed = scope_segments(department_names)
     scoped = dict(data)
     for key in SCOPED_LISTS:
         scoped[key] = [e for e in data.get(key, []) if e["segment"] in allowed]
@@ -454,3 +456,40 @@ def department_scope(*, membership) -> set[str] | None:
         organization=membership.organization, department_id=membership.department_id
     )
     return set(Department.objects.filter(pk__in=ids).values_list("name", flat=True))
+
+
+def scope_segments(department_names: set[str]) -> set[str]:
+    """The report segments a reader limited to these departments may see or act on."""
+    return {"all"} | {f"department:{name}" for name in department_names}
+
+
+# --- Actions on flagged values -------------------------------------------------------------
+
+
+def actions_for_member(
+    *, organization: Organization, membership: Membership | None
+) -> QuerySet[Action]:
+    """The organization's actions a reader may see and change: a leader scoped to a department,
+    those on company-wide figures and on that subtree's departments, exactly the cells their
+    report shows; an unscoped member (or an API token, `membership` None) every one."""
+    actions = Action.objects.filter(organization=organization).select_related(
+        "value", "round", "created_by"
+    )
+    names = department_scope(membership=membership) if membership is not None else None
+    if names is not None:
+        actions = actions.filter(segment__in=scope_segments(names))
+    return actions
+
+
+def action_get_for_member(
+    *, organization: Organization, membership: Membership | None, action_id: int
+) -> Action:
+    """One action the reader may see and change (the one access check for actions, of pages
+    and API alike); 404 for another organization's or another department's."""
+    action = actions_for_member(organization=organization, membership=membership).filter(
+        pk=action_id
+    )
+    found = action.first()
+    if found is None:
+        raise Http404
+    return found

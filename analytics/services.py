@@ -280,6 +280,27 @@ def action_create(
     )
 
 
+def action_update(*, action, **changes) -> None:
+    """Change an action's status, owner, due date or description; what it answers (value,
+    segment, round) stays. The caller has checked access (`action_get_for_member`)."""
+    from .models import Action
+
+    allowed = {"status", "owner", "due_on", "description"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+    if changes:
+        Action.objects.filter(pk=action.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(action, name, value)
+
+
+def action_mark_done(*, action) -> None:
+    from .models import ActionStatus
+
+    action_update(action=action, status=ActionStatus.DONE)
+
+
 CLOSED_GAP = 0.25  # below this a gap is within what ANALYSIS.md calls negligible-to-watch
 
 

@@ -20,18 +20,19 @@ from django.views.decorators.http import require_POST
 
 from surveys.models import Membership, Role, Round
 from surveys.selectors import membership_get
+from surveys.services.rounds import round_label_problem
 
 from .models import (
     AccessAction,
     AccessLog,
-    Action,
-    ActionStatus,
     AnalysisJob,
     JobStatus,
     ReportSnapshot,
 )
 from .presentation import report_view, segment_label
 from .selectors import (
+    action_get_for_member,
+    actions_for_member,
     department_scope,
     report_scope,
     round_latest_reportable,
@@ -44,6 +45,7 @@ from .services import (
     AnalysisRefused,
     access_log_record,
     action_create,
+    action_mark_done,
     action_progress,
     analysis_request,
 )
@@ -136,7 +138,13 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
     membership = membership_get(user=request.user, slug=slug)
     organization = membership.organization
     if wave is None and request.GET.get("wave"):  # the round picker, without JavaScript
-        return redirect("report_wave", slug=slug, wave=request.GET["wave"])
+        picked = request.GET["wave"]
+        if (
+            round_label_problem(picked)
+            or not rounds_reported(organization=organization).filter(label=picked).exists()
+        ):
+            raise Http404
+        return redirect("report_wave", slug=slug, wave=picked)
     rounds = list(rounds_reported(organization=organization))
     round_ = _round_for(membership, wave, rounds)
     snapshot = _snapshot(round_, with_data=False)  # the page's cache holds what it needs
@@ -161,9 +169,9 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
         scope=scope,
     )
     actions = list(
-        Action.objects.filter(organization=organization)
-        .select_related("value", "round", "created_by")
-        .order_by("status", "due_on")
+        actions_for_member(organization=organization, membership=membership).order_by(
+            "status", "due_on"
+        )
     )
     visible_segments = {e["segment"] for e in data["stated_vs_lived"]}
     actions = [a for a in actions if a.segment in visible_segments]
@@ -314,10 +322,10 @@ def action_new(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
 @require_POST
 def action_done(request: HttpRequest, slug: str, action_id: int) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    action = Action.objects.filter(organization=membership.organization, pk=action_id).first()
-    if action is None:
-        raise Http404
-    Action.objects.filter(pk=action.pk).update(status=ActionStatus.DONE)
+    action = action_get_for_member(
+        organization=membership.organization, membership=membership, action_id=action_id
+    )
+    action_mark_done(action=action)
     messages.success(request, _("Action marked as done."))
     return redirect(reverse("report", kwargs={"slug": slug}) + "#actions")
 

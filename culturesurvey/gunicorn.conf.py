@@ -17,7 +17,17 @@ errorlog = "-"
 
 
 class MaskingLogger(Logger):
-    """Access log lines carry request paths; survey paths hold tokens, so mask them."""
+    """Access log lines carry request paths; survey paths hold tokens, so mask them. The
+    error log's handlers carry the same mask as every other log handler."""
+
+    def setup(self, cfg) -> None:
+        from surveys.logging import MaskSurveyTokens
+
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if not any(isinstance(f, MaskSurveyTokens) for f in handler.filters):
+                    handler.addFilter(MaskSurveyTokens())
 
     def access(self, resp, req, environ, request_time):
         from surveys.logging import mask_tokens

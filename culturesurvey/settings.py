@@ -293,17 +293,34 @@ SESSION_COOKIE_HTTPONLY = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# Every handler carries the token mask. Django's own defaults would otherwise still apply:
+# django.server's handler is dropped when LOGGING names the logger (and the logger does not
+# propagate, so its lines fell through to logging's unmasked last resort), and the "django"
+# logger's console handler (DEBUG) and mail_admins handler write request paths unmasked.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_tokens": {"()": "surveys.logging.MaskSurveyTokens"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django": {"handlers": [], "propagate": True},
         "django.request": {"level": "WARNING"},
-        "django.server": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "weasyprint": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from .db import fetch_prepared
@@ -25,7 +25,9 @@ from .models import (
     InvitationToken,
     Membership,
     Organization,
+    Question,
     Role,
+    SurveyResponse,
     Wave,
     WaveStatus,
 )
@@ -92,6 +94,18 @@ def employee_get_for_user(
     if employee is None:
         raise Http404
     return employee
+
+
+def questions_asked(*, organization: Organization) -> QuerySet[Question]:
+    """Questions that have gone out in a survey (their campaign has a wave): their meaning
+    (type, value, reverse scoring, perspective) may no longer change.
+
+    Asked, not answered: HR admins edit questions, and a lock that turned on with the first
+    answer would tell them that someone answered (in an exit survey whose one leaver is
+    invited, that this leaver did)."""
+    return Question.objects.filter(
+        organization=organization, campaignquestion__campaign__waves__isnull=False
+    ).distinct()
 
 
 def department_subtree_ids(*, organization: Organization, department_id: int) -> set[int]:
@@ -284,25 +298,93 @@ def submission_questions(*, campaign_id: int, asked: list[int]) -> list[Question
     return specs
 
 
-def wave_response_counts(*, waves: Iterable[Wave]) -> dict[int, dict[str, int]]:
-    """Invited and answered counts per wave: whole-wave totals, which HR may see."""
+@dataclass(frozen=True)
+class AnsweredCount:
+    """How many of a group answered, as HR admins and leaders may see it."""
+
+    number: int | None  # None: not shown
+    hidden: str  # why not: "" (shown), "few" (fewer than k), "few_left" (fewer than k have not)
+
+
+def answered_count(*, answered: int, invited: int | None, k: int) -> AnsweredCount:
+    """A group's answered count as anyone may see it.
+
+    Shown when at least k answered and at least k have not, or when nobody answered of at
+    least k invited. Otherwise the count, watched as it moves or set beside who was invited,
+    would tell who answered: from 1 to k - 1 in a small wave (an exit wave, whose leavers
+    are invited one at a time), everyone when all answered, and the one invited next when all
+    before them had. `invited` None: imported history, which invited nobody; its number of
+    responses is shown from k on.
+    """
+    if invited is None:
+        return AnsweredCount(answered, "") if answered >= k else AnsweredCount(None, "few")
+    if answered == 0:
+        return AnsweredCount(0, "") if invited >= k else AnsweredCount(None, "few")
+    if answered < k:
+        return AnsweredCount(None, "few")
+    if invited - answered < k:
+        return AnsweredCount(None, "few_left")
+    return AnsweredCount(answered, "")
+
+
+def wave_response_counts(*, waves: Iterable[Wave]) -> dict[int, dict[str, int | float | None]]:
+    """Per wave, what HR admins and leaders may see of who answered: totals only.
+
+    `invited`; `answered` and `rate` (percent) as `answered_count` allows, else None, with
+    `hidden` saying why ("few", "few_left"); and `reminders`, the reminder emails sent, given
+    only with `answered` (those sent on a reminder day are those who had not answered).
+    Imported history has no invitations: its `answered` is its number of responses.
+    """
+    waves = list(waves)
     ids = [w.pk for w in waves]
-    rows = (
-        Invitation.objects.filter(wave_id__in=ids)
+    rows = {
+        row["wave_id"]: row
+        for row in Invitation.objects.filter(wave_id__in=ids)
         .values("wave_id")
-        .annotate(invited=Count("id"), answered=Count("id", filter=Q(answered=True)))
+        .annotate(
+            invited=Count("id"),
+            answered=Count("id", filter=Q(answered=True)),
+            reminders=Sum("reminders_sent"),
+        )
+    }
+    imported = [w.pk for w in waves if w.campaign.imported]
+    responses = dict(
+        SurveyResponse.objects.filter(wave_id__in=imported)
+        .values("wave_id")
+        .annotate(n=Count("id"))
+        .values_list("wave_id", "n")
     )
-    counts = {pk: {"invited": 0, "answered": 0} for pk in ids}
-    for row in rows:
-        counts[row["wave_id"]] = {"invited": row["invited"], "answered": row["answered"]}
+    counts: dict[int, dict[str, int | float | None]] = {}
+    for wave in waves:
+        row = rows.get(wave.pk, {})
+        invited = row.get("invited", 0)
+        if wave.campaign.imported:
+            seen = answered_count(
+                answered=responses.get(wave.pk, 0), invited=None, k=wave.campaign.min_group_size
+            )
+        else:
+            seen = answered_count(
+                answered=row.get("answered", 0), invited=invited, k=wave.campaign.min_group_size
+            )
+        shown = seen.number is not None
+        counts[wave.pk] = {
+            "invited": invited,
+            "answered": seen.number,
+            "hidden": seen.hidden,
+            "rate": 100 * seen.number / invited if shown and invited else None,
+            "reminders": (row.get("reminders") or 0) if shown else None,
+        }
     return counts
 
 
 def wave_response_rates(*, wave: Wave, k: int) -> dict:
     """Invited, answered and the rate for the wave and per segment of the invited people.
 
-    Per-segment answered counts follow the same rules as every figure: a count below k, or one
-    that would let a small count be worked out from the total, shows as hidden.
+    The wave's answered count shows as `answered_count` allows. Per-segment answered counts
+    follow the same rules as every figure: a count below k, or one that would let a small
+    count be worked out from the total, shows as hidden (None); and, as for the wave, so does
+    a segment where fewer than k have not answered (at 100% it would say that each of its
+    people answered).
     """
     from analytics.confidentiality import hidden_key, visible_cells
 
@@ -319,6 +401,8 @@ def wave_response_rates(*, wave: Wave, k: int) -> dict:
     )
     total_invited = len(rows)
     total_answered = sum(1 for row in rows if row[0])
+    seen = answered_count(answered=total_answered, invited=total_invited, k=k)
+    shown = seen.number
     paths = department_paths(organization=wave.campaign.organization)
     top: dict[int, int] = {}
     parents = dict(
@@ -339,8 +423,9 @@ def wave_response_rates(*, wave: Wave, k: int) -> dict:
     }
     result = {
         "invited": total_invited,
-        "answered": total_answered,
-        "rate": (100 * total_answered / total_invited) if total_invited else None,
+        "answered": shown,
+        "hidden": seen.hidden,
+        "rate": (100 * shown / total_invited) if shown is not None and total_invited else None,
         "dimensions": [],
     }
     for name, key in dimensions.items():
@@ -351,14 +436,25 @@ def wave_response_rates(*, wave: Wave, k: int) -> dict:
             label = segment if segment is not None else hidden_key("unknown")
             invited[label] = invited.get(label, 0) + 1
             answered[label] = answered.get(label, 0) + (1 if row[0] else 0)
-        decisions = visible_cells(parent_n=total_answered, cells=answered, k=k)
+        # A segment where fewer than k have not answered takes part as a hidden cell, so that
+        # complementary suppression protects it like a small one.
+        cell = {
+            label: label if label.startswith("__") or invited[label] - n >= k else hidden_key(label)
+            for label, n in answered.items()
+        }
+        decisions = visible_cells(
+            parent_n=total_answered,
+            cells={cell[label]: n for label, n in answered.items()},
+            k=k,
+            parent_shown=shown is not None,
+        )
         segments = [
             {
                 "label": label,
                 "invited": invited[label],
-                "answered": answered[label] if decisions[label].shown else None,
+                "answered": answered[label] if decisions[cell[label]].shown else None,
                 "rate": 100 * answered[label] / invited[label]
-                if decisions[label].shown and invited[label]
+                if decisions[cell[label]].shown and invited[label]
                 else None,
             }
             for label in sorted(invited)

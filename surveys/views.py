@@ -39,6 +39,7 @@ from .selectors import (
     invitation_get_by_token,
     membership_get,
     memberships_for_user,
+    questions_asked,
     submission_questions,
     submission_target_by_token,
     wave_get_for_user,
@@ -213,13 +214,11 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
     waves = list(
         Wave.objects.filter(campaign__organization=org)
         .select_related("campaign", "round")
-        .annotate(response_count=Count("responses"))
         .order_by("-round__sequence", "campaign__name", "-number")[:12]
     )
     counts = wave_response_counts(waves=waves)
     for wave in waves:
-        wave.invited = counts[wave.pk]["invited"]
-        wave.answered = counts[wave.pk]["answered"]
+        wave.counts = counts[wave.pk]
     context = _org_context(membership) | {
         "campaigns": campaigns,
         "waves": waves,
@@ -352,11 +351,10 @@ def bank_adopt(request: HttpRequest, slug: str) -> HttpResponse:
 def campaign(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     obj = campaign_get_for_user(user=request.user, slug=slug, campaign_id=campaign_id)
     membership = membership_get(user=request.user, slug=slug)
-    waves = list(obj.waves.select_related("round").annotate(response_count=Count("responses")))
+    waves = list(obj.waves.select_related("round", "campaign"))
     counts = wave_response_counts(waves=waves)
     for wave in waves:
-        wave.invited = counts[wave.pk]["invited"]
-        wave.answered = counts[wave.pk]["answered"]
+        wave.counts = counts[wave.pk]
     context = _org_context(membership) | {
         "campaign": obj,
         "questions": campaign_questions(campaign=obj),
@@ -420,6 +418,7 @@ def wave_detail(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
         "wave": wave,
         "campaign": wave.campaign,
         "rates": wave_response_rates(wave=wave, k=wave.campaign.min_group_size),
+        "counts": wave_response_counts(waves=[wave])[wave.pk],
         "invitations": invitations,
         "questions": campaign_questions(campaign=wave.campaign, wave=wave),
     }
@@ -431,9 +430,13 @@ def wave_detail(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
 def wave_remind(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
     queued = wave_send_reminders(wave=wave)
-    messages.success(
-        request, _("Reminders queued for %(n)d people who have not answered.") % {"n": queued}
-    )
+    # How many were reminded is how many have not answered: shown only with that count.
+    if wave_response_counts(waves=[wave])[wave.pk]["answered"] is None:
+        messages.success(request, _("Reminders queued for everyone who has not answered."))
+    else:
+        messages.success(
+            request, _("Reminders queued for %(n)d people who have not answered.") % {"n": queued}
+        )
     return redirect("wave", slug=slug, wave_id=wave.pk)
 
 
@@ -490,11 +493,7 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
             raise Http404
     current = _value_definition(value) if value else {"code": "", "name": "", "questions": []}
     answered = (
-        set(
-            Question.objects.filter(value=value, answers__isnull=False)
-            .values_list("code", flat=True)
-            .distinct()
-        )
+        set(questions_asked(organization=org).filter(value=value).values_list("code", flat=True))
         if value
         else set()
     )

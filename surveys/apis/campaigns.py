@@ -2,7 +2,9 @@
 
 HR admins and tokens run campaigns; leaders may read campaigns and waves. What a wave tells
 about people stays at counts: how many were invited, sent an email, answered. Never who
-answered, and per segment only counts of at least k (`wave_response_rates`).
+answered; how many answered only while at least k have and at least k have not, or none has
+(`answered_count`; null otherwise), and per segment only counts of at least k
+(`wave_response_rates`).
 """
 
 from typing import Any
@@ -11,7 +13,7 @@ import django_filters
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -44,6 +46,7 @@ from ..services.campaigns import (
     wave_launch,
 )
 from ..services.invitations import invitations_create, wave_send_reminders
+from ..services.rounds import ROUND_LABEL_MAX, round_label_problem
 from .base import HR, ApiAccess, StandardPagination, api_access, created, errors
 from .organizations import SLUG
 from .values import Conflict
@@ -220,8 +223,8 @@ class CampaignCreateInput(ScheduleInput):
 
 
 class CampaignPatchInput(ScheduleInput):
-    """Fields left out are left as they are. k and the kept attributes lock with the first
-    response (409)."""
+    """Fields left out are left as they are. k and the kept attributes lock when the first
+    wave opens (409)."""
 
     name = serializers.CharField(max_length=200, required=False)
     intro = serializers.CharField(required=False, allow_blank=True)
@@ -321,8 +324,8 @@ class CampaignDetailApi(APIView):
         responses={200: CampaignOutput, **errors(400, 401, 403, 404, 409)},
     )
     def patch(self, request: Request, slug: str, campaign_id: int) -> Response:
-        """Rename, reword the intro, change the schedule, or (until the first response
-        arrives) the anonymity settings: k and the kept attributes. All or nothing."""
+        """Rename, reword the intro, change the schedule, or (until the first wave opens) the
+        anonymity settings: k and the kept attributes. All or nothing."""
         access = api_access(request, slug, roles=HR, write=True)
         campaign = _campaign(access, campaign_id)
         serializer = CampaignPatchInput(data=request.data)
@@ -352,11 +355,18 @@ class CampaignDetailApi(APIView):
 
 # --- Waves -----------------------------------------------------------------------------------
 
+ANSWERED_HELP = (
+    "How many answered: a total only, never who. Given while at least the campaign's k "
+    "(min_group_size) have answered and at least k have not, and as 0 while nobody has (of at "
+    "least k invited); null otherwise (fewer than k answered, or fewer than k have not), when "
+    "the number could tell who answered."
+)
+
 
 class WaveOutput(serializers.ModelSerializer):
     round = serializers.SlugRelatedField(slug_field="label", read_only=True)
     invited = serializers.SerializerMethodField()
-    answered = serializers.SerializerMethodField(help_text="How many answered (a total only).")
+    answered = serializers.SerializerMethodField(help_text=ANSWERED_HELP)
 
     class Meta:
         model = Wave
@@ -376,7 +386,8 @@ class WaveOutput(serializers.ModelSerializer):
     def get_invited(self, wave: Wave) -> int:
         return self.context["counts"][wave.pk]["invited"]
 
-    def get_answered(self, wave: Wave) -> int:
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_answered(self, wave: Wave) -> int | None:
         return self.context["counts"][wave.pk]["answered"]
 
 
@@ -396,11 +407,19 @@ def _wave(access: ApiAccess, wave_id: int) -> Wave:
 
 class LaunchInput(serializers.Serializer):
     round = serializers.CharField(
-        max_length=50,
+        max_length=ROUND_LABEL_MAX,
         required=False,
         allow_blank=True,
-        help_text="The survey round it reports in, such as 2026-08 (default: this month).",
+        help_text="The survey round it reports in, such as 2026-08 (default: this month): "
+        "letters, digits, - and _.",
     )
+
+    def validate_round(self, value: str) -> str:
+        problem = round_label_problem(value) if value else None
+        if problem:
+            raise serializers.ValidationError(f"The survey round {problem}.")
+        return value
+
     closes_on = serializers.DateField(
         required=False, allow_null=True, help_text="Open until closed by hand when left out."
     )
@@ -524,8 +543,15 @@ class DimensionRates(serializers.Serializer):
 
 class ResponseRates(serializers.Serializer):
     invited = serializers.IntegerField()
-    answered = serializers.IntegerField()
-    rate = serializers.FloatField(allow_null=True, help_text="Percent; null before invitations.")
+    answered = serializers.IntegerField(allow_null=True, help_text=ANSWERED_HELP)
+    hidden = serializers.ChoiceField(
+        choices=["", "few", "few_left"],
+        help_text="Why `answered` is null: `few` (fewer than k answered, or none of fewer than "
+        "k invited), `few_left` (fewer than k have not answered); empty when it is given.",
+    )
+    rate = serializers.FloatField(
+        allow_null=True, help_text="Percent; null before invitations and when `answered` is."
+    )
     dimensions = DimensionRates(many=True)
 
 
@@ -543,7 +569,11 @@ class WaveResponseRatesApi(APIView):
 
 
 class RemindersOutput(serializers.Serializer):
-    queued = serializers.IntegerField(help_text="Reminders queued (0 for a closed wave).")
+    queued = serializers.IntegerField(
+        allow_null=True,
+        help_text="Reminders queued (0 for a closed wave). null when the wave's `answered` is: "
+        "the reminded are those who have not answered.",
+    )
 
 
 class WaveRemindersApi(APIView):
@@ -556,7 +586,10 @@ class WaveRemindersApi(APIView):
         """Remind, with a fresh link, everyone invited who has not answered yet."""
         access = api_access(request, slug, roles=HR, write=True)
         wave = _wave(access, wave_id)
-        return Response({"queued": wave_send_reminders(wave=wave)})
+        queued = wave_send_reminders(wave=wave)
+        if wave_response_counts(waves=[wave])[wave.pk]["answered"] is None:
+            queued = None
+        return Response({"queued": queued})
 
 
 # --- Invitations (counts only) ---------------------------------------------------------------
@@ -564,7 +597,7 @@ class WaveRemindersApi(APIView):
 
 class InvitationCounts(serializers.Serializer):
     invited = serializers.IntegerField()
-    answered = serializers.IntegerField()
+    answered = serializers.IntegerField(allow_null=True, help_text=ANSWERED_HELP)
     sent = serializers.IntegerField(help_text="Invitation emails sent.")
     not_sent = serializers.IntegerField(help_text="Still queued.")
 
@@ -637,7 +670,14 @@ class WaveInvitationsApi(APIView):
         wave = _wave(access, wave_id)
         counts = wave_response_counts(waves=[wave])[wave.pk]
         sent = wave.invitations.filter(sent_at__isnull=False).count()
-        return Response(counts | {"sent": sent, "not_sent": counts["invited"] - sent})
+        return Response(
+            {
+                "invited": counts["invited"],
+                "answered": counts["answered"],
+                "sent": sent,
+                "not_sent": counts["invited"] - sent,
+            }
+        )
 
     @extend_schema(
         parameters=[SLUG, WAVE_ID],

@@ -2,11 +2,11 @@
 
 Every write goes through the organization-file loader (`organization_load_definition`), so the
 API keeps exactly the rules of an uploaded file: the formats, the pairing of onboarding items,
-and that an answered question cannot change its meaning. An edit exports the organization's
-file, changes the one value or question asked for and loads the whole file back; the loader is
-all or nothing and never deletes, so nothing else moves. Its errors name a key in that file
-(`values[2].questions[1].type`), which is turned back into the request's own field
-(`questions[1].type`).
+and that a question that has gone out in a survey cannot change its meaning. An edit exports
+the organization's file, changes the one value or question asked for and loads the whole file
+back; the loader is all or nothing and never deletes, so nothing else moves. Its errors name a
+key in that file (`values[2].questions[1].type`), which is turned back into the request's own
+field (`questions[1].type`).
 """
 
 from collections.abc import Callable
@@ -202,8 +202,8 @@ def _values(organization: Organization):
 
 class ValuePatchInput(definitions.StrictSerializer):
     """Fields left out are left as they are. `questions` are created or updated by code (in the
-    file format); questions not listed stay. An answered question keeps its meaning (type,
-    value, reverse, perspective): add a new question instead."""
+    file format); questions not listed stay. A question that has gone out in a survey keeps its
+    meaning (type, value, reverse, perspective): add a new question instead."""
 
     name = serializers.CharField(max_length=200, required=False)
     claim = serializers.CharField(required=False, allow_blank=True)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0006_leaver_retention'),
+        ('surveys', '0008_round_label_slug'),
     ]
 
     operations = [

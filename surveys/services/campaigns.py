@@ -20,7 +20,6 @@ from ..models import (
     Question,
     Role,
     SegmentAttribute,
-    SurveyResponse,
     Wave,
     WaveStatus,
 )
@@ -35,7 +34,7 @@ EXIT_LOOKAHEAD_DAYS = 30
 class CampaignLocked(ServiceError):
     def __init__(self) -> None:
         super().__init__(
-            "Responses have arrived, so this campaign's anonymity settings are locked."
+            "A wave has been launched, so this campaign's anonymity settings are locked."
         )
 
 
@@ -50,8 +49,12 @@ def _zone(organization: Organization):
 
 
 def campaign_is_locked(*, campaign: Campaign) -> bool:
-    """Anonymity settings lock with the first response (derived, so it can never disagree)."""
-    return SurveyResponse.objects.filter(wave__campaign=campaign).exists()
+    """Anonymity settings lock when the first wave opens (derived, so it can never disagree).
+
+    The invited are told k and what is kept with their answers. Not at the first response:
+    HR admins see the lock, and its turning on would tell them that someone answered (in an
+    exit survey whose one leaver is invited, that this leaver did)."""
+    return Wave.objects.filter(campaign=campaign).exists()
 
 
 def _check_anonymity(

@@ -26,9 +26,10 @@ from ..models import (
     Question,
     QuestionType,
 )
+from ..selectors import questions_asked
 
-# A question's meaning may not change once people have answered it.
-FROZEN_WHEN_ANSWERED = ("type", "value", "reverse", "perspective")
+# A question's meaning may not change once it has gone out in a survey.
+FROZEN_WHEN_ASKED = ("type", "value", "reverse", "perspective")
 
 
 class StrictSerializer(serializers.Serializer):
@@ -137,19 +138,55 @@ def definition_parse(*, content: str | bytes) -> dict[str, Any]:
         # json.dumps writes an emoji) as two lone surrogates.
         data = json.loads(content)
     except (ValueError, RecursionError):
-        data = _yaml_parse(content)
+        data = yaml_parse(content)
     if not isinstance(data, dict):
         raise DefinitionError([("file", "must be a mapping with an 'organization' key")])
     return data
 
 
-def _yaml_parse(content: str) -> Any:
+ANCHORS_REFUSED = "anchors and aliases (&, *) are not supported in an organization file"
+
+
+class _AnchorFound(yaml.MarkedYAMLError):
+    pass
+
+
+class OrganizationFileLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without anchors and aliases.
+
+    Aliases let a file of a few hundred bytes stand for gigabytes: lists of references to
+    lists of references ("billion laughs"), or merge keys (`<<: [*a, *a]`), which PyYAML
+    copies out in full while it builds the mapping. An organization file has no use for
+    them, so the composer stops at the first one, before any node is built from the file.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _AnchorFound(problem=ANCHORS_REFUSED, problem_mark=event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes a value used twice out twice: a downloaded file always loads back."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def yaml_parse(content: str) -> Any:
+    """The one way the product reads YAML (uploads, `load_org`, the question bank)."""
     try:
-        return yaml.safe_load(content)
+        return yaml.load(content, Loader=OrganizationFileLoader)  # noqa: S506 (a SafeLoader)
     except RecursionError:
         raise DefinitionError([("file", "is nested too deeply")]) from None
     except ValueError as exc:  # PyYAML's constructors let some through: 2026-02-30, !!int x
         raise DefinitionError([("file", f"not valid YAML or JSON: {exc}")]) from None
+    except _AnchorFound as exc:
+        mark = exc.problem_mark
+        raise DefinitionError(
+            [(f"line {mark.line + 1}, column {mark.column + 1}", ANCHORS_REFUSED)]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
@@ -238,9 +275,10 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
         value_ids = dict(
             CompanyValue.objects.filter(organization=organization).values_list("code", "pk")
         )
+        asked = set(questions_asked(organization=organization).values_list("code", flat=True))
         for path, question, value_code in questions:
             current = existing_questions.get(question["code"])
-            if current is None or not current.answers.exists():
+            if current is None or current.code not in asked:
                 continue
             wanted = {
                 "type": question["type"],
@@ -254,13 +292,13 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
                 "reverse": current.reverse,
                 "perspective": current.perspective,
             }
-            for field in FROZEN_WHEN_ANSWERED:
+            for field in FROZEN_WHEN_ASKED:
                 if wanted[field] != have[field]:
                     errors.append(
                         (
                             f"{path}.{field}",
-                            f'"{question["code"]}" already has answers; its {field} cannot change '
-                            "(add a new question instead)",
+                            f'"{question["code"]}" has gone out in a survey; its {field} cannot '
+                            "change (add a new question instead)",
                         )
                     )
     if errors:
@@ -438,4 +476,4 @@ def organization_export_definition(*, organization: Organization) -> dict[str, A
 def definition_dump(*, data: dict[str, Any], fmt: str = "yaml") -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=100)

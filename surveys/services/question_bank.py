@@ -4,19 +4,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.db import transaction
 
 from ..errors import ServiceError
 from ..models import CompanyValue, Organization, Question
-from .definitions import organization_load_definition
+from .definitions import definition_parse, organization_load_definition
 
 BANK_PATH = Path(__file__).resolve().parent.parent / "question_bank.yaml"
 
 
 @cache
 def question_bank() -> dict[str, Any]:
-    return yaml.safe_load(BANK_PATH.read_text(encoding="utf-8"))
+    return definition_parse(content=BANK_PATH.read_bytes())
 
 
 def bank_values() -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ from ..selectors import (
 )
 from .campaigns import organization_today
 from .csvfiles import read_csv, text_problem
-from .rounds import rounds_for_import
+from .rounds import round_label_problem, rounds_for_import
 
 MAX_TEXT_ANSWER = 5000
 
@@ -305,10 +305,9 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
             errors.append(RowError(line, "kind", f'"{cells["kind"]}" is not one of {known}'))
             continue
         label = cells["wave"]
-        if not label:
-            errors.append(RowError(line, "wave", "is empty; name the survey round, e.g. 2026-08"))
-        elif len(label) > 50:
-            errors.append(RowError(line, "wave", "is longer than 50 characters"))
+        problem = round_label_problem(label)
+        if problem:
+            errors.append(RowError(line, "wave", problem))
         segment: dict[str, Any] = {
             "department_id": None,
             "tenure_band": "",

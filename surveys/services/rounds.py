@@ -20,6 +20,9 @@ from ..models import GROUP_OF_KIND, Campaign, Organization, Round, Wave, kinds_o
 # Kinds whose audience is everyone in scope: a second wave of one of them in the same round
 # would ask the same people again, so new waves of these kinds start a round of their own.
 EVERYONE_KINDS = {"lived", "leadership"}
+# A round's label is part of report addresses (/o/<org>/report/<label>/), so it is a slug.
+ROUND_LABEL_MAX = 50
+ROUND_LABEL = re.compile(r"[A-Za-z0-9_-]+")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
@@ -61,11 +64,27 @@ def label_date(label: str) -> dt.date | None:
     return None
 
 
+def round_label_problem(label: str) -> str | None:
+    """What is wrong with a survey round's label, or None: letters, digits, - and _ only, at
+    most 50 of them. Every way a label comes in (launch page and API, history import) asks
+    this, and `round_get_or_create` refuses what it names."""
+    if not label:
+        return "is empty; name the survey round, e.g. 2026-08"
+    if len(label) > ROUND_LABEL_MAX:
+        return f"is longer than {ROUND_LABEL_MAX} characters"
+    if not ROUND_LABEL.fullmatch(label):
+        return "may hold only letters, digits, - and _ (e.g. 2026-08)"
+    return None
+
+
 def round_get_or_create(*, organization: Organization, label: str) -> Round:
     """The round with this label; a new one is the newest round."""
     label = label.strip()
     if not label:
         raise ServiceError("A survey round needs a label, such as 2026-08.")
+    problem = round_label_problem(label)
+    if problem:
+        raise ServiceError(f"The survey round {problem}.")
     existing = Round.objects.filter(organization=organization, label=label).first()
     if existing:
         return existing

@@ -1,6 +1,7 @@
 """The leader's report pages and exports: what they show, to whom, and that they log access."""
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -13,6 +14,7 @@ from analytics.services import snapshot_compute
 from surveys.models import Round
 from surveys.services.responses import responses_import
 from tests.analytics.test_engine import employees_answers, history
+from tests.api.support import ACME, session
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +268,58 @@ def test_page_and_snapshot_agree_on_every_shown_company_figure(leo, snapshot):
         if entry["classification"] not in ("suppressed",) and entry["segment"] == "all":
             assert f"n={entry['n_employees']}" in body
     assert ReportSnapshot.objects.count() == 1
+
+
+def _action_on(acme, snapshot, segment: str) -> Action:
+    from analytics.services import action_create
+
+    return action_create(
+        snapshot=snapshot,
+        value_code="open_door",
+        owner="Maren",
+        due_on=dt.date(2026, 12, 1),
+        description="Monthly open Q&A.",
+        user=None,
+        segment=segment,
+    )
+
+
+def test_a_scoped_leader_cannot_mark_another_departments_action_done(petra, acme, snapshot):
+    sales = _action_on(acme, snapshot, "department:Sales")
+
+    # given petra, a leader scoped to Engineering, and an action on Sales
+    page = client_for(petra).post(f"/o/acme/actions/{sales.pk}/done/")
+    api = session(petra).patch(f"{ACME}/actions/{sales.pk}/", {"status": "done"}, format="json")
+
+    # then both the page and the API answer that it does not exist, and nothing changes
+    assert page.status_code == 404
+    assert api.status_code == 404
+    assert Action.objects.get(pk=sales.pk).status == "open"
+
+
+@pytest.mark.parametrize("segment", ["all", "department:Platform", "department:Engineering"])
+def test_a_scoped_leader_marks_actions_of_their_own_scope_done(petra, acme, snapshot, segment):
+    action = _action_on(acme, snapshot, segment)
+
+    response = client_for(petra).post(f"/o/acme/actions/{action.pk}/done/")
+
+    assert response.status_code == 302
+    assert Action.objects.get(pk=action.pk).status == "done"
+
+
+def test_unscoped_leaders_and_hr_admins_mark_any_action_done(leo, alice, acme, snapshot):
+    for user in (leo, alice):
+        action = _action_on(acme, snapshot, "department:Sales")
+
+        response = client_for(user).post(f"/o/acme/actions/{action.pk}/done/")
+
+        assert response.status_code == 302
+        assert Action.objects.get(pk=action.pk).status == "done"
+
+
+def test_marking_an_action_done_is_refused_for_another_organization(charlie, acme, snapshot):
+    action = _action_on(acme, snapshot, "all")
+
+    assert client_for(charlie).post(f"/o/acme/actions/{action.pk}/done/").status_code == 404
+    assert client_for(charlie).post(f"/o/globex/actions/{action.pk}/done/").status_code == 404
+    assert Action.objects.get(pk=action.pk).status == "open"

@@ -60,7 +60,7 @@ NEW_CAMPAIGN = {
 # the pulse and its open wave.
 WRITES = [
     ("post", "campaigns/", NEW_CAMPAIGN),
-    ("patch", "campaigns/{campaign}/", {"name": "Renamed", "min_group_size": 6}),
+    ("patch", "campaigns/{campaign}/", {"name": "Renamed", "wave_days": 12}),
     ("post", "campaigns/{campaign}/launch/", {"round": "2026-09"}),
     ("post", "waves/{wave}/close/", {}),
     ("post", "waves/{wave}/reminders/", {}),
@@ -302,7 +302,17 @@ def test_it_shows_one_campaign(urls, alice, pulse):
     assert client.get(f"{ACME}/campaigns/999999/").status_code == 404
 
 
-def test_it_changes_a_campaign(urls, alice, pulse):
+@pytest.fixture
+def draft(acme, staff) -> Campaign:
+    """A campaign no wave of which has opened yet: its anonymity settings can still change."""
+    questions = list(Question.objects.filter(organization=acme, perspective="employee"))
+    return campaign_create(
+        organization=acme, name="Draft", kind=CampaignKind.PULSE, questions=questions
+    )
+
+
+def test_it_changes_a_campaign(alice, draft):
+    pulse = draft
     body = {
         "name": "Renamed",
         "intro": "Five minutes.",
@@ -312,7 +322,7 @@ def test_it_changes_a_campaign(urls, alice, pulse):
         "audience_department": "Sales",
     }
 
-    response = session(alice).patch(urls("campaigns/{campaign}/"), body, format="json")
+    response = session(alice).patch(f"{ACME}/campaigns/{pulse.pk}/", body, format="json")
 
     assert response.status_code == 200, response.json()
     pulse.refresh_from_db()
@@ -323,8 +333,8 @@ def test_it_changes_a_campaign(urls, alice, pulse):
     assert response.json()["reminder_days"] == [2]
 
 
-def test_anonymity_settings_lock_with_the_first_response(urls, alice, open_wave, token_for):
-    answer(open_wave, token_for)
+def test_anonymity_settings_lock_when_the_first_wave_opens(urls, alice, open_wave):
+    """Not at the first response: HR would see the lock turn on as someone answered."""
     before = state()
     client = session(alice)
 
@@ -334,7 +344,7 @@ def test_anonymity_settings_lock_with_the_first_response(urls, alice, open_wave,
 
     assert response.status_code == 409
     assert response.json() == {
-        "detail": "Responses have arrived, so this campaign's anonymity settings are locked."
+        "detail": "A wave has been launched, so this campaign's anonymity settings are locked."
     }
     assert state() == before  # the name in the same request did not change either
     assert (
@@ -369,10 +379,10 @@ def test_anonymity_settings_lock_with_the_first_response(urls, alice, open_wave,
         ({"min_group_size": "many"}, 400, "valid integer"),
     ],
 )
-def test_a_bad_campaign_change_changes_nothing(urls, alice, pulse, body, status, problem):
+def test_a_bad_campaign_change_changes_nothing(alice, draft, body, status, problem):
     before = state()
 
-    response = session(alice).patch(urls("campaigns/{campaign}/"), body, format="json")
+    response = session(alice).patch(f"{ACME}/campaigns/{draft.pk}/", body, format="json")
 
     assert response.status_code == status
     assert problem in str(response.json())
@@ -473,7 +483,8 @@ def test_it_lists_waves_with_filters(acme, alice, pulse, open_wave, token_for):
     assert everything["count"] == 2
     assert {w["id"] for w in everything["results"]} == {open_wave.pk, later.json()["id"]}
     assert [w["id"] for w in closed["results"]] == [open_wave.pk]
-    assert (closed["results"][0]["invited"], closed["results"][0]["answered"]) == (12, 2)
+    # Two answers, of k = 5: a total that small is not given.
+    assert (closed["results"][0]["invited"], closed["results"][0]["answered"]) == (12, None)
     assert [w["id"] for w in in_round["results"]] == [later.json()["id"]]
     assert client.get(f"{ACME}/waves/?campaign={pulse.pk + 1}").json()["count"] == 0
     assert client.get(f"{ACME}/waves/?status=paused").status_code == 400
@@ -481,14 +492,14 @@ def test_it_lists_waves_with_filters(acme, alice, pulse, open_wave, token_for):
 
 
 def test_it_shows_a_wave_as_counts_only(urls, alice, open_wave, token_for):
-    answer(open_wave, token_for, count=3)
+    answer(open_wave, token_for, count=6)
 
     response = session(alice).get(urls("waves/{wave}/"))
 
     data = response.json()
     assert set(data) == WAVE_KEYS
     assert (data["status"], data["round"], data["number"]) == ("open", "2026-08", 1)
-    assert (data["invited"], data["answered"]) == (12, 3)
+    assert (data["invited"], data["answered"]) == (12, 6)
     assert "@" not in response.content.decode()
     assert session(alice).get(f"{ACME}/waves/999999/").status_code == 404
 
@@ -532,8 +543,8 @@ def test_response_rates_hide_segments_below_k(urls, alice, open_wave, token_for)
 
     assert response.status_code == 200
     data = response.json()
-    assert (data["invited"], data["answered"]) == (12, 2)
-    assert data["rate"] == pytest.approx(100 * 2 / 12)
+    # Two answers in all, of k = 5: neither the total nor the rate is given.
+    assert (data["invited"], data["answered"], data["rate"]) == (12, None, None)
     departments = next(d for d in data["dimensions"] if d["name"] == "department")
     assert sum(s["invited"] for s in departments["segments"]) == 12
     # Two answers in all: every segment's count is below k = 5, so none is shown.
@@ -543,14 +554,26 @@ def test_response_rates_hide_segments_below_k(urls, alice, open_wave, token_for)
 
 
 def test_response_rates_show_segments_of_k_or_more(urls, alice, open_wave, token_for):
-    answer(open_wave, token_for, count=12)
+    answer(open_wave, token_for, count=6)
 
     data = session(alice).get(urls("waves/{wave}/response-rates/")).json()
 
     locations = next(d for d in data["dimensions"] if d["name"] == "location")
     assert locations["segments"] == [
-        {"label": "Berlin", "invited": 12, "answered": 12, "rate": 100.0}
+        {"label": "Berlin", "invited": 12, "answered": 6, "rate": 50.0}
     ]
+
+
+def test_response_rates_do_not_say_that_everyone_in_a_segment_answered(
+    urls, alice, open_wave, token_for
+):
+    answer(open_wave, token_for, count=12)
+
+    data = session(alice).get(urls("waves/{wave}/response-rates/")).json()
+
+    assert (data["answered"], data["rate"]) == (None, None)
+    for dimension in data["dimensions"]:
+        assert all(s["answered"] is None for s in dimension["segments"]), dimension
 
 
 # --- Reminders ----------------------------------------------------------------------------------
@@ -560,12 +583,26 @@ def test_reminders_go_to_those_who_have_not_answered(
     urls, alice, open_wave, token_for, django_capture_on_commit_callbacks
 ):
     Invitation.objects.filter(wave=open_wave).update(sent_at=timezone.now())
+    answer(open_wave, token_for, count=5)
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = session(alice).post(urls("waves/{wave}/reminders/"), {}, format="json")
+
+    assert (response.status_code, response.json()) == (200, {"queued": 7})
+    assert len(queued) == 7
+
+
+def test_how_many_were_reminded_is_not_given_below_k_answers(
+    urls, alice, open_wave, token_for, django_capture_on_commit_callbacks
+):
+    """The reminded are those who have not answered: their number would give the answered."""
+    Invitation.objects.filter(wave=open_wave).update(sent_at=timezone.now())
     answer(open_wave, token_for, count=4)
 
     with django_capture_on_commit_callbacks() as queued:
         response = session(alice).post(urls("waves/{wave}/reminders/"), {}, format="json")
 
-    assert (response.status_code, response.json()) == (200, {"queued": 8})
+    assert (response.status_code, response.json()) == (200, {"queued": None})
     assert len(queued) == 8
 
 
@@ -590,7 +627,8 @@ def test_invitations_are_counts_only(urls, alice, open_wave, token_for):
     response = session(alice).get(urls("waves/{wave}/invitations/"))
 
     assert response.status_code == 200
-    assert response.json() == {"invited": 12, "answered": 1, "sent": 1, "not_sent": 11}
+    # One answer, of k = 5: not given.
+    assert response.json() == {"invited": 12, "answered": None, "sent": 1, "not_sent": 11}
     assert "@" not in response.content.decode()
 
 

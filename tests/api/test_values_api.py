@@ -309,7 +309,7 @@ def test_an_answered_question_keeps_its_meaning(acme, alice, answered):
     assert response.status_code == 400
     assert response.json()["errors"] == {
         "questions[0].reverse": (
-            '"od2" already has answers; its reverse cannot change (add a new question instead)'
+            '"od2" has gone out in a survey; its reverse cannot change (add a new question instead)'
         )
     }
     assert definition() == before
@@ -442,9 +442,9 @@ def test_an_unanswered_question_can_change_its_meaning(acme, alice):
 @pytest.mark.parametrize(
     ("body", "key", "problem"),
     [
-        ({"reverse": True}, "reverse", "already has answers"),
-        ({"value": None}, "value", "already has answers"),
-        ({"type": "recommend"}, "type", "already has answers"),
+        ({"reverse": True}, "reverse", "has gone out in a survey"),
+        ({"value": None}, "value", "has gone out in a survey"),
+        ({"type": "recommend"}, "type", "has gone out in a survey"),
         ({"value": "nope"}, "value", "unknown value"),
         ({"code": "od9"}, "code", "unknown key"),
     ],
@@ -528,7 +528,7 @@ def test_an_answered_question_keeps_its_meaning_in_a_file(acme, alice, answered)
     response = session(alice).put(f"{ACME}/definition/", body, format="json")
 
     assert response.status_code == 400
-    assert "already has answers" in response.json()["errors"]["values[0].questions[0].reverse"]
+    assert "has gone out in a survey" in response.json()["errors"]["values[0].questions[0].reverse"]
     assert definition() == before
 
 

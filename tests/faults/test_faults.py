@@ -222,8 +222,14 @@ def test_survey_tokens_never_reach_the_server_logs(acme, app_server_factory, tmp
     with contextlib.suppress(urllib.error.HTTPError):
         urllib.request.urlopen(form, timeout=10)  # noqa: S310
     submit(server, token)  # and the API, which takes the token in the body
+    unknown = "Q3ZkN2x1bWVfdG9rZW4xMg"  # 22 characters, as a link's; a 404, logged as a warning
+    for path in (f"/s/{unknown}/", f"/s/{unknown}/?lang=de", f"/api/v1/survey/?token={unknown}"):
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{server.url}{path}", timeout=10)  # noqa: S310
     server.stop()
     log = Path(server.log_path).read_text()
     assert token not in log
+    assert unknown not in log
     assert re.search(r'"GET /s/\[token\]/ HTTP/1\.1" 200', log)
+    assert re.search(r'"GET /s/\[token\]/\?lang=de HTTP/1\.1" 404', log)
     assert SurveyResponse.objects.count() == 1

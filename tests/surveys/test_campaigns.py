@@ -73,11 +73,11 @@ def test_leadership_answers_keep_no_segment_attributes(acme):
     assert campaign.kept_attributes == []
 
 
-def test_anonymity_settings_lock_with_the_first_response(pulse, token_for):
+def test_anonymity_settings_lock_when_the_first_wave_opens(pulse):
+    """Not at the first response: HR would see the lock turn on as someone answered."""
     campaign_update_anonymity(campaign=pulse, min_group_size=7, kept_attributes=["department"])
-    wave = wave_launch(campaign=pulse, round_label="r1")
     assert campaign_is_locked(campaign=pulse) is False
-    response_submit(token=token_for(wave.invitations.first()), answers={"od1": 3})
+    wave_launch(campaign=pulse, round_label="r1")
 
     with pytest.raises(CampaignLocked):
         campaign_update_anonymity(campaign=pulse, min_group_size=5, kept_attributes=[])

@@ -1,4 +1,8 @@
+import contextlib
 import json
+import resource
+import signal
+import tracemalloc
 
 import pytest
 import yaml
@@ -11,7 +15,6 @@ from surveys.services.definitions import (
     organization_export_definition,
     organization_load_definition,
 )
-from surveys.services.responses import response_submit
 from tests.conftest import ACME_FILE
 
 pytestmark = pytest.mark.django_db
@@ -153,9 +156,9 @@ def test_a_department_cycle_is_refused():
     assert not Organization.objects.exists()
 
 
-def test_an_answered_question_keeps_its_meaning(open_wave, token_for):
-    invitation = open_wave.invitations.first()
-    response_submit(token=token_for(invitation), answers={"od1": 4})
+def test_a_question_sent_in_a_survey_keeps_its_meaning(open_wave):
+    """From the wave that asks it, answered or not: a lock that turned on with the first
+    answer would tell HR that someone answered."""
     data = acme_data()
     data["values"][0]["questions"][0]["reverse"] = True
 
@@ -165,10 +168,20 @@ def test_an_answered_question_keeps_its_meaning(open_wave, token_for):
     assert caught.value.errors == [
         (
             "values[0].questions[0].reverse",
-            '"od1" already has answers; its reverse cannot change (add a new question instead)',
+            '"od1" has gone out in a survey; its reverse cannot change (add a new question '
+            "instead)",
         )
     ]
     assert Question.objects.get(code="od1").reverse is False
+
+
+def test_a_question_not_yet_sent_may_change_its_meaning(acme):
+    data = acme_data()
+    data["values"][0]["questions"][0]["reverse"] = True
+
+    organization_load_definition(data=data)
+
+    assert Question.objects.get(code="od1").reverse is True
 
 
 def test_an_hr_admin_upload_cannot_touch_another_organization(acme, globex):
@@ -197,3 +210,154 @@ def test_the_command_reports_errors_and_changes_nothing(tmp_path):
     assert "values[0].questions[0].type" in str(caught.value)
     assert "nothing changed" in str(caught.value)
     assert not Organization.objects.exists()
+
+
+# --- YAML bombs: anchors and aliases are refused before anything is built -------------------
+
+ANCHORS_REFUSED = "anchors and aliases (&, *) are not supported in an organization file"
+
+
+def _billion_laughs() -> bytes:
+    """The classic: nine lists of nine references to the list before, 9^9 "lol"s."""
+    lines = ["organization: {slug: acme, name: Acme}", "departments:"]
+    lines.append('  - &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]')
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"  - &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    return "\n".join(lines).encode()
+
+
+def _merge_key_laughs() -> bytes:
+    """The same through merge keys, which PyYAML copies: 9^9 keys in a file of 500 bytes."""
+    lines = ["organization: {slug: acme, name: Acme}", "departments: []"]
+    lines.append("a: &a {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9}")
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} {{<<: [{', '.join([f'*{previous}'] * 9)}]}}")
+    return "\n".join(lines).encode()
+
+
+BOMBS = [_billion_laughs(), _merge_key_laughs()]
+
+
+@contextlib.contextmanager
+def bounded(*, megabytes: int = 8, seconds: int = 10):
+    """Fails the test if the block allocates more than `megabytes` (traced by tracemalloc) or
+    runs longer than `seconds`; the address space is capped too, so a bomb that gets through
+    ends in a MemoryError instead of taking the machine."""
+
+    def too_slow(signum, frame):
+        raise TimeoutError(f"took longer than {seconds} s")
+
+    with open("/proc/self/status") as status:
+        vm = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = (vm + 512 * 1024) * 1024
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    tracemalloc.start()
+    resource.setrlimit(
+        resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard)
+    )
+    signal.alarm(seconds)
+    try:
+        yield
+        peak = tracemalloc.get_traced_memory()[1]
+        assert peak < megabytes * 2**20, f"peak {peak / 2**20:.1f} MB"
+    finally:
+        signal.alarm(0)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        tracemalloc.stop()
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _everything(slug: str = "acme") -> tuple:
+    org = Organization.objects.filter(slug=slug).values_list("name", "min_group_size").first()
+    return (
+        org,
+        list(Department.objects.values_list("pk", "name", "parent_id").order_by("pk")),
+        list(CompanyValue.objects.values_list("pk", "code", "name").order_by("pk")),
+        list(Question.objects.values_list("pk", "code", "text").order_by("pk")),
+    )
+
+
+def test_the_billion_laughs_bombs_are_sizeable_small_files():
+    assert all(len(bomb) < 600 for bomb in BOMBS)
+
+
+@pytest.mark.parametrize("bomb", BOMBS, ids=["aliases", "merge_keys"])
+def test_a_yaml_bomb_uploaded_on_the_values_page_is_refused_at_once(alice, acme, bomb):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.utils.html import escape
+
+    client = Client()
+    client.force_login(alice)
+    assert client.get("/o/acme/values/").status_code == 200  # imports and caches outside the bound
+    before = _everything()
+
+    with bounded():
+        response = client.post("/o/acme/values/", {"file": SimpleUploadedFile("acme.yaml", bomb)})
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert escape(ANCHORS_REFUSED) in body
+    assert "line 3" in body
+    assert _everything() == before
+
+
+@pytest.mark.parametrize("bomb", BOMBS, ids=["aliases", "merge_keys"])
+def test_a_yaml_bomb_given_to_load_org_is_refused_at_once(acme, bomb, tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_bytes(bomb)
+    before = _everything()
+
+    with bounded(), pytest.raises(CommandError) as refused:
+        call_command("load_org", str(path))
+
+    assert ANCHORS_REFUSED in str(refused.value)
+    assert "line 3" in str(refused.value)
+    assert _everything() == before
+
+
+@pytest.mark.parametrize("bomb", BOMBS, ids=["aliases", "merge_keys"])
+def test_the_organization_file_api_takes_json_only_so_a_yaml_bomb_is_refused(alice, acme, bomb):
+    from tests.api.support import ACME, session
+
+    before = _everything()
+
+    with bounded():
+        response = session(alice).generic(
+            "PUT", f"{ACME}/definition/", bomb, content_type="application/yaml"
+        )
+
+    assert response.status_code == 415
+    assert _everything() == before
+
+
+@pytest.mark.parametrize("bomb", BOMBS, ids=["aliases", "merge_keys"])
+def test_the_loader_refuses_anchors_before_building_anything(bomb):
+    with bounded(), pytest.raises(DefinitionError) as refused:
+        organization_load_definition(content=bomb)
+
+    [(where, problem)] = refused.value.errors
+    assert where.startswith("line 3, column ")
+    assert problem == ANCHORS_REFUSED
+    assert not Organization.objects.exists()
+
+
+def test_a_downloaded_definition_never_holds_anchors_and_loads_back(acme):
+    from surveys.services.definitions import definition_dump
+
+    data = organization_export_definition(organization=acme)
+    shared = ["a", "b"]
+    data["questions"].append(
+        {"code": "c1", "text": "Pick one", "type": "choice", "choices": shared}
+    )
+    data["questions"].append(
+        {"code": "c2", "text": "Pick again", "type": "choice", "choices": shared}
+    )
+
+    dumped = definition_dump(data=data)
+
+    assert "&" not in dumped
+    assert "*id" not in dumped
+    organization_load_definition(content=dumped)
+    assert Question.objects.get(organization=acme, code="c2").choices == ["a", "b"]

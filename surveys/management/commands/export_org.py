@@ -9,7 +9,8 @@ from surveys.services.retention import organization_export
 class Command(BaseCommand):
     help = (
         "Export everything an organization holds to a ZIP of JSON files (for operators: it "
-        "includes the raw anonymous responses, which pages never show below k)."
+        "includes who answered each wave and the raw anonymous responses, which no page, API "
+        "or export shows HR admins)."
     )
 
     def add_arguments(self, parser):
