@@ -1,4 +1,4 @@
-"""Statistics of the gap analysis: the method of ANALYSIS.md, in pure numpy/scipy.
+"""Statistics of the gap analysis: the method of ANALYSIS.md (1.1), in pure numpy/scipy.
 
 This module is the reference implementation a statistician audits. It has no Django import
 and no I/O: the engine passes arrays in and stores the small frozen result objects it gets back
@@ -9,29 +9,33 @@ Conventions used throughout
 * Missing answers and missing scores are NaN (or None) on input and are dropped first.
 * Results hold plain Python ``float``/``int`` values; a figure that does not exist is ``None``
   (never NaN).
-* Randomness (bootstrap, permutation tests) comes from ``numpy.random.default_rng(seed)``,
-  a fresh Generator per procedure, so the same input and seed give identical output and the
-  order in which the engine computes things does not matter. Samples are sorted (rows of an
-  item matrix put in lexicographic order) before resampling, so the order in which answers
-  happen to be stored does not matter either.
+* Intervals are analytic (Welch or t for the gap, Feldt for Cronbach's alpha): their cost does
+  not grow with n. The only random procedure is the Mann-Whitney permutation test used when a
+  group has fewer than 10 scores; it draws from ``numpy.random.default_rng(seed)``, a fresh
+  Generator per test, so the same input and seed give identical output and the order in which
+  the engine computes things does not matter. Samples are sorted (rows of an item matrix put in
+  lexicographic order) first, so neither the permutations drawn nor the last bits of a
+  floating-point sum depend on the order in which answers happen to be stored.
 * Threshold comparisons on score-scale quantities (means, gaps, deltas, spans) allow an
   absolute tolerance of 1e-9 (see ``_TOL``) so that floating-point noise in a mean such as
   (5 + 4 + 4) / 3 never flips a class. Real differences from a threshold in Likert data are
-  multiples of 1 / (respondents x items), many orders of magnitude above 1e-9.
+  multiples of 1 / (respondents x items), many orders of magnitude above 1e-9. For the same
+  reason two wave means closer than 1e-9 are a tie in the Mann-Kendall trend.
   p- and q-values are compared exactly (q = 0.05 is *not* < 0.05).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special, stats
 
 __all__ = [
     "METHOD_VERSION",
@@ -72,7 +76,7 @@ __all__ = [
     "wave_to_wave",
 ]
 
-METHOD_VERSION = "1.0"
+METHOD_VERSION = "1.1"
 
 FloatArray = npt.NDArray[np.float64]
 # Scores as the engine passes them: an array, or a list with None for a missing figure.
@@ -80,19 +84,19 @@ Scores = npt.ArrayLike | Sequence[float | None]
 
 # --- Method constants (ANALYSIS.md) -------------------------------------------------------------
 
-N_RESAMPLES = 9999  # bootstrap and permutation resamples
-CONFIDENCE_LEVEL = 0.95
-# scipy draws bootstrap resamples and permutations in batches of this size. It bounds memory
-# (batch x n floats) for company-wide cells with thousands of respondents and makes permutation
-# tests about 3x faster there. For a one-sample bootstrap and for permutation tests the batch
-# size does not change the result; for a two-sample bootstrap it changes how the seeded random
-# stream is consumed, so it is part of the method (changing it changes reported intervals).
+N_RESAMPLES = 9999  # Mann-Whitney permutation resamples (a group under 10)
+CONFIDENCE_LEVEL = 0.95  # every interval
+# Its two tails, written as ANALYSIS.md gives them ((1 - 0.95) / 2 is 0.025000000000000022).
+_TAIL_LOW, _TAIL_HIGH = 0.025, 0.975
+# scipy draws permutations in batches of this size. It bounds memory (batch x n floats) for
+# cells with thousands of respondents; it does not change a permutation p-value.
 RESAMPLE_BATCH = 500
 
 SMALL_LEADERSHIP = 5  # n_L below this: mean(L) is a fixed claim (one-sample t-test)
 ASYMPTOTIC_MIN_N = 10  # Mann-Whitney asymptotic only when both groups have at least this many
 MIN_EMPLOYEES = 10  # classification needs n_E >= 10
 MIN_WAVES = 5  # trends need at least this many waves
+MK_EXACT_MAX_WAVES = 8  # Mann-Kendall p by exact permutation up to this many waves (8! orderings)
 
 # Romano et al. thresholds for |Cliff's delta|.
 DELTA_NEGLIGIBLE = 0.147
@@ -257,7 +261,8 @@ class DriverResult(_Result):
 
 def _clean(values: Scores) -> FloatArray:
     """Sorted 1-D float array with missing values (None / NaN) removed; infinities are an
-    input error. Sorting makes resampling independent of the order the answers were stored in.
+    input error. Sorting makes permutation tests and float sums independent of the order the
+    answers were stored in.
     """
     a = np.asarray(values, dtype=np.float64).ravel()
     if np.isinf(a).any():
@@ -323,40 +328,10 @@ def _mann_whitney_p(x: FloatArray, y: FloatArray, seed: int) -> tuple[float | No
     return _p_value(res.pvalue), "mann_whitney_permutation"
 
 
-def _bca(
-    samples: tuple[FloatArray, ...],
-    statistic: Callable[..., Any],
-    seed: int,
-    *,
-    paired: bool = False,
-) -> tuple[float, float] | None:
-    """BCa bootstrap interval (9,999 resamples, 95%, default_rng(seed)); None if not finite.
-
-    scipy returns NaN (with a DegenerateDataWarning) when the bootstrap distribution is
-    degenerate; that is reported as None and the caller decides the fallback, so no warning
-    escapes.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # DegenerateDataWarning is one
-        with np.errstate(all="ignore"):
-            res = stats.bootstrap(
-                samples,
-                statistic,
-                n_resamples=N_RESAMPLES,
-                batch=RESAMPLE_BATCH,
-                paired=paired,
-                confidence_level=CONFIDENCE_LEVEL,
-                method="BCa",
-                rng=np.random.default_rng(seed),
-            )
-    low, high = (_opt(v) for v in res.confidence_interval)
-    if low is None or high is None:
-        return None
-    return low, high
-
-
-def _diff_of_means(a: FloatArray, b: FloatArray, axis: int = -1) -> Any:
-    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+def _sample_var(a: FloatArray) -> float:
+    """Sample variance (ddof=1) of at least 2 scores; exactly 0.0 when all are equal (a mean of
+    equal fractional scores can miss them by an ulp, which would leave a variance of 1e-32)."""
+    return 0.0 if _is_constant(a) else float(np.var(a, ddof=1))
 
 
 # --- Scores -------------------------------------------------------------------------------------
@@ -499,12 +474,15 @@ def stated_vs_lived(leaders: Scores, employees: Scores, *, seed: int) -> GapResu
       n_L >= 5: mannwhitneyu(L, E, two-sided), asymptotic when both groups >= 10, else a
                 permutation test (9,999 resamples, default_rng(seed)). None when n_E < 2.
 
-    95% interval of the gap: BCa bootstrap, 9,999 resamples, default_rng(seed).
-      n_L < 5:  E resampled only; interval = (mean(L) - high_E, mean(L) - low_E).
-      n_L >= 5: L and E resampled independently (statistic mean(L*) - mean(E*)). A group with
-                no variation (all equal, or a single score) is held fixed, since every resample
-                of it equals itself; if neither varies the interval is (gap, gap).
-      A bootstrap that returns NaN also gives the zero-width interval (gap, gap).
+    95% interval of the gap (analytic; seed plays no part in it), gap -+ t.ppf(0.975, df) * se:
+      n_L < 5:  mean(L) minus the t interval of mean(E): se = s_E / sqrt(n_E), df = n_E - 1.
+      n_L >= 5: Welch-Satterthwaite: se = sqrt(v_L + v_E) with v = s^2 / n,
+                df = (v_L + v_E)^2 / (v_L^2 / (n_L - 1) + v_E^2 / (n_E - 1)).
+      s is the sample sd (ddof 1). This is scipy's ttest_ind(L, E, equal_var=False)
+      .confidence_interval() for n_L >= 5, degenerate cases included: one group without
+      variation gives df = n - 1 of the other (the t interval of the side that varies); no
+      variation on either side gives the zero-width (gap, gap). The interval is None when
+      n_E = 1 (one score has no sample variance; n_L >= 5 guarantees two leaders).
 
     With n_L = 0 or n_E = 0 only the figures that exist are filled; the rest are None.
     """
@@ -533,7 +511,7 @@ def stated_vs_lived(leaders: Scores, employees: Scores, *, seed: int) -> GapResu
         leader_mean=mean_l,
         employee_mean=mean_e,
         gap=gap,
-        gap_ci=_gap_interval(lead, emp, gap, seed),
+        gap_ci=_gap_interval(lead, emp, gap),
         cliffs_delta=delta,
         effect_size=effect_size_label(delta),
         p_value=p,
@@ -553,31 +531,25 @@ def _one_sample_t_p(emp: FloatArray, claim: float) -> float | None:
     return _p_value(stats.ttest_1samp(emp, popmean=claim).pvalue)
 
 
-def _gap_interval(lead: FloatArray, emp: FloatArray, gap: float, seed: int) -> tuple[float, float]:
-    point = (gap, gap)
-    emp_varies = emp.size >= 2 and not _is_constant(emp)
-    if lead.size < SMALL_LEADERSHIP:
-        if not emp_varies:
-            return point
-        ci = _bca((emp,), np.mean, seed)
-        if ci is None:
-            return point
-        mean_l = float(np.mean(lead))
-        return (mean_l - ci[1], mean_l - ci[0])
-
-    lead_varies = lead.size >= 2 and not _is_constant(lead)
-    if lead_varies and emp_varies:
-        ci = _bca((lead, emp), _diff_of_means, seed)
-        return ci if ci is not None else point
-    if emp_varies:  # leaders all agree: only E varies
-        ci = _bca((emp,), np.mean, seed)
-        mean_l = float(np.mean(lead))
-        return (mean_l - ci[1], mean_l - ci[0]) if ci is not None else point
-    if lead_varies:  # employees all agree (or a single employee): only L varies
-        ci = _bca((lead,), np.mean, seed)
-        mean_e = float(np.mean(emp))
-        return (ci[0] - mean_e, ci[1] - mean_e) if ci is not None else point
-    return point
+def _gap_interval(lead: FloatArray, emp: FloatArray, gap: float) -> tuple[float, float] | None:
+    """95% interval of the gap (see stated_vs_lived)."""
+    n_l, n_e = lead.size, emp.size
+    if n_e < 2:
+        return None
+    if n_l < SMALL_LEADERSHIP:
+        df: float = n_e - 1
+        se = math.sqrt(_sample_var(emp)) / math.sqrt(n_e)
+    else:
+        v_l, v_e = _sample_var(lead) / n_l, _sample_var(emp) / n_e
+        if v_l + v_e == 0:
+            # scipy's df would be 0/0 (it substitutes 1); with se = 0 the df does not matter.
+            return (gap, gap)
+        df = (v_l + v_e) ** 2 / (v_l**2 / (n_l - 1) + v_e**2 / (n_e - 1))
+        se = math.sqrt(v_l + v_e)
+    # special.stdtrit(df, q) is t.ppf(q, df) (the function t.ppf calls, bit for bit) without
+    # the distribution object's overhead of about half a millisecond per call.
+    half = float(special.stdtrit(df, _TAIL_HIGH)) * se
+    return (gap - half, gap + half)
 
 
 def bh_qvalues(p_values: Sequence[float | None]) -> list[float | None]:
@@ -819,10 +791,17 @@ def trend(means: Sequence[float | None]) -> TrendResult | None:
     """Trend of one figure over waves (oldest first); None with fewer than 5 waves with a mean.
 
     wave_index = 0, 1, 2, ... is the position in ``means``; waves without a mean (None/NaN) are
-    skipped but keep their position.
-    * Mann-Kendall: tau, p = scipy.stats.kendalltau(wave_index, mean) (tau-b, scipy's method).
-      A constant series has Mann-Kendall S = 0: reported as tau = 0.0, p = 1.0 (scipy's tau-b
-      would be 0/0).
+    skipped but keep their position (it matters to Theil-Sen only). Over the m waves with a mean:
+    * Mann-Kendall S = sum over waves i < j of sign(mean_j - mean_i) (0 for a tie: two means
+      closer than 1e-9, see the module docstring), tau = S / (m(m-1)/2).
+    * p, two-sided:
+      m <= 8: exact, by permutation of the wave order: the share of all m! orderings of the
+              observed means (tied means included, so equal orderings count as many times as
+              they occur) whose |S| >= |S_obs|.
+      m > 8:  normal approximation, var(S) = (m(m-1)(2m+5) - sum_t t(t-1)(2t+5)) / 18 over the
+              tie groups of size t, continuity-corrected z = (S - sign(S)) / sqrt(var(S)),
+              p = 2 * norm.sf(|z|). S = 0 gives p = 1.
+      A constant series has S = 0, tau = 0.0 and p = 1.0.
     * Theil-Sen: slope (per wave), intercept (at wave_index 0) and the 95% interval of the slope
       from scipy.stats.theilslopes(mean, wave_index, alpha=0.95).
     """
@@ -832,15 +811,12 @@ def trend(means: Sequence[float | None]) -> TrendResult | None:
     x, y = idx[keep], y_all[keep]
     if y.size < MIN_WAVES:
         return None
-    if _is_constant(y):
-        tau, p = 0.0, 1.0
-    else:
-        kt = stats.kendalltau(x, y)
-        tau, p = float(kt.statistic), float(kt.pvalue)
+    m = int(y.size)
+    s, p = _mann_kendall(_tie_codes(y))
     ts = stats.theilslopes(y, x, alpha=CONFIDENCE_LEVEL)
     return TrendResult(
-        n_waves=int(y.size),
-        tau=tau,
+        n_waves=m,
+        tau=s / (m * (m - 1) / 2),
         p_value=p,
         slope=float(ts.slope),
         slope_low=float(ts.low_slope),
@@ -849,8 +825,48 @@ def trend(means: Sequence[float | None]) -> TrendResult | None:
     )
 
 
+def _tie_codes(y: FloatArray) -> npt.NDArray[np.int64]:
+    """Each value's rank among the distinct values (0, 1, ...), values within 1e-9 being one.
+
+    Mann-Kendall needs only the order of the means, and integer codes make its ties exact.
+    """
+    order = np.argsort(y, kind="stable")
+    steps = np.concatenate(([0], np.cumsum(np.diff(y[order]) > _TOL)))
+    codes = np.empty(y.size, dtype=np.int64)
+    codes[order] = steps
+    return codes
+
+
+@cache
+def _orderings(m: int) -> npt.NDArray[np.intp]:
+    """All m! orderings of m positions, one per row (40,320 x 8 at most)."""
+    return np.array(list(itertools.permutations(range(m))), dtype=np.intp)
+
+
+def _mk_s(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Mann-Kendall S of each row (last axis = waves in order)."""
+    m = codes.shape[-1]
+    i, j = np.triu_indices(m, k=1)
+    return np.sign(codes[..., j] - codes[..., i]).sum(axis=-1)
+
+
+def _mann_kendall(codes: npt.NDArray[np.int64]) -> tuple[int, float]:
+    """S and its two-sided p (see trend) from the tie codes of the wave means, in wave order."""
+    m = codes.size
+    s = int(_mk_s(codes))
+    if s == 0:
+        return 0, 1.0
+    if m <= MK_EXACT_MAX_WAVES:
+        s_all = _mk_s(codes[_orderings(m)])
+        return s, int(np.count_nonzero(np.abs(s_all) >= abs(s))) / s_all.size
+    t = np.unique(codes, return_counts=True)[1]
+    var = (m * (m - 1) * (2 * m + 5) - int((t * (t - 1) * (2 * t + 5)).sum())) / 18
+    z = (s - math.copysign(1, s)) / math.sqrt(var)
+    return s, min(1.0, float(2 * stats.norm.sf(abs(z))))
+
+
 def declining(tau: float | None, q: float | None) -> bool:
-    """Declining: Mann-Kendall tau < 0 and q < 0.05."""
+    """Declining: Mann-Kendall tau < 0 (that is, S < 0) and q < 0.05."""
     return tau is not None and tau < 0 and _q_significant(q)
 
 
@@ -923,46 +939,39 @@ def enps(scores_0_10: Scores) -> EnpsResult:
     )
 
 
-def _alpha_statistic(*columns: Any, axis: int = -1) -> Any:
-    """Cronbach's alpha of k item columns, vectorized over leading axes (respondents on axis)."""
-    x = np.stack([np.moveaxis(np.asarray(c), axis, -1) for c in columns], axis=-1)  # (..., n, k)
-    k = x.shape[-1]
-    item_var = np.var(x, axis=-2, ddof=1).sum(axis=-1)
-    total_var = np.var(x.sum(axis=-1), axis=-1, ddof=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = k / (k - 1) * (1.0 - item_var / total_var)
-    return np.where(total_var > 0, alpha, np.nan)
-
-
-def cronbach_alpha(items: npt.ArrayLike, *, seed: int) -> ReliabilityResult:
+def cronbach_alpha(items: npt.ArrayLike, *, seed: int | None = None) -> ReliabilityResult:
     """Cronbach's alpha of one value scale (respondents x items, NaN = unanswered).
 
     Listwise: only respondents who answered every item are used (n of them, k items).
         alpha = k/(k-1) * (1 - sum_i var(item_i) / var(sum of items)),  variances ddof=1
     Reverse-scored items must already be flipped.
-    Interval: BCa bootstrap over respondents (rows resampled as a whole), 9,999 resamples,
-    default_rng(seed); None when the bootstrap is undefined (e.g. resamples with zero total
-    variance in tiny samples).
+    Interval: Feldt's 95% interval, df1 = n - 1, df2 = (n - 1)(k - 1):
+        low  = 1 - (1 - alpha) * F.isf(0.025, df1, df2)
+        high = 1 - (1 - alpha) * F.isf(0.975, df1, df2)
     warning = "low" when alpha < 0.70; note = "redundant" when alpha > 0.95.
     All figures None when k < 2, n < 3 or the total score has zero variance.
+    ``seed`` is accepted and ignored: the interval is analytic since method 1.1.
     """
+    del seed
     a = np.array(items, dtype=np.float64, ndmin=2)
     if a.ndim != 2:
         raise ValueError("items must be a 2-D (respondents x items) array")
     complete = a[~np.isnan(a).any(axis=1)]
-    # Rows in lexicographic order, so the bootstrap does not depend on storage order.
+    # Rows in lexicographic order, so the float sums do not depend on storage order.
     complete = complete[np.lexsort(complete.T[::-1])]
     n, k = int(complete.shape[0]), int(complete.shape[1])
-    if k < 2 or n < 3 or _is_constant(complete.sum(axis=1)):
+    totals = complete.sum(axis=1)
+    if k < 2 or n < 3 or _is_constant(totals):
         return ReliabilityResult(n, k, None, None, None, None, None)
-    alpha = float(_alpha_statistic(*complete.T))
-    ci = _bca(tuple(complete.T), _alpha_statistic, seed, paired=True)
+    item_var = float(np.var(complete, axis=0, ddof=1).sum())
+    alpha = k / (k - 1) * (1.0 - item_var / float(np.var(totals, ddof=1)))
+    df1, df2 = n - 1, (n - 1) * (k - 1)
     return ReliabilityResult(
         n=n,
         k=k,
         alpha=alpha,
-        ci_low=ci[0] if ci else None,
-        ci_high=ci[1] if ci else None,
+        ci_low=1.0 - (1.0 - alpha) * float(stats.f.isf(_TAIL_LOW, df1, df2)),
+        ci_high=1.0 - (1.0 - alpha) * float(stats.f.isf(_TAIL_HIGH, df1, df2)),
         warning="low" if alpha < ALPHA_LOW else None,
         note="redundant" if alpha > ALPHA_REDUNDANT else None,
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from analytics.engine import mask_personal, seed_for
+from analytics.engine import mask_personal
 from analytics.services import snapshot_compute
 from surveys.models import Round
 from surveys.services.responses import responses_import
@@ -58,8 +58,7 @@ def cell(data, segment, value="open_door"):
 
 def test_stated_vs_lived_matches_scipy(report):
     data, answers = report
-    # The method sorts each sample before resampling (storage order must not matter).
-    employees = np.sort([(od1 + (6 - od2)) / 2 for od1, od2, _ in answers])
+    employees = np.array([(od1 + (6 - od2)) / 2 for od1, od2, _ in answers])
     leaders = np.array([5.0, 5.0, 4.0])
 
     entry = cell(data, "all")
@@ -74,17 +73,33 @@ def test_stated_vs_lived_matches_scipy(report):
     # Fewer than 5 leaders: leadership's mean is a fixed claim.
     assert entry["test"] == "one_sample_t"
     assert entry["p_value"] == pytest.approx(sps.ttest_1samp(employees, 14 / 3).pvalue)
-    ci = sps.bootstrap(
-        (employees,),
-        np.mean,
-        n_resamples=9999,
-        method="BCa",
-        batch=500,
-        rng=np.random.default_rng(seed_for("open_door", "all")),
-    ).confidence_interval
-    assert entry["gap_ci"] == pytest.approx([14 / 3 - ci.high, 14 / 3 - ci.low])
+    # Method 1.1: mean(L) minus the 95% t interval of mean(E).
+    half = sps.t.ppf(0.975, 30) * employees.std(ddof=1) / np.sqrt(31)
+    low, high = employees.mean() - half, employees.mean() + half
+    assert entry["gap_ci"] == pytest.approx([14 / 3 - high, 14 / 3 - low], rel=1e-12)
     assert entry["employee_favorable_pct"] == pytest.approx(100 * np.mean(employees >= 4))
     assert entry["classification"] == "blind_spot"
+
+
+def test_reliability_has_feldts_interval(report):
+    data, answers = report
+    # open_door's employee items, od2 reversed: every answer is present (listwise n = 31)
+    items = np.array([(od1, 6 - od2) for od1, od2, _ in answers], dtype=float)
+    n, k = items.shape
+    alpha = k / (k - 1) * (1 - items.var(axis=0, ddof=1).sum() / items.sum(axis=1).var(ddof=1))
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+
+    entry = next(e for e in data["reliability"] if e["value"] == "open_door")
+
+    assert (entry["n"], entry["n_items"]) == (31, 2)
+    assert entry["alpha"] == pytest.approx(alpha, rel=1e-12)
+    assert entry["alpha_ci"] == pytest.approx(
+        [
+            1 - (1 - alpha) * sps.f.isf(0.025, df1, df2),
+            1 - (1 - alpha) * sps.f.isf(0.975, df1, df2),
+        ],
+        rel=1e-12,
+    )
 
 
 def test_every_p_value_of_the_report_is_corrected_together(report):

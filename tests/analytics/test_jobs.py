@@ -40,7 +40,7 @@ def test_the_same_input_stores_one_snapshot(acme, round_):
     assert (created, created_again) == (True, False)
     assert again.pk == first.pk
     assert ReportSnapshot.objects.count() == 1
-    assert first.data["method_version"] == "1.0"
+    assert first.data["method_version"] == "1.1"
     assert first.data["fingerprint"] == first.fingerprint
 
 
