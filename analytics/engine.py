@@ -1015,7 +1015,7 @@ class ReportBuilder:
                     }
                 )
                 continue
-            result = stats.cronbach_alpha(complete, seed=seed_for("alpha", value))
+            result = stats.cronbach_alpha(complete)
             entries.append(
                 entry
                 | {
