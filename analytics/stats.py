@@ -11,11 +11,13 @@ Conventions used throughout
   (never NaN).
 * Intervals are analytic (Welch or t for the gap, Feldt for Cronbach's alpha): their cost does
   not grow with n. The only random procedure is the Mann-Whitney permutation test used when a
-  group has fewer than 10 scores; it draws from ``numpy.random.default_rng(seed)``, a fresh
-  Generator per test, so the same input and seed give identical output and the order in which
-  the engine computes things does not matter. Samples are sorted (rows of an item matrix put in
-  lexicographic order) first, so neither the permutations drawn nor the last bits of a
-  floating-point sum depend on the order in which answers happen to be stored.
+  group has fewer than 10 scores (and only when its permutations are too many to enumerate);
+  it draws from ``numpy.random.default_rng(seed)``, a fresh Generator per test, so the same
+  input and seed give identical output and the order in which the engine computes things does
+  not matter. Its cost does not grow with the larger group (see ``_mann_whitney_perm_p``).
+  Samples are sorted (rows of an item matrix put in lexicographic order) first, so neither the
+  permutations drawn nor the last bits of a floating-point sum depend on the order in which
+  answers happen to be stored.
 * Threshold comparisons on score-scale quantities (means, gaps, deltas, spans) allow an
   absolute tolerance of 1e-9 (see ``_TOL``) so that floating-point noise in a mean such as
   (5 + 4 + 4) / 3 never flips a class. Real differences from a threshold in Likert data are
@@ -88,9 +90,6 @@ N_RESAMPLES = 9999  # Mann-Whitney permutation resamples (a group under 10)
 CONFIDENCE_LEVEL = 0.95  # every interval
 # Its two tails, written as ANALYSIS.md gives them ((1 - 0.95) / 2 is 0.025000000000000022).
 _TAIL_LOW, _TAIL_HIGH = 0.025, 0.975
-# scipy draws permutations in batches of this size. It bounds memory (batch x n floats) for
-# cells with thousands of respondents; it does not change a permutation p-value.
-RESAMPLE_BATCH = 500
 
 SMALL_LEADERSHIP = 5  # n_L below this: mean(L) is a fixed claim (one-sample t-test)
 ASYMPTOTIC_MIN_N = 10  # Mann-Whitney asymptotic only when both groups have at least this many
@@ -311,21 +310,128 @@ def _mann_whitney_p(x: FloatArray, y: FloatArray, seed: int) -> tuple[float | No
     """Two-sided Mann-Whitney p of x vs y and the name of the method used.
 
     Asymptotic (normal approximation with tie correction and continuity correction, scipy's
-    default) when both groups have >= 10; otherwise a permutation test with 9,999 resamples
-    from default_rng(seed) (scipy enumerates all permutations when there are fewer; batching
-    does not change the p-value, only memory and speed). scipy's permutation test needs >= 2
-    observations per group, so with a group of 1 there is no p.
+    default) when both groups have >= 10; otherwise the permutation test of
+    ``mannwhitneyu(x, y, method=PermutationMethod(n_resamples=9999, rng=default_rng(seed)))``,
+    computed at a cost that does not grow with the larger group (see _mann_whitney_perm_p).
+    A permutation test needs >= 2 observations per group (as scipy's does), so with a group of
+    1 there is no p.
     """
     if x.size < 2 or y.size < 2:
         return None, None
     if min(x.size, y.size) >= ASYMPTOTIC_MIN_N:
         res = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
         return _p_value(res.pvalue), "mann_whitney_asymptotic"
-    perm = stats.PermutationMethod(
-        n_resamples=N_RESAMPLES, batch=RESAMPLE_BATCH, rng=np.random.default_rng(seed)
-    )
-    res = stats.mannwhitneyu(x, y, alternative="two-sided", method=perm)
-    return _p_value(res.pvalue), "mann_whitney_permutation"
+    return _p_value(_mann_whitney_perm_p(x, y, seed)), "mann_whitney_permutation"
+
+
+def _mann_whitney_perm_p(x: FloatArray, y: FloatArray, seed: int) -> float:
+    """Two-sided permutation p of Mann-Whitney U, scipy's permutation test without its cost.
+
+    scipy (``permutation_test`` with ``permutation_type="independent"``, which is what
+    ``mannwhitneyu`` runs for a ``PermutationMethod``) permutes the whole pooled sample: every
+    resample re-ranks N = n_x + n_y values. Under the null hypothesis the smaller group (s, size
+    n) is a uniformly random n-subset of the N pooled responses, and its U is a fixed shift of
+    its rank sum, which depends only on how many of each distinct pooled value it holds. So the
+    same test is computed on the n chosen positions alone:
+
+    * Ranks: midranks of the pooled sample (ties share their average rank, as scipy ranks).
+      They are kept doubled, 2r = 2*end - count + 1 for a distinct value occupying sorted
+      positions (end - count, end], so every rank sum is an exact integer.
+    * Statistic: T = sum of the doubled ranks of the smaller group (U of either group is an
+      affine function of T, and the two-sided p below is symmetric in the two tails).
+    * Exact, as scipy is, when the number of pooled permutations, C(N, n) (scipy counts the
+      partitions of the N indices, ties or not), is at most 9,999: the null distribution is
+      enumerated (_rank_sum_exact) and p = 2 * min(#{T_null <= T}, #{T_null >= T}) / C(N, n).
+    * Otherwise Monte Carlo, as scipy is: 9,999 uniformly random n-subsets of the N positions
+      drawn from default_rng(seed) (_rank_sum_draws; the same null distribution as scipy's
+      full permutations, not the same random stream), and
+      p = 2 * min(#{T_null <= T} + 1, #{T_null >= T} + 1) / (9,999 + 1).
+    * Capped at 1. scipy compares null statistics to the observed one with a relative
+      tolerance of 100 ulp for float noise; T is an exact integer, so the comparisons here are
+      exact and count the same null values.
+    """
+    small, large = (x, y) if x.size <= y.size else (y, x)
+    values, counts, twice_rank = _pooled_ranks(small, large)
+    observed = int(twice_rank[np.searchsorted(values, small)].sum())
+    n, total = int(small.size), int(counts.sum())
+    n_perm = math.comb(total, n)
+    if n_perm <= N_RESAMPLES:
+        null = _rank_sum_exact(counts, twice_rank, n)
+        le = sum(w for t, w in null.items() if t <= observed)
+        ge = sum(w for t, w in null.items() if t >= observed)
+        return min(1.0, min(le / n_perm, ge / n_perm) * 2)
+    draws = _rank_sum_draws(counts, twice_rank, n, np.random.default_rng(seed), N_RESAMPLES)
+    le = int(np.count_nonzero(draws <= observed)) + 1
+    ge = int(np.count_nonzero(draws >= observed)) + 1
+    return min(1.0, min(le / (N_RESAMPLES + 1), ge / (N_RESAMPLES + 1)) * 2)
+
+
+def _pooled_ranks(
+    a: FloatArray, b: FloatArray
+) -> tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct values of a and b pooled (ascending, equal meaning ==, as scipy ranks),
+    their counts and their doubled midranks."""
+    values, counts = np.unique(np.concatenate((a, b)), return_counts=True)
+    counts = counts.astype(np.int64)
+    ends = np.cumsum(counts)
+    return values, counts, 2 * ends - counts + 1
+
+
+def _rank_sum_exact(
+    counts: npt.NDArray[np.int64], twice_rank: npt.NDArray[np.int64], n: int
+) -> dict[int, int]:
+    """Null distribution of the doubled rank sum of n of the pooled responses, exactly.
+
+    Maps each doubled rank sum to the number of n-subsets of the N = sum(counts) pooled
+    responses that reach it: taking t_j of the counts[j] responses of each distinct value can be
+    done in prod_j C(counts[j], t_j) ways (multivariate hypergeometric weights). The counts add
+    up to C(N, n). Built value by value; used only when C(N, n) <= 9,999.
+    """
+    ways: dict[tuple[int, int], int] = {(0, 0): 1}
+    for m, r2 in zip(counts.tolist(), twice_rank.tolist(), strict=True):
+        grown: dict[tuple[int, int], int] = {}
+        for (k, t), w in ways.items():
+            for j in range(min(m, n - k) + 1):
+                key = (k + j, t + j * r2)
+                grown[key] = grown.get(key, 0) + w * math.comb(m, j)
+        ways = grown
+    return {t: w for (k, t), w in ways.items() if k == n}
+
+
+def _rank_sum_draws(
+    counts: npt.NDArray[np.int64],
+    twice_rank: npt.NDArray[np.int64],
+    n: int,
+    rng: np.random.Generator,
+    size: int,
+) -> npt.NDArray[np.int64]:
+    """``size`` draws from the null distribution of the doubled rank sum of n pooled responses.
+
+    Each draw is a uniformly random n-subset of the N sorted pooled positions (_random_subsets);
+    a position's value is found from the cumulative counts, so a draw costs O(n^2 + n log J)
+    for J distinct values, whatever N.
+    """
+    positions = _random_subsets(rng, int(counts.sum()), n, size)
+    ends = np.cumsum(counts)
+    return twice_rank[np.searchsorted(ends, positions, side="right")].sum(axis=1)
+
+
+def _random_subsets(
+    rng: np.random.Generator, total: int, n: int, size: int
+) -> npt.NDArray[np.int64]:
+    """``size`` independent uniformly random n-subsets of range(total), one per row.
+
+    Floyd's algorithm (Bentley & Floyd, "A sample of brilliance", CACM 1987), vectorized over
+    rows: for j = total - n, ..., total - 1, draw r uniform on 0..j; take r unless the row holds
+    it already, else take j. Every n-subset comes out with probability 1 / C(total, n). O(n^2)
+    per row; no array of size total.
+    """
+    out = np.empty((size, n), dtype=np.int64)
+    for col, j in enumerate(range(total - n, total)):
+        r = rng.integers(0, j + 1, size=size, dtype=np.int64)
+        taken = (out[:, :col] == r[:, None]).any(axis=1)
+        out[:, col] = np.where(taken, j, r)
+    return out
 
 
 def _sample_var(a: FloatArray) -> float:

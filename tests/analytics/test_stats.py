@@ -2,7 +2,13 @@
 
 Expected values are never obtained from the function under test: they are worked out by hand
 (arithmetic in the comments), by calling numpy/scipy directly, or by brute force (every
-ordering of a trend's wave means).
+ordering of a trend's wave means; every way to pick a Mann-Whitney group from the pooled
+responses).
+
+The Mann-Whitney permutation p equals scipy's exactly when scipy enumerates every permutation
+(at most 9,999 of them). Otherwise both are Monte Carlo estimates from different random
+streams, so the method's p is checked to lie within Monte Carlo error of scipy's and of the
+exact p, and its null distribution against the known mean and variance of U.
 
 A permutation test with a fixed seed depends on the order of its input, and so do the last bits
 of a floating-point sum; the method makes that order canonical so results do not depend on the
@@ -20,6 +26,7 @@ import json
 import math
 import statistics
 import warnings
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -115,6 +122,92 @@ def brute_mk_p(y: list[float]) -> float:
     s_obs = abs(mk_s(y))
     orderings = list(itertools.permutations(y))
     return sum(abs(mk_s(o)) >= s_obs for o in orderings) / len(orderings)
+
+
+R = 9999  # Mann-Whitney permutation resamples (ANALYSIS.md)
+
+
+def scipy_perm_p(x: Any, y: Any, seed: int) -> float:
+    """scipy's seeded permutation Mann-Whitney p, as ANALYSIS.md names it (canonical order)."""
+    perm = st.PermutationMethod(n_resamples=R, rng=np.random.default_rng(seed))
+    res = st.mannwhitneyu(canonical(x), canonical(y), alternative="two-sided", method=perm)
+    return float(res.pvalue)
+
+
+def compositions(n: int, caps: list[int]) -> Any:
+    """Every (t_1, ..., t_J) with 0 <= t_j <= caps[j] and sum n, by plain recursion."""
+    if not caps:
+        if n == 0:
+            yield ()
+        return
+    for t in range(min(n, caps[0]) + 1):
+        for rest in compositions(n - t, caps[1:]):
+            yield (t, *rest)
+
+
+def null_twice_rank_sums(x: Any, y: Any) -> collections.Counter[int]:
+    """Permutation null of twice the rank sum of x, by enumeration: taking t_v of the m_v pooled
+    responses equal to each distinct value v can be done in prod C(m_v, t_v) ways. Ranks are
+    st.rankdata's midranks of the pooled sample."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    pooled = np.concatenate([x, y])
+    ranks = st.rankdata(pooled)
+    values = sorted(set(pooled.tolist()))
+    m = [int(np.count_nonzero(pooled == v)) for v in values]
+    r2 = [round(2 * float(ranks[pooled == v][0])) for v in values]
+    null: collections.Counter[int] = collections.Counter()
+    for t in compositions(x.size, m):
+        null[sum(a * b for a, b in zip(t, r2, strict=True))] += math.prod(
+            math.comb(a, b) for a, b in zip(m, t, strict=True)
+        )
+    return null
+
+
+def observed_twice_rank_sum(x: Any, y: Any) -> int:
+    x = np.asarray(x, float)
+    ranks = st.rankdata(np.concatenate([x, np.asarray(y, float)]))
+    return round(2 * float(ranks[: x.size].sum()))
+
+
+def exact_mw_tails(x: Any, y: Any) -> tuple[float, float]:
+    """P(T <= T_obs) and P(T >= T_obs) under the permutation null (T = rank sum of x).
+
+    Enumerated over the smaller group: T_x <= t exactly when T_y >= (sum of all ranks) - t.
+    """
+    if len(x) > len(y):
+        le_y, ge_y = exact_mw_tails(y, x)
+        return ge_y, le_y
+    null, obs = null_twice_rank_sums(x, y), observed_twice_rank_sum(x, y)
+    total = sum(null.values())
+    assert total == math.comb(len(x) + len(y), len(x))
+    le = sum(w for t, w in null.items() if t <= obs)
+    ge = sum(w for t, w in null.items() if t >= obs)
+    return le / total, ge / total
+
+
+def exact_mw_p(x: Any, y: Any) -> float:
+    """The exact two-sided permutation p: 2 * the smaller tail, capped at 1."""
+    return min(1.0, 2 * min(exact_mw_tails(x, y)))
+
+
+def mc_sd(p_exact: float) -> float:
+    """Standard deviation of a Monte Carlo p = 2 (c + 1) / (R + 1), c ~ Bin(R, p_exact / 2)."""
+    q = min(p_exact / 2, 0.5)
+    return 2 * math.sqrt(R * q * (1 - q)) / (R + 1)
+
+
+def assert_monte_carlo_p(p: float | None, x: Any, y: Any, seed: int) -> None:
+    """p is a Monte Carlo p (2 (c + 1) / 10,000, as scipy's), where scipy's would be one too,
+    within 4.5 sd of the exact p (plus the + 1's bias) and within 4.5 sd of the difference of
+    two independent estimates of scipy's own seeded p."""
+    assert p is not None
+    assert math.comb(len(x) + len(y), len(x)) > R  # scipy draws at random too
+    assert p == 1.0 or abs(p * (R + 1) / 2 - round(p * (R + 1) / 2)) < 1e-9
+    exact = exact_mw_p(x, y)
+    sd = mc_sd(exact)
+    assert abs(p - exact) <= 4.5 * sd + 2 / (R + 1), (p, exact, sd)
+    ref = scipy_perm_p(x, y, seed)
+    assert abs(p - ref) <= 4.5 * math.sqrt(2) * sd + 4 / (R + 1), (p, ref, sd)
 
 
 # Employees' scores used in several tests: sum = 32 + 31 = 63, n = 20, mean = 3.15.
@@ -284,10 +377,8 @@ def test_five_leaders_use_mann_whitney_permutation_and_the_welch_interval() -> N
     lead = [5, 4, 5, 3, 4]  # n_L = 5 -> Mann-Whitney; n_L < 10 -> permutation
     r = cs.stated_vs_lived(lead, E20, seed=SEED)
     assert r.test == "mann_whitney_permutation"
-    lead_c, emp_c = canonical(lead), canonical(E20)
-    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
-    expected_p = st.mannwhitneyu(lead_c, emp_c, alternative="two-sided", method=perm).pvalue
-    assert r.p_value == pytest.approx(expected_p, abs=1e-15)
+    # C(25, 5) = 53,130 pooled permutations > 9,999: a Monte Carlo p, as scipy's
+    assert_monte_carlo_p(r.p_value, lead, E20, SEED)
     assert r.gap_ci == pytest.approx(welch_ci(lead, E20), rel=1e-12, abs=1e-12)
     # v_L = 0.7 / 5 = 0.14, v_E = (12.55 / 19) / 20 = 0.0330263; se = sqrt(0.1730263) = 0.415964
     # df = 0.1730263^2 / (0.14^2 / 4 + 0.0330263^2 / 19) = 6.0391; t.ppf(0.975, df) = 2.443080
@@ -311,9 +402,7 @@ def test_nine_employees_use_permutation_even_with_many_leaders() -> None:
     emp = E20[:9]
     r = cs.stated_vs_lived(lead, emp, seed=SEED)
     assert r.test == "mann_whitney_permutation"
-    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
-    expected_p = st.mannwhitneyu(canonical(lead), canonical(emp), method=perm).pvalue
-    assert r.p_value == pytest.approx(expected_p, abs=1e-15)
+    assert_monte_carlo_p(r.p_value, lead, emp, SEED)  # C(21, 9) = 293,930 permutations
 
 
 def test_stated_vs_lived_is_reproducible_and_its_interval_needs_no_seed() -> None:
@@ -372,9 +461,7 @@ def test_ties_heavy_data_matches_scipy() -> None:
     emp = [4] * 15 + [3] * 3 + [5] * 2
     r = cs.stated_vs_lived(lead, emp, seed=SEED)
     assert r.cliffs_delta == pytest.approx(brute_delta(lead, emp))
-    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
-    expected_p = st.mannwhitneyu(canonical(lead), canonical(emp), method=perm).pvalue
-    assert r.p_value == pytest.approx(expected_p)
+    assert_monte_carlo_p(r.p_value, lead, emp, SEED)
     assert r.gap_ci == pytest.approx(welch_ci(lead, emp), rel=1e-12, abs=1e-12)
     assert r.gap_ci[0] < r.gap < r.gap_ci[1]
 
@@ -527,6 +614,272 @@ def test_nan_scores_are_dropped() -> None:
     assert r.n_leaders == 4
     assert r.n_employees == 20
     assert r.p_value == pytest.approx(st.ttest_1samp(E20, popmean=4.5).pvalue)
+
+
+# --- Mann-Whitney permutation test ----------------------------------------------------------------
+
+
+def _likert_sample(rng: np.random.Generator, n: int) -> list[float]:
+    """n value scores: whole answers or means of 2 or 3 items (many ties, fractional values)."""
+    k = rng.choice([1, 2, 3], n)
+    return (rng.integers(k, 5 * k + 1) / k).tolist()
+
+
+def _perm_cases(seed: int, count: int, *, exact: bool) -> list[tuple[list[float], list[float]]]:
+    """Random cases with a group under 10 where scipy enumerates (exact) or draws (not exact)."""
+    rng = np.random.default_rng(seed)
+    cases: list[tuple[list[float], list[float]]] = []
+    while len(cases) < count:
+        small, large = int(rng.integers(2, 10)), int(rng.integers(2, 50))
+        if (math.comb(small + large, small) <= R) != exact:
+            continue
+        x, y = _likert_sample(rng, small), _likert_sample(rng, large)
+        cases.append((x, y) if rng.random() < 0.5 else (y, x))  # the larger group first too
+    return cases
+
+
+EXACT_CASES = [
+    # C(17, 5) = 6,188 pooled permutations: the smallest leadership against 12 employees
+    ([5, 4, 5, 3, 4], E20[:12]),
+    ([5, 4], (E20 * 7)[:139]),  # C(141, 2) = 9,870, the most for 2 (C(142, 2) = 10,011)
+    ([5, 4, 4], (E20 * 2)[:37]),  # C(40, 3) = 9,880
+    ([2, 2, 3, 4], E20[:19]),  # C(23, 4) = 8,855
+    ([4, 4, 5, 4, 4, 5], E20[:10]),  # C(16, 6) = 8,008
+    (E20[:8], [4, 4, 5, 5, 4, 3, 5]),  # C(15, 7) = 6,435, the larger group first
+    ([4.0] * 5, [4.0] * 9),  # every response equal: p = 1
+    ([5.0] * 5, [1, 2, 3, 1, 2, 3, 2, 1, 3]),  # complete separation: p = 2 / C(14, 5)
+    ([13 / 3, 11 / 3, 4, 5, 10 / 3], [7 / 3, 8 / 3, 3, 11 / 3, 4, 10 / 3, 3, 3, 9 / 2]),
+    *_perm_cases(3, 25, exact=True),
+]
+
+
+@pytest.mark.parametrize(("x", "y"), EXACT_CASES)
+def test_permutation_p_equals_scipys_exact_p(x: list[float], y: list[float]) -> None:
+    """C(N, n) <= 9,999: scipy enumerates every partition of the pooled responses, and so does
+    the method: the same p to the last bit, whatever the seed."""
+    assert math.comb(len(x) + len(y), len(x)) <= R
+    ref = scipy_perm_p(x, y, SEED)
+    for seed in (SEED, 1, 2):
+        assert cs._mann_whitney_p(canonical(x), canonical(y), seed) == (
+            ref,
+            "mann_whitney_permutation",
+        )
+    assert ref == pytest.approx(exact_mw_p(x, y), rel=1e-15)
+
+
+def test_exact_permutation_p_by_hand() -> None:
+    # complete separation, 5 vs 9: only the 5 highest ranks (and the 5 lowest) are as extreme,
+    # one subset each among C(14, 5) = 2,002: p = 2 * 1 / 2,002
+    p, test = cs._mann_whitney_p(np.full(5, 5.0), canonical([1, 2, 3, 1, 2, 3, 2, 1, 3]), SEED)
+    assert (p, test) == (2 / 2002, "mann_whitney_permutation")
+    # every response equal: every subset ties the observed U, both tails are 1, p = 1
+    assert cs._mann_whitney_p(np.full(5, 4.0), np.full(9, 4.0), SEED)[0] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("n1", "n2"),
+    [(2, 139), (2, 140), (3, 37), (3, 38), (4, 19), (4, 20), (5, 13), (5, 14), (7, 8), (7, 9)],
+)
+def test_exact_when_scipy_is_exact(n1: int, n2: int) -> None:
+    """scipy 1.17's permutation_test(permutation_type="independent") counts C(N, n1)
+    partitions (ties or not) and enumerates them all when that is <= n_resamples; otherwise it
+    draws n_resamples permutations and adds 1 to count and total."""
+    n_perm = math.comb(n1 + n2, n1)
+    x, y = [5, 4, 5, 3, 4, 5, 4][:n1], (E20 * 7)[:n2]
+    res = st.permutation_test(
+        (np.asarray(x, float), np.asarray(y, float)),
+        lambda a, b, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis),
+        n_resamples=R,
+        rng=np.random.default_rng(SEED),
+    )
+    assert res.null_distribution.size == min(n_perm, R)
+    p, _ = cs._mann_whitney_p(canonical(x), canonical(y), SEED)
+    assert p is not None
+    if n_perm <= R:
+        assert p == scipy_perm_p(x, y, SEED)
+        assert p == 1.0 or p * n_perm / 2 == pytest.approx(round(p * n_perm / 2), abs=1e-9)
+    else:
+        assert_monte_carlo_p(p, x, y, SEED)  # a multiple of 2 / 10,000
+
+
+def test_exactly_n_resamples_permutations_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No sample size gives C(N, n) = 9,999 exactly, so the boundary is checked at 6,188
+    resamples (5 vs 12, C(17, 5) = 6,188): exact there, Monte Carlo with one fewer."""
+    x, y = canonical([5, 4, 5, 3, 4]), canonical(E20[:12])
+    exact = st.mannwhitneyu(
+        x, y, method=st.PermutationMethod(n_resamples=6188, rng=np.random.default_rng(1))
+    ).pvalue
+    monkeypatch.setattr(cs, "N_RESAMPLES", 6188)
+    assert cs._mann_whitney_p(x, y, SEED)[0] == float(exact)
+    monkeypatch.setattr(cs, "N_RESAMPLES", 6187)
+    p = cs._mann_whitney_p(x, y, SEED)[0]
+    assert p is not None
+    assert p * 6188 / 2 == pytest.approx(round(p * 6188 / 2), abs=1e-9)  # 2 (c + 1) / 6,188
+    assert p != float(exact)
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [
+        ([4, 4, 5], [3, 4, 4, 5, 5, 2]),
+        ([13 / 3, 11 / 3, 4], [7 / 3, 4, 11 / 3, 4, 13 / 3, 3, 3]),
+        ([1, 2, 3], [4, 5, 6, 7, 8, 9]),  # no ties
+        ([4, 4], [4, 4, 4, 4]),  # one value
+        ([5, 4, 5, 3, 4], E20[:9]),
+    ],
+)
+def test_rank_sum_null_matches_every_subset(x: list[float], y: list[float]) -> None:
+    """The exact null, by every one of the C(N, n) subsets of the pooled responses."""
+    pooled = np.concatenate([canonical(x), canonical(y)])
+    ranks = st.rankdata(pooled)
+    brute = collections.Counter(
+        round(2 * float(ranks[list(c)].sum()))
+        for c in itertools.combinations(range(pooled.size), len(x))
+    )
+    values, counts, twice_rank = cs._pooled_ranks(canonical(x), canonical(y))
+    assert values.tolist() == sorted(set(pooled.tolist()))
+    assert twice_rank.tolist() == [round(2 * float(ranks[pooled == v][0])) for v in values]
+    assert counts.tolist() == [int(np.count_nonzero(pooled == v)) for v in values]
+    assert cs._rank_sum_exact(counts, twice_rank, len(x)) == brute
+    assert null_twice_rank_sums(x, y) == brute  # the test's own enumeration, used below
+    assert sum(brute.values()) == math.comb(pooled.size, len(x))
+
+
+def u_mean_var(n1: int, n2: int, ties: list[int]) -> tuple[float, float]:
+    """Mean n1 n2 / 2 and tie-corrected variance of U under the null:
+    n1 n2 / 12 * ((N + 1) - sum(t^3 - t) / (N (N - 1)))."""
+    n = n1 + n2
+    return n1 * n2 / 2, n1 * n2 / 12 * ((n + 1) - sum(t**3 - t for t in ties) / (n * (n - 1)))
+
+
+def big_cell() -> tuple[np.ndarray, np.ndarray]:
+    """6 leaders against 100,000 employees; value scores are means of 3 items (13 values)."""
+    rng = np.random.default_rng(SEED)
+    emp = canonical(rng.integers(3, 16, 100_000) / 3)
+    return canonical([11 / 3, 4, 10 / 3, 4, 3, 13 / 3]), emp
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "big",
+        ([5, 4, 5, 3, 4], E20),
+        ([4, 4, 4, 5, 4, 4], [4] * 15 + [3] * 3 + [5] * 2),  # heavy ties
+        ([2, 3], list(range(1, 6)) * 100),
+        ([13 / 3, 11 / 3, 4, 5, 10 / 3, 3, 14 / 3, 7 / 2, 9 / 2], [*E20, 7 / 3, 8 / 3] * 3),
+    ],
+)
+def test_monte_carlo_null_has_the_mean_and_tie_corrected_variance_of_u(case: Any) -> None:
+    x, y = big_cell() if case == "big" else (canonical(case[0]), canonical(case[1]))
+    _, counts, twice_rank = cs._pooled_ranks(x, y)
+    n = x.size
+    draws = cs._rank_sum_draws(counts, twice_rank, n, np.random.default_rng(SEED), R)
+    assert draws.shape == (R,)
+    u = draws / 2 - n * (n + 1) / 2
+    mean, var = u_mean_var(n, y.size, counts.tolist())
+    # standard error of a mean of 9,999 draws; of a variance about sqrt(2 / 9,999) = 1.4%
+    assert abs(u.mean() - mean) <= 4 * math.sqrt(var / R)
+    assert u.var(ddof=1) / var == pytest.approx(1.0, abs=0.06)
+    assert u.min() >= 0
+    assert u.max() <= n * y.size
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [([5, 4, 5, 3, 4], E20), ([2, 3], [1, 2, 2, 3, 3, 3, 4, 4, 5]), ([4.0] * 3, [4.0] * 5)],
+)
+def test_exact_null_has_the_mean_and_tie_corrected_variance_of_u(x: Any, y: Any) -> None:
+    _, counts, twice_rank = cs._pooled_ranks(canonical(x), canonical(y))
+    null = cs._rank_sum_exact(counts, twice_rank, len(x))
+    total = sum(null.values())
+    n = len(x)
+    u = {Fraction(t, 2) - Fraction(n * (n + 1), 2): w for t, w in null.items()}
+    mean = sum(k * w for k, w in u.items()) / total
+    var = sum((k - mean) ** 2 * w for k, w in u.items()) / total
+    n_all = n + len(y)
+    ties = sum(t**3 - t for t in counts.tolist())
+    assert mean == Fraction(n * len(y), 2)
+    assert var == Fraction(n * len(y), 12) * (n_all + 1 - Fraction(ties, n_all * (n_all - 1)))
+
+
+def test_random_subsets_are_uniform() -> None:
+    rng = np.random.default_rng(SEED)
+    rows = cs._random_subsets(rng, 7, 3, 35 * 2000)
+    assert ((rows >= 0) & (rows < 7)).all()
+    assert all(len(set(r)) == 3 for r in rows.tolist())
+    freq = collections.Counter(tuple(sorted(r)) for r in rows.tolist())
+    assert len(freq) == math.comb(7, 3)
+    assert st.chisquare(list(freq.values())).pvalue > 1e-3  # 70,000 draws over 35 subsets
+    full = cs._random_subsets(rng, 9, 9, 1000)  # n = N: every row holds every position
+    assert (np.sort(full, axis=1) == np.arange(9)).all()
+    big = cs._random_subsets(rng, 100_006, 6, R)
+    assert ((big >= 0) & (big < 100_006)).all()
+    assert all(len(set(r)) == 6 for r in big.tolist())
+    # every position equally likely: mean (N - 1) / 2, sd of a mean of 59,994 positions
+    sd = math.sqrt((100_006**2 - 1) / 12 / big.size)
+    assert abs(big.mean() - 100_005 / 2) <= 4 * sd
+
+
+def test_monte_carlo_null_matches_the_exact_null_distribution() -> None:
+    """200,000 draws of 5 of 25 pooled responses against the exact probabilities (chi-square)."""
+    x, y = canonical([5, 4, 5, 3, 4]), canonical(E20)
+    exact = null_twice_rank_sums(x, y)
+    total = sum(exact.values())
+    _, counts, twice_rank = cs._pooled_ranks(x, y)
+    draws = cs._rank_sum_draws(counts, twice_rank, 5, np.random.default_rng(SEED), 200_000)
+    seen = collections.Counter(draws.tolist())
+    assert set(seen) <= set(exact)
+    keys = sorted(exact)
+    observed = np.array([seen[k] for k in keys], float)
+    expected = np.array([exact[k] / total * draws.size for k in keys])
+    assert expected.min() >= 5  # 49 attainable rank sums, each expected 11 times or more
+    assert st.chisquare(observed, expected).pvalue > 1e-3
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "big",
+        ([5, 4, 5, 3, 4], E20),
+        ([13 / 3, 11 / 3, 4, 4, 10 / 3, 3, 14 / 3, 7 / 2, 4], [*E20, 7 / 3, 8 / 3, 4, 3] * 2),
+    ],
+)
+def test_monte_carlo_p_is_binomial_around_the_exact_tail(case: Any) -> None:
+    """Over 150 seeds, c = p * 10,000 / 2 - 1 (the count in the smaller tail) has the mean and
+    variance of Binomial(9,999, q), q the exact tail probability."""
+    x, y = big_cell() if case == "big" else (canonical(case[0]), canonical(case[1]))
+    q = min(exact_mw_tails(x, y))
+    assert 0.001 < q < 0.2  # the smaller tail is the one counted
+    ps = [cs._mann_whitney_p(x, y, seed)[0] for seed in range(150)]
+    assert None not in ps
+    c = np.array(ps, dtype=float) * (R + 1) / 2 - 1
+    assert np.allclose(c, np.round(c), atol=1e-6)
+    mean, var = R * q, R * q * (1 - q)
+    assert abs(c.mean() - mean) <= 4 * math.sqrt(var / c.size)
+    assert 0.7 <= c.var(ddof=1) / var <= 1.35  # chi-square(149) / 149 is 1 +- 0.12
+
+
+@pytest.mark.parametrize(("x", "y"), _perm_cases(5, 12, exact=False))
+def test_monte_carlo_p_within_monte_carlo_error_of_scipy_and_exact(
+    x: list[float], y: list[float]
+) -> None:
+    seed = int(sum(x) * 1000 + len(y))
+    p, test = cs._mann_whitney_p(canonical(x), canonical(y), seed)
+    assert test == "mann_whitney_permutation"
+    assert_monte_carlo_p(p, x, y, seed)
+    assert cs._mann_whitney_p(canonical(x), canonical(y), seed)[0] == p  # reproducible
+
+
+def test_big_cell_permutation_p_matches_the_exact_p() -> None:
+    """6 leaders against 100,000 employees (scipy would permute all 100,006 scores 9,999
+    times): the Monte Carlo p lies within its error of the exact p."""
+    lead, emp = big_cell()
+    r = cs.stated_vs_lived(lead, emp, seed=SEED)
+    assert r.test == "mann_whitney_permutation"
+    p = r.p_value
+    assert p is not None
+    exact = exact_mw_p(lead, emp)
+    assert abs(p - exact) <= 4.5 * mc_sd(exact) + 2 / (R + 1)
 
 
 # --- Benjamini-Hochberg ---------------------------------------------------------------------------
@@ -731,10 +1084,11 @@ def test_leavers_vs_stayers() -> None:
     )
     assert r.p_value == pytest.approx(ref.pvalue)
     small = cs.leavers_vs_stayers(exits[:6], E20, seed=SEED)
-    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
     assert small.test == "mann_whitney_permutation"
-    expected_p = st.mannwhitneyu(canonical(exits[:6]), canonical(E20), method=perm).pvalue
-    assert small.p_value == pytest.approx(expected_p)
+    assert_monte_carlo_p(small.p_value, exits[:6], E20, SEED)
+    tiny = cs.leavers_vs_stayers(exits[:3], E20[:9], seed=SEED)  # C(12, 3) = 220: exact
+    assert tiny.test == "mann_whitney_permutation"
+    assert tiny.p_value == scipy_perm_p(exits[:3], E20[:9], SEED)
     empty = cs.leavers_vs_stayers([], E20, seed=SEED)
     assert empty.cliffs_delta is None
     assert empty.p_value is None
@@ -960,10 +1314,8 @@ def test_wave_to_wave() -> None:
     r = cs.wave_to_wave(previous, current, seed=SEED)
     assert r.change == pytest.approx(32 / 8 - 3.15)
     assert r.cliffs_delta == pytest.approx(brute_delta(current, previous))
-    perm = st.PermutationMethod(n_resamples=9999, rng=np.random.default_rng(SEED))
     assert r.test == "mann_whitney_permutation"
-    expected_p = st.mannwhitneyu(canonical(current), canonical(previous), method=perm).pvalue
-    assert r.p_value == pytest.approx(expected_p)
+    assert_monte_carlo_p(r.p_value, current, previous, SEED)
     big = cs.wave_to_wave(previous, current + current, seed=SEED)
     assert big.test == "mann_whitney_asymptotic"
     assert big.p_value == pytest.approx(
