@@ -10,8 +10,8 @@ from django.test import Client
 from analytics.services import snapshot_compute
 from surveys.errors import ServiceError
 from surveys.models import Round, SurveyResponse, Wave
-from surveys.services.rounds import round_get_or_create
 from surveys.services.responses import responses_import
+from surveys.services.rounds import round_get_or_create
 from tests.analytics.test_engine import employees_answers, history
 from tests.api.support import ACME, session
 
