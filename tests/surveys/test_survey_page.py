@@ -71,3 +71,23 @@ def test_the_privacy_page_says_what_is_stored():
     body = Client().get("/privacy/").content.decode()
     assert "The day you submitted (never the time)." in body
     assert "Your IP address" in body
+
+
+def test_the_survey_page_is_rate_limited_per_address_like_the_api(db, monkeypatch):
+    from surveys.apis.base import SurveyRateThrottle
+
+    monkeypatch.setattr(SurveyRateThrottle, "THROTTLE_RATES", {"survey": "80/minute"})
+    client = Client()
+    statuses = [client.get(f"/s/guess-{n}/").status_code for n in range(40)]
+    statuses += [client.post(f"/s/guess-{n}/", {"od1": "4"}).status_code for n in range(40)]
+    limited = client.post("/s/one-more-guess/", {"od1": "4"})
+    limited_get = client.get("/s/yet-another/")
+    elsewhere = Client(REMOTE_ADDR="10.1.2.3").get("/s/guess-0/")
+
+    assert statuses == [404] * 80
+    assert (limited.status_code, limited_get.status_code) == (429, 429)
+    assert limited["Retry-After"].isdigit()
+    assert limited["Content-Type"].startswith("text/html")
+    assert "Too many requests" in limited.content.decode()
+    assert limited["Referrer-Policy"] == "no-referrer"
+    assert elsewhere.status_code == 404  # per client address
