@@ -91,6 +91,17 @@ def analysis_request(*, organization: Organization, round_: Round, user=None) ->
     return job
 
 
+def wave_analysis_request(*, wave_id: int) -> int | None:
+    """Ask for the report of a sealed wave's round when the wave has responses; returns the
+    job's id (None when there is nothing to analyse, or the wave is gone)."""
+    from surveys.models import Wave
+
+    wave = Wave.objects.select_related("campaign__organization", "round").filter(pk=wave_id).first()
+    if wave is None or wave.sealed_at is None or not wave.responses.exists():
+        return None
+    return analysis_request(organization=wave.campaign.organization, round_=wave.round).pk
+
+
 def analysis_run(*, job_id: int) -> int | None:
     """Run a job: compute or reuse its snapshot. Returns the snapshot id.
 

@@ -13,10 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from .db import fetch_prepared
 from .errors import InvalidToken
 from .models import (
     QUESTION_TYPE_RANGES,
+    Answer,
     Campaign,
     CampaignQuestion,
     Department,
@@ -154,19 +154,6 @@ def invitation_get_by_token(*, token: str) -> Invitation:
     return invitation
 
 
-TARGET_SQL = """
-SELECT i.id, i.wave_id, w.asked, w.campaign_id, c.kind, c.kept_attributes, o.timezone,
-       i.employee_id, e.department_id, e.start_date, e.location, e.level
-FROM surveys_invitationtoken t
-JOIN surveys_invitation i ON i.id = t.invitation_id
-JOIN surveys_wave w ON w.id = i.wave_id
-JOIN surveys_campaign c ON c.id = w.campaign_id
-JOIN surveys_organization o ON o.id = c.organization_id
-LEFT JOIN surveys_employee e ON e.id = i.employee_id
-WHERE t.token_hash = %s AND i.answered = false AND w.status = %s
-"""
-
-
 def _json_list(value: object) -> list:
     """A JSON column as a list (SQLite hands raw SQL the text, PostgreSQL the value)."""
     if isinstance(value, str):
@@ -176,6 +163,23 @@ def _json_list(value: object) -> list:
 
 def _date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+# What storing an answer reads about a token, in one query over five tables.
+TARGET_FIELDS = (
+    "invitation_id",
+    "invitation__wave_id",
+    "invitation__wave__asked",
+    "invitation__wave__campaign_id",
+    "invitation__wave__campaign__kind",
+    "invitation__wave__campaign__kept_attributes",
+    "invitation__wave__campaign__organization__timezone",
+    "invitation__employee_id",
+    "invitation__employee__department_id",
+    "invitation__employee__start_date",
+    "invitation__employee__location",
+    "invitation__employee__level",
+)
 
 
 @dataclass(frozen=True)
@@ -204,12 +208,17 @@ def submission_target_by_token(*, token: str) -> SubmissionTarget:
     """
     if not token or len(token) > 128:
         raise InvalidToken
-    # Plain SQL: this runs for every answer on survey day, and building the same five-table
-    # query through the ORM cost as much as running it.
-    rows = fetch_prepared(TARGET_SQL, [token_hash(token), str(WaveStatus.OPEN)])
-    if not rows:
+    row = (
+        InvitationToken.objects.filter(
+            token_hash=token_hash(token),
+            invitation__answered=False,
+            invitation__wave__status=WaveStatus.OPEN,
+        )
+        .values_list(*TARGET_FIELDS)
+        .first()
+    )
+    if row is None:
         raise InvalidToken
-    row = rows[0]
     (
         invitation,
         wave,
@@ -282,6 +291,17 @@ def submission_questions(*, campaign_id: int, asked: list[int]) -> list[Question
         _question_cache.clear()
     _question_cache[key] = (now + QUESTION_CACHE_SECONDS, specs)
     return specs
+
+
+def answered_question_ids(*, question_ids: Iterable[int]) -> set[int]:
+    """The questions someone has answered: in a written response, or (since a pending answer is
+    sealed and cannot be read) asked by a campaign with a wave holding pending answers."""
+    ids = list(question_ids)
+    written = Answer.objects.filter(question_id__in=ids).values_list("question_id", flat=True)
+    pending = CampaignQuestion.objects.filter(
+        question_id__in=ids, campaign__waves__pending_answers__isnull=False
+    ).values_list("question_id", flat=True)
+    return set(written.distinct()) | set(pending.distinct())
 
 
 def wave_response_counts(*, waves: Iterable[Wave]) -> dict[int, dict[str, int]]:

@@ -26,6 +26,7 @@ from ..models import (
     Question,
     QuestionType,
 )
+from ..selectors import answered_question_ids
 
 # A question's meaning may not change once people have answered it.
 FROZEN_WHEN_ANSWERED = ("type", "value", "reverse", "perspective")
@@ -238,9 +239,10 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
         value_ids = dict(
             CompanyValue.objects.filter(organization=organization).values_list("code", "pk")
         )
+        answered = answered_question_ids(question_ids=[q.pk for q in existing_questions.values()])
         for path, question, value_code in questions:
             current = existing_questions.get(question["code"])
-            if current is None or not current.answers.exists():
+            if current is None or current.pk not in answered:
                 continue
             wanted = {
                 "type": question["type"],

@@ -10,7 +10,6 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from ..db import fetch_prepared
 from ..errors import AnswersInvalid, ImportRejected, InvalidToken, RowError
 from ..models import (
     KIND_PERSPECTIVES,
@@ -37,6 +36,7 @@ from ..selectors import (
 )
 from .campaigns import organization_today, round_get_or_create
 from .csvfiles import read_csv, text_problem
+from .sealing import pending_answer_add
 
 MAX_TEXT_ANSWER = 5000
 
@@ -147,21 +147,43 @@ def answers_validate(
     return cleaned
 
 
-def response_submit(
+def _wave_held_open(*, wave_id: int) -> bool:
+    """Whether the wave is open, holding it so until this transaction ends.
+
+    On PostgreSQL the wave row is share-locked (FOR KEY SHARE): accepts do not wait for each
+    other, but closing (which locks the row FOR UPDATE) waits for every accept in flight, and
+    an accept that comes after the close finds the wave closed. Django's ORM has no share
+    lock, so the statement is built here from the model's metadata. SQLite transactions take
+    the database's write lock when they begin, so a plain read is already serialised.
+    """
+    if connection.vendor != "postgresql":
+        return Wave.objects.filter(pk=wave_id, status=WaveStatus.OPEN).exists()
+    quote = connection.ops.quote_name
+    table = quote(Wave._meta.db_table)
+    key = quote(Wave._meta.pk.column)
+    status = quote(Wave._meta.get_field("status").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE {key} = %s AND {status} = %s FOR KEY SHARE",  # noqa: S608
+            [wave_id, str(WaveStatus.OPEN)],
+        )
+        return cursor.fetchone() is not None
+
+
+def response_accept(
     *,
     token: str,
     answers: Mapping[str, Any],
     on_date: dt.date | None = None,
     target: SubmissionTarget | None = None,
-) -> SurveyResponse:
-    """Store an anonymous response for a token, once.
+) -> None:
+    """Accept an anonymous answer for a token, once. The survey page and the API both call it.
 
-    The token's use and the answers are one transaction: either both are stored or neither.
-    The response keeps no reference to the invitation or the person; the invitation learns
-    only that it was answered. An unknown, used or closed token raises InvalidToken.
-
-    This is the path every employee takes at once on survey day, so it reads only the columns
-    it needs (two queries) and writes in three statements.
+    In one transaction: the invitation is claimed by compare-and-swap while its wave is open,
+    and the answer is stored sealed as a pending answer, with no link to the invitation. It
+    becomes a response only when the wave is sealed (services.sealing.wave_seal), in a shuffled
+    batch of its own transaction, so nothing the database keeps about this transaction is
+    ever beside a response. An unknown, used or closed token raises InvalidToken.
     """
     # A caller that has just looked the token up passes what it found; the claim below still
     # checks the invitation is unanswered, so a stale target cannot store twice.
@@ -172,18 +194,9 @@ def response_submit(
     )
     on_date = on_date or timezone.localdate(timezone=zoneinfo.ZoneInfo(target.timezone))
     segment = segment_snapshot(target=target, on_date=on_date)
-    response = SurveyResponse(
-        wave_id=target.wave_id,
-        submitted_on=on_date,
-        department_id=segment["department"],
-        tenure_band=segment["tenure_band"],
-        location=segment["location"],
-        level=segment["level"],
-    )
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        _store_in_one_statement(target=target, response=response, answers=cleaned)
-        return response
     with transaction.atomic():
+        if not _wave_held_open(wave_id=target.wave_id):  # closed since the lookup
+            raise InvalidToken
         # Only the invitation's own columns in this compare-and-swap: PostgreSQL rechecks
         # them after waiting on a concurrent claim, but not a join (which would let a second
         # concurrent claim through).
@@ -192,59 +205,12 @@ def response_submit(
         )
         if claimed != 1:  # a double click or a replay
             raise InvalidToken
-        response.save(force_insert=True)
-        Answer.objects.bulk_create(
-            Answer(response=response, question_id=q.id, number=number, text=text)
-            for q, number, text in cleaned
+        pending_answer_add(
+            wave_id=target.wave_id,
+            on_date=on_date,
+            segment=segment,
+            answers=((q.id, number, text) for q, number, text in cleaned),
         )
-    return response
-
-
-# The same compare-and-swap and inserts as the ORM path, in one statement: one round trip and
-# one commit, which is what survey day is made of. A statement is atomic by itself: the claim
-# and the answers are stored together or not at all.
-STORE_SQL = """
-WITH claimed AS (
-    UPDATE surveys_invitation SET answered = true
-    WHERE id = %(invitation)s AND answered = false
-    RETURNING id
-), response AS (
-    INSERT INTO surveys_surveyresponse
-        (id, wave_id, submitted_on, department_id, tenure_band, location, level)
-    SELECT %(id)s, %(wave)s, %(day)s, %(department)s, %(tenure)s, %(location)s, %(level)s
-    FROM claimed
-    RETURNING id
-)
-INSERT INTO surveys_answer (response_id, question_id, number, text)
-SELECT response.id, given.question_id, given.number, given.text
-FROM response,
-     unnest(%(questions)s::bigint[], %(numbers)s::smallint[], %(texts)s::text[])
-         AS given(question_id, number, text)
-RETURNING 1
-"""
-
-
-def _store_in_one_statement(
-    *, target: SubmissionTarget, response: SurveyResponse, answers: list
-) -> None:
-    stored = fetch_prepared(
-        STORE_SQL,
-        {
-            "invitation": target.invitation_id,
-            "id": response.pk,
-            "wave": response.wave_id,
-            "day": response.submitted_on,
-            "department": response.department_id,
-            "tenure": response.tenure_band,
-            "location": response.location,
-            "level": response.level,
-            "questions": [q.id for q, _number, _text in answers],
-            "numbers": [number for _q, number, _text in answers],
-            "texts": [text for _q, _number, text in answers],
-        },
-    )
-    if not stored:  # a double click or a replay: the claim found the invitation answered
-        raise InvalidToken
 
 
 # --- History import -------------------------------------------------------------------------
@@ -410,6 +376,8 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
                     opens_on=on_date,
                     closes_on=on_date,
                     status=WaveStatus.CLOSED,
+                    closed_at=timezone.now(),
+                    sealed_at=timezone.now(),  # its responses are written right here
                 )
             waves[key] = wave
         response = SurveyResponse(wave=waves[key], submitted_on=on_date, **segment)

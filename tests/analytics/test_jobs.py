@@ -10,7 +10,7 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from analytics.models import AnalysisJob, ReportSnapshot
-from analytics.selectors import report_input
+from analytics.selectors import report_input, round_latest_reportable
 from analytics.services import (
     NothingToReport,
     analysis_request,
@@ -20,7 +20,8 @@ from analytics.services import (
 from analytics.tasks import run_analysis
 from surveys.models import Round, Wave
 from surveys.services.campaigns import wave_close
-from surveys.services.responses import response_submit, responses_import
+from surveys.services.responses import response_accept, responses_import
+from surveys.services.sealing import wave_seal
 from tests.analytics.test_engine import employees_answers, history
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +108,7 @@ def test_closing_a_wave_queues_the_analysis(
     acme, open_wave, token_for, django_capture_on_commit_callbacks
 ):
     for invitation in open_wave.invitations.all()[:11]:
-        response_submit(token=token_for(invitation), answers={"od1": 4, "od2": 2})
+        response_accept(token=token_for(invitation), answers={"od1": 4, "od2": 2})
 
     with django_capture_on_commit_callbacks(execute=True):
         wave_close(wave=open_wave)
@@ -117,11 +118,28 @@ def test_closing_a_wave_queues_the_analysis(
     assert job.snapshot.data["wave"] == "2026-08"
 
 
-def test_closing_an_already_closed_wave_queues_nothing(acme, open_wave, token_for):
-    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
-    wave_close(wave=open_wave)
-    wave_close(wave=open_wave)
+def test_closing_an_already_closed_wave_queues_nothing(acme, open_wave, token_for, close_and_seal):
+    response_accept(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
+    assert close_and_seal(open_wave, analyze=True) is True
+    assert close_and_seal(open_wave, analyze=True) is False
     assert AnalysisJob.objects.count() == 1
+
+
+def test_a_closed_wave_is_reported_only_once_its_answers_are_sealed(
+    acme, open_wave, token_for, django_capture_on_commit_callbacks
+):
+    for invitation in open_wave.invitations.all()[:6]:
+        response_accept(token=token_for(invitation), answers={"od1": 4, "od2": 2})
+    wave_close(wave=open_wave, analyze=False)  # what it queues has not run: not sealed yet
+
+    with pytest.raises(NothingToReport):
+        snapshot_compute(organization=acme, round_=open_wave.round)
+    assert round_latest_reportable(organization=acme) is None
+
+    wave_seal(wave_id=open_wave.pk, analyze=False)
+    snapshot, _created = snapshot_compute(organization=acme, round_=open_wave.round)
+    assert snapshot.data["wave"] == "2026-08"
+    assert round_latest_reportable(organization=acme) == open_wave.round
 
 
 def test_the_task_retries_after_a_lost_database_connection(acme, round_):
@@ -200,7 +218,7 @@ def test_answers_of_an_open_wave_stay_out_of_reports(acme, round_, open_wave, to
     more answer would give that answer away, so only closed waves are reported."""
     before, _ = snapshot_compute(organization=acme, round_=round_)
     later = Round.objects.get(label="2026-08")  # the open wave's round, created after
-    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 5, "od2": 1})
+    response_accept(token=token_for(open_wave.invitations.first()), answers={"od1": 5, "od2": 1})
 
     after, created = snapshot_compute(organization=acme, round_=round_)
 

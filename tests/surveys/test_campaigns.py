@@ -12,7 +12,7 @@ from surveys.services.campaigns import (
     wave_close,
     wave_launch,
 )
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 from tests.factories import EmployeeFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_anonymity_settings_lock_with_the_first_response(pulse, token_for):
     campaign_update_anonymity(campaign=pulse, min_group_size=7, kept_attributes=["department"])
     wave = wave_launch(campaign=pulse, round_label="r1")
     assert campaign_is_locked(campaign=pulse) is False
-    response_submit(token=token_for(wave.invitations.first()), answers={"od1": 3})
+    response_accept(token=token_for(wave.invitations.first()), answers={"od1": 3})
 
     with pytest.raises(CampaignLocked):
         campaign_update_anonymity(campaign=pulse, min_group_size=5, kept_attributes=[])
@@ -170,7 +170,7 @@ def test_closing_twice_is_harmless_and_closed_waves_refuse_answers(open_wave, to
     from surveys.errors import InvalidToken
 
     with pytest.raises(InvalidToken):
-        response_submit(token=token, answers={"od1": 4})
+        response_accept(token=token, answers={"od1": 4})
 
 
 def test_launch_queues_one_email_per_invitation(

@@ -11,7 +11,7 @@ from surveys.services.definitions import (
     organization_export_definition,
     organization_load_definition,
 )
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 from tests.conftest import ACME_FILE
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +155,7 @@ def test_a_department_cycle_is_refused():
 
 def test_an_answered_question_keeps_its_meaning(open_wave, token_for):
     invitation = open_wave.invitations.first()
-    response_submit(token=token_for(invitation), answers={"od1": 4})
+    response_accept(token=token_for(invitation), answers={"od1": 4})
     data = acme_data()
     data["values"][0]["questions"][0]["reverse"] = True
 

@@ -25,7 +25,9 @@ def crowd(acme):
     """An open pulse for 24 people, each with a survey link, in the order they will answer."""
     department = acme.departments.order_by("name").first()
     for n in range(PEOPLE):
-        EmployeeFactory(organization=acme, email=f"person{n:02d}@acme.example", department=department)
+        EmployeeFactory(
+            organization=acme, email=f"person{n:02d}@acme.example", department=department
+        )
     questions = list(Question.objects.filter(organization=acme, perspective="employee"))
     campaign = campaign_create(
         organization=acme, name="Pulse", kind=CampaignKind.PULSE, questions=questions
@@ -105,7 +107,9 @@ def test_a_dba_cannot_join_responses_to_invitations_by_xmin_or_ctid_after_a_free
     # given: a wave answered in an order HR saw, closed and sealed
     department = acme.departments.order_by("name").first()
     for n in range(12):
-        EmployeeFactory(organization=acme, email=f"person{n:02d}@acme.example", department=department)
+        EmployeeFactory(
+            organization=acme, email=f"person{n:02d}@acme.example", department=department
+        )
     campaign = campaign_create(
         organization=acme,
         name="Pulse",
@@ -115,7 +119,9 @@ def test_a_dba_cannot_join_responses_to_invitations_by_xmin_or_ctid_after_a_free
     wave = wave_launch(campaign=campaign, round_label="2026-08")
     invitations = list(wave.invitations.order_by("email"))
     random.Random(4).shuffle(invitations)
-    answered_order = answer_all([(i.email, invitation_issue_token(invitation=i)) for i in invitations])
+    answered_order = answer_all(
+        [(i.email, invitation_issue_token(invitation=i)) for i in invitations]
+    )
     wave_close(wave=wave, analyze=False)
 
     # when: the DBA freezes the tables and forces them to disk, then reads system columns
@@ -157,7 +163,7 @@ def test_a_dba_cannot_join_responses_to_invitations_by_xmin_or_ctid_after_a_free
 
 
 def test_while_a_wave_is_open_answers_wait_unreadable(crowd):
-    wave, people = crowd
+    _wave, people = crowd
     secret = "my manager shouts at people in the weekly review"
     client = APIClient()
     for (_email, token), comment in zip(people[:2], [secret, secret * 10], strict=True):
