@@ -94,22 +94,21 @@ def payload_open(*, sealed: bytes, wave_id: int) -> dict[str, Any]:
     )
 
 
-def pending_answer_add(
+def pending_answer_seal(
     *,
     wave_id: int,
     on_date: dt.date,
     segment: dict[str, Any],
     answers: Iterable[tuple[int, int | None, str]],
-) -> None:
-    """Store an accepted answer, sealed, with no link to its invitation and no time."""
+) -> bytes:
+    """An accepted answer as a pending answer stores it: the day (never the time), the
+    coarsened segment and the answers, padded and encrypted; nothing of the invitation."""
     payload = {
         "day": on_date.isoformat(),
         "segment": segment,
         "answers": [[question_id, number, text] for question_id, number, text in answers],
     }
-    PendingAnswer(wave_id=wave_id, sealed=payload_seal(payload=payload, wave_id=wave_id)).save(
-        force_insert=True
-    )
+    return payload_seal(payload=payload, wave_id=wave_id)
 
 
 def _wave_locked(wave_id: int) -> Wave | None:

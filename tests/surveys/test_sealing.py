@@ -8,7 +8,7 @@ import time
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from kombu.exceptions import OperationalError
 
@@ -231,18 +231,17 @@ def test_answers_accepted_by_a_process_that_is_then_killed_are_all_sealed_once(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_close_waits_for_an_accept_in_flight_and_a_claim_after_it_fails(acme, monkeypatch):
+def test_a_close_waits_for_an_accept_in_flight_and_a_claim_after_it_fails(acme):
     wave, tokens = wave_of(acme, 3)
     claimed, release = threading.Event(), threading.Event()
-    add = responses.pending_answer_add
 
-    def slow_add(**kwargs):
-        if threading.current_thread().name == "slow":
+    def accept_then_hold() -> None:
+        # The accept's statement has run and holds its locks; its transaction is still open.
+        with transaction.atomic():
+            response_accept(token=tokens[0], answers={"od1": 2})
             claimed.set()
             release.wait(10)
-        add(**kwargs)
 
-    monkeypatch.setattr(responses, "pending_answer_add", slow_add)
     outcomes: dict[str, object] = {}
 
     def run(name, work):
@@ -253,13 +252,9 @@ def test_a_close_waits_for_an_accept_in_flight_and_a_claim_after_it_fails(acme, 
         finally:
             connection.close()
 
-    accept = threading.Thread(
-        target=run,
-        args=("accept", lambda: response_accept(token=tokens[0], answers={"od1": 2})),
-        name="slow",
-    )
+    accept = threading.Thread(target=run, args=("accept", accept_then_hold))
     accept.start()
-    assert claimed.wait(10)  # claimed, pending row not yet written, not committed
+    assert claimed.wait(10)  # claimed and stored, not yet committed
     close = threading.Thread(
         target=run, args=("close", lambda: wave_close(wave=wave, analyze=False))
     )
