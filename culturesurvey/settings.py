@@ -44,6 +44,9 @@ if not SECRET_KEY:
     if DATABASE_URL and not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is set.")
     SECRET_KEY = local_secret_key(BASE_DIR / ".secret_key")
+# Earlier keys, still accepted: answers of an open wave wait encrypted under a key derived from
+# SECRET_KEY, so keep the old key here after a rotation until every open wave is sealed.
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
