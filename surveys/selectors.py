@@ -33,6 +33,17 @@ from .models import (
 )
 
 AnyUser = AbstractBaseUser | AnonymousUser
+# PostgreSQL takes at most 65,535 parameters in a statement, and parameters are bound on the
+# server (settings.py): a list of values for `__in` goes in chunks of this many.
+IN_CHUNK = 10_000
+
+
+def chunks(values: list, size: int = IN_CHUNK) -> Iterable[list]:
+    """`values` in slices of `size`, for `__in` lookups over lists of any length."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 ALL_ROLES = (Role.HR_ADMIN, Role.LEADER)
 
 

@@ -24,7 +24,7 @@ from ..models import (
     Wave,
     WaveStatus,
 )
-from ..selectors import token_hash
+from ..selectors import chunks, token_hash
 
 TOKEN_BYTES = 16  # 128 bits
 
@@ -38,11 +38,13 @@ def invitations_create(*, wave: Wave, people: Iterable[tuple[str, int | None]]) 
         Invitation(wave=wave, email=email.lower(), employee_id=employee_id)
         for email, employee_id in dict(people).items()
     ]
-    existing = set(
-        Invitation.objects.filter(wave=wave, email__in=[r.email for r in rows]).values_list(
+    existing = {
+        email
+        for emails in chunks([r.email for r in rows])
+        for email in Invitation.objects.filter(wave=wave, email__in=emails).values_list(
             "email", flat=True
         )
-    )
+    }
     new = [r for r in rows if r.email not in existing]
     Invitation.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     if new:
