@@ -116,6 +116,7 @@ def round_latest_reportable(*, organization: Organization) -> Round | None:
         Round.objects.filter(
             organization=organization,
             waves__status=WaveStatus.CLOSED,
+            waves__sealed_at__isnull=False,
             waves__responses__isnull=False,
         )
         .order_by("-sequence")
@@ -153,6 +154,7 @@ def _waves_up_to(organization: Organization, round_: Round) -> list[Wave]:
             campaign__organization=organization,
             round__sequence__lte=round_.sequence,
             status=WaveStatus.CLOSED,
+            sealed_at__isnull=False,
         )
         .select_related("campaign", "round")
         .order_by("round__sequence", "pk")

@@ -31,10 +31,11 @@ class AnalysisRefused(Exception):
 
 
 def round_open_waves(*, round_: Round) -> list[Wave]:
-    """Waves of the round whose answers are not all in yet."""
+    """Waves of the round whose answers are not all in yet: open, or closed with their
+    answers still waiting to be sealed."""
     return list(
         Wave.objects.filter(round=round_)
-        .exclude(status=WaveStatus.CLOSED)
+        .exclude(status=WaveStatus.CLOSED, sealed_at__isnull=False)
         .select_related("campaign")
         .order_by("pk")
     )
@@ -51,8 +52,9 @@ def analysis_check(*, round_: Round, recompute: bool = False) -> None:
     if still_open:
         names = ", ".join(f"{w.campaign.name} #{w.number}" for w in still_open)
         raise AnalysisRefused(
-            f"The round {round_.label} still has open waves ({names}). Its report is computed "
-            "once every wave of the round is closed, and cannot change after that."
+            f"The round {round_.label} still has waves whose answers are not all in ({names}: "
+            "open, or closed and being sealed). Its report is computed once every wave of the "
+            "round is closed and sealed, and cannot change after that."
         )
     if round_.published_at is not None and not recompute:
         raise AnalysisRefused(
@@ -134,7 +136,8 @@ def analysis_request(
 ) -> AnalysisJob:
     """Ask for the round's report. A job already queued or running for it is returned instead
     of a second one; the task is queued after commit. Raises AnalysisRefused when the round
-    still has open waves, or is published and `recompute` was not asked for."""
+    still has waves whose answers are not all in, or is published and `recompute` was not
+    asked for."""
     analysis_check(round_=round_, recompute=recompute)
     active = (
         AnalysisJob.objects.filter(
@@ -158,6 +161,20 @@ def analysis_request(
 
     outbox_enqueue("analytics.tasks.run_analysis", job.pk)
     return job
+
+
+def wave_analysis_request(*, wave_id: int) -> int | None:
+    """Ask for the report of a sealed wave's round when the wave has responses and every wave
+    of the round is sealed; returns the job's id (None when there is nothing to analyse yet,
+    or the wave is gone)."""
+
+    wave = Wave.objects.select_related("campaign__organization", "round").filter(pk=wave_id).first()
+    if wave is None or wave.sealed_at is None or not wave.responses.exists():
+        return None
+    try:
+        return analysis_request(organization=wave.campaign.organization, round_=wave.round).pk
+    except AnalysisRefused:
+        return None  # another wave of the round is not sealed yet: the last one asks
 
 
 def analysis_run(*, job_id: int) -> int | None:

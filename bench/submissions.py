@@ -67,6 +67,13 @@ API_PATH = "/api/v1/survey/responses/"
 FORM_PREFIX = "/s/"
 TARGET_RATIO = 4.0
 TARGET_RATE = 400.0
+WARM_UP_S = 3
+
+
+def token_pool(duration_s: float, max_rate: float) -> int:
+    """Tokens for one run: a run stops short (and fails) when its pool runs out, so every pool,
+    the warm-up's too, is sized from the run's duration and a rate well above any seen."""
+    return int(duration_s * max_rate) + 1000
 
 
 @dataclass
@@ -117,6 +124,8 @@ class Run:
     cpu_ms: dict[str, float] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)
     wrk_raw: dict[str, Any] = field(default_factory=dict)
+    # culturesurvey: closing and sealing the wave after the run (not timed in the run).
+    seal: dict[str, Any] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -142,6 +151,7 @@ def checked(
     consumed: int | None,
     idle: float,
     cpu: dict[str, float],
+    pending_after_seal: int | None = None,
 ) -> Run:
     accepted_client = result.count(success)
     accepted_server = server_statuses.get(str(success), 0)
@@ -157,6 +167,8 @@ def checked(
     }
     if consumed is not None:
         checks["consumed tokens = stored responses (none lost, none doubled)"] = consumed == stored
+    if pending_after_seal is not None:
+        checks["no accepted answer left pending once the wave is sealed"] = pending_after_seal == 0
     other = {k: v for k, v in result.statuses.items() if k != str(success)}
     handled = max(1, sum(server_statuses.values()))
     cpu_ms = {
@@ -204,13 +216,14 @@ def culturesurvey_runs(args: argparse.Namespace) -> tuple[list[Run], dict[str, A
     url = database_recreate(args.db)
     setup_env = product_env(url, CELERY_BROKER_URL="memory://localhost/")
     manage(setup_env, "migrate", "--noinput", "-v0")
-    log(f"culturesurvey: organization, 10 Likert items + 1 comment, {args.employees:,} employees")
-    org = run_json([*cs, "org", "--employees", str(args.employees)], cwd=ROOT, env=setup_env)
+    run_pool = max(args.employees or 0, token_pool(args.duration, args.max_rate))
+    warm_up_pool = token_pool(WARM_UP_S, args.max_rate)
+    employees = max(run_pool, warm_up_pool)
+    log(f"culturesurvey: organization, 10 Likert items + 1 comment, {employees:,} employees")
+    org = run_json([*cs, "org", "--employees", str(employees)], cwd=ROOT, env=setup_env)
     endpoints = ["api"] + (["form"] if args.form else [])
-    plan = [("api", 2, 2000, "warm-up")] + [
-        (endpoint, clients, args.employees, "run")
-        for endpoint in endpoints
-        for clients in args.clients
+    plan = [("api", 2, warm_up_pool, "warm-up")] + [
+        (endpoint, clients, run_pool, "run") for endpoint in endpoints for clients in args.clients
     ]
     waves = []
     for n, (endpoint, clients, count, purpose) in enumerate(plan, 1):
@@ -251,7 +264,7 @@ def culturesurvey_runs(args: argparse.Namespace) -> tuple[list[Run], dict[str, A
         meter = CpuMeter(server.process.pid, database=args.db)
         for endpoint, clients, purpose, out, wave in waves:
             success, prefix = (201, API_PATH) if endpoint == "api" else (302, FORM_PREFIX)
-            duration = 3 if purpose == "warm-up" else args.duration
+            duration = WARM_UP_S if purpose == "warm-up" else args.duration
             # Stand-in for autovacuum, which may be off on a shared development server (it is
             # on by default, and in docker-compose's postgres): without it the statistics of
             # the response tables still say "empty" after thousands of inserts, and the
@@ -272,6 +285,7 @@ def culturesurvey_runs(args: argparse.Namespace) -> tuple[list[Run], dict[str, A
             # wrk calls request() once more than it sends (to check the script).
             wait_drained(server, since, prefix, result.issued - 1)
             cpu = meter.stop()
+            # Accepted answers wait sealed until their wave closes: close and seal it, then count.
             counts = run_json([*cs, "verify", "--wave", str(wave["wave"])], cwd=ROOT, env=setup_env)
             run = checked(
                 app="culturesurvey",
@@ -285,7 +299,9 @@ def culturesurvey_runs(args: argparse.Namespace) -> tuple[list[Run], dict[str, A
                 consumed=counts["answered_invitations"],
                 idle=idle,
                 cpu=cpu,
+                pending_after_seal=counts["pending_after_seal"],
             )
+            run.seal = {k: counts[k] for k in ("sealed", "seal_s", "tokens_left")}
             if purpose == "warm-up":
                 if not run.ok or run.errors:
                     log(f"warm-up failed: {run.checks} {run.other_statuses}; see {server.log_path}")
@@ -617,10 +633,17 @@ def main() -> None:
         help="threads per culturesurvey gunicorn worker (default 1: sync, as gunicorn.conf.py)",
     )
     parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=2500,
+        help="a rate no run reaches, in responses/s, that sizes every token pool (the warm-up's "
+        "too): duration x max-rate + 1000 distinct tokens per run (default 2500)",
+    )
+    parser.add_argument(
         "--employees",
         type=int,
-        default=40000,
-        help="roster size = distinct tokens per run (default 40000)",
+        default=0,
+        help="at least this many distinct tokens per run (default: from --max-rate)",
     )
     parser.add_argument("--db", default="culturesurvey_bench", help="PostgreSQL database name")
     parser.add_argument("--drop-db", action="store_true", help="drop the bench database at the end")
@@ -676,7 +699,8 @@ def main() -> None:
                 "clients": args.clients,
                 "duration_s": args.duration,
                 "wrk_threads": args.threads,
-                "tokens_per_run": args.employees,
+                "max_rate_for_token_pools": args.max_rate,
+                "tokens_per_run": max(args.employees, token_pool(args.duration, args.max_rate)),
             },
             "culturesurvey": meta,
             "peers": peers_meta,

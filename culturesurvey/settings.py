@@ -44,6 +44,9 @@ if not SECRET_KEY:
     if DATABASE_URL and not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is set.")
     SECRET_KEY = local_secret_key(BASE_DIR / ".secret_key")
+# Earlier keys, still accepted: answers of an open wave wait encrypted under a key derived from
+# SECRET_KEY, so keep the old key here after a rotation until every open wave is sealed.
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
@@ -108,12 +111,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, with the health check skipped for a connection in use a moment ago.
-    DATABASES["default"]["ENGINE"] = "culturesurvey.postgresql"
-    # Django binds parameters on the client and never prepares; the few statements every
-    # submission runs opt in to server-side preparation (surveys/db.py), which needs a
-    # threshold set on the connection.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    # Bind parameters on the server, so psycopg prepares a statement once it has run
+    # `prepare_threshold` times on a connection (persistent connections keep them): the token
+    # lookup and the accept of survey day are parsed and planned once, not per answer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves one machine; WAL and a busy timeout keep the demo's
     # in-process tasks and requests from tripping over each other.
@@ -121,7 +124,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete: a pending answer deleted once sealed is zeroed in the file, not left
+        # readable in a free page.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+        ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

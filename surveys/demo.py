@@ -44,8 +44,9 @@ from .services.campaigns import campaign_create, wave_close, wave_launch
 from .services.definitions import organization_load_definition
 from .services.organizations import organization_delete
 from .services.question_bank import question_bank_adopt
-from .services.responses import response_submit
+from .services.responses import response_accept
 from .services.roster import roster_import
+from .services.sealing import wave_seal
 from .tasks import send_wave_invitations
 
 SLUG = "northwind"
@@ -349,7 +350,7 @@ class Demo:
             if not answers:
                 continue
             on_date = wave_date + dt.timedelta(days=int(self.rng.integers(0, 9)))
-            response_submit(token=token, answers=answers, on_date=min(on_date, self.today))
+            response_accept(token=token, answers=answers, on_date=min(on_date, self.today))
             done += 1
         self.responses += done
         return done
@@ -484,6 +485,7 @@ class Demo:
             # The report of the latest closed round is computed once, below.
             for wave in waves:
                 wave_close(wave=wave, analyze=False)
+                wave_seal(wave_id=wave.pk, analyze=False)  # now: the report below needs it
 
         # This month's pulse is open: about a third have answered, the rest have live links.
         label = self.today.strftime("%Y-%m")

@@ -420,6 +420,9 @@ class Wave(models.Model):
     opens_on = models.DateField()
     closes_on = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set once a closed wave's pending answers are written as responses (surveys.services.sealing);
+    # only sealed waves are reported.
+    sealed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -473,6 +476,25 @@ class InvitationToken(models.Model):
 
     def __str__(self) -> str:
         return f"token of invitation {self.invitation_id}"
+
+
+class PendingAnswer(models.Model):
+    """An accepted answer waiting, encrypted, for its wave to close.
+
+    The answer is not written as a response in the transaction that claims its token: that
+    transaction would leave its id, its row position and its system columns (PostgreSQL's
+    `xmin`) beside the claim. It waits here instead, sealed with a key derived from SECRET_KEY,
+    with a random id and no time, and is written as a response in a shuffled batch when the
+    wave closes (surveys.services.sealing).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="pending_answers")
+    # The submission day, the coarsened segment and the answers, padded and encrypted.
+    sealed = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"pending answer to {self.wave}"
 
 
 class SurveyResponse(models.Model):

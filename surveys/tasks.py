@@ -4,8 +4,10 @@ import smtplib
 import time
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from .services.invitations import invitation_send, wave_send_pending
+from .services.sealing import wave_seal
 
 RETRYABLE = (OSError, smtplib.SMTPException)
 # One run sends for at most this long, then hands the rest to a fresh task, so a wave of
@@ -31,6 +33,20 @@ def send_invitation(invitation_id: int, reminder: bool = False) -> bool:
     return invitation_send(invitation_id=invitation_id, reminder=reminder)
 
 
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=8,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def seal_wave(wave_id: int, analyze: bool = True) -> int:
+    """Write a closed wave's pending answers as responses, in random order. Safe to run twice
+    or at once in two workers: wave_seal locks the wave and leaves a sealed wave alone."""
+    return wave_seal(wave_id=wave_id, analyze=analyze)
+
+
 # Registered here so the worker's autodiscovery (which imports `tasks` modules) finds them.
 from .automation_tasks import (  # noqa: E402
     daily_automation,
@@ -43,6 +59,7 @@ __all__ = [
     "daily_automation",
     "launch_recurring_wave",
     "outbox_flush_task",
+    "seal_wave",
     "send_due_reminders",
     "send_invitation",
     "send_wave_invitations",

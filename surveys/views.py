@@ -1,6 +1,7 @@
 """Pages. Views parse input, call a selector or service, and render; no business logic here."""
 
 import datetime as dt
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .apis.base import SurveyRateThrottle
 from .errors import AnswersInvalid, DefinitionError, ImportRejected, InvalidToken, ServiceError
 from .models import (
     Campaign,
@@ -60,7 +62,7 @@ from .services.definitions import (
 )
 from .services.invitations import wave_send_reminders
 from .services.question_bank import bank_values, question_bank_adopt
-from .services.responses import response_submit, responses_import
+from .services.responses import response_accept, responses_import
 from .services.roster import employee_mark_leaver, roster_import
 
 HR = (Role.HR_ADMIN,)
@@ -123,20 +125,33 @@ def survey_items(
     return sections
 
 
+def survey_throttled(request: HttpRequest) -> HttpResponse | None:
+    """A plain 429 page when this address has sent too many survey requests (pages and API
+    share the limit, SURVEY_API_RATE); None when the request may go on."""
+    throttle = SurveyRateThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    response = render(request, "surveys/survey_throttled.html", status=429)
+    response["Retry-After"] = str(max(1, math.ceil(throttle.wait() or 1)))
+    return no_referrer(response)
+
+
 @csrf_exempt  # the unguessable token in the URL is what authorises the post; no cookie is set
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
+    if limited := survey_throttled(request):
+        return limited
     errors: dict[str, str] = {}
     posted: dict[str, Any] = {}
     try:
         if request.method == "POST":
-            # The common case first, on the same lean path as the API: store and move on.
+            # The common case first, on the same path as the API: accept and move on.
             target = submission_target_by_token(token=token)
             specs = submission_questions(campaign_id=target.campaign_id, asked=target.asked)
             posted = {q.code: request.POST.get(q.code, "") for q in specs}
             try:
-                response_submit(token=token, answers=posted, target=target)
+                response_accept(token=token, answers=posted, target=target)
             except AnswersInvalid as exc:
                 errors = exc.errors
             else:
@@ -392,17 +407,29 @@ def campaign_launch(request: HttpRequest, slug: str, campaign_id: int) -> HttpRe
 @login_required
 @require_POST
 def wave_close_view(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
-    """Close a wave; its round's analysis is queued, and HR follows its progress."""
+    """Close a wave. Once its answers are sealed its round's analysis is queued, and HR follows
+    its progress; until then the wave page says the report follows."""
     from analytics.models import AnalysisJob
 
     wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
     if not wave_close(wave=wave):
         messages.info(request, _("The wave was already closed."))
         return redirect("wave", slug=slug, wave_id=wave.pk)
-    messages.success(request, _("The wave is closed. The report is being computed."))
-    job = AnalysisJob.objects.filter(round=wave.round).order_by("-created_at").first()
-    if job is None:  # no answers: nothing to analyse
+    wave.refresh_from_db()
+    if wave.sealed_at is None:  # a worker seals it in a moment
+        messages.success(
+            request, _("Closed: the answers are being sealed, and the report follows.")
+        )
         return redirect("wave", slug=slug, wave_id=wave.pk)
+    job = (
+        AnalysisJob.objects.filter(round=wave.round, created_at__gte=wave.closed_at)
+        .order_by("-created_at")
+        .first()
+    )
+    if job is None:  # no answers: nothing to analyse
+        messages.success(request, _("The wave is closed."))
+        return redirect("wave", slug=slug, wave_id=wave.pk)
+    messages.success(request, _("The wave is closed. The report is being computed."))
     return redirect("analysis_job", slug=slug, job_id=job.pk)
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 
 from surveys.models import CampaignKind, Employee, Invitation, Organization, Question, Role
-from surveys.services.campaigns import campaign_create, wave_launch
+from surveys.services.campaigns import campaign_create, wave_close, wave_launch
 from surveys.services.definitions import organization_load_definition
 from surveys.services.invitations import invitation_issue_token
 from tests.factories import EmployeeFactory, MembershipFactory, OrganizationFactory, UserFactory
@@ -138,6 +138,18 @@ def token_for():
         return invitation_issue_token(invitation=invitation)
 
     return make
+
+
+@pytest.fixture
+def close_and_seal(django_capture_on_commit_callbacks):
+    """Close a wave as HR does and run what its commit queues, in-process: the seal, which
+    writes the wave's accepted answers as responses (and, with analyze, the analysis)."""
+
+    def close(wave, *, analyze: bool = False) -> bool:
+        with django_capture_on_commit_callbacks(execute=True):
+            return wave_close(wave=wave, analyze=analyze)
+
+    return close
 
 
 @pytest.fixture

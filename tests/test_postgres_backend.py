@@ -1,10 +1,12 @@
-"""The PostgreSQL backend: the connection health check and the prepared survey-day statements."""
+"""Django's own PostgreSQL backend, as configured: connection health checks, and the survey
+statements prepared on the server (server-side binding with a prepare threshold)."""
 
 import psycopg
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, connections
 
-from surveys.db import fetch_prepared
+from surveys.selectors import submission_target_by_token
+from surveys.services.responses import response_accept
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -23,47 +25,55 @@ def end_request() -> None:
 def terminate(pid: int) -> None:
     """Kill a backend from another session, as a server restart or a dropped link would."""
     params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
     with psycopg.connect(**params, autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
-def test_a_connection_in_use_a_moment_ago_is_not_checked_again(monkeypatch):
-    checks = []
-    is_usable = connection.is_usable
-    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or is_usable())
-    pid = backend_pid()
-    for _ in range(5):
-        end_request()
-        assert backend_pid() == pid
-    assert checks == []
+def test_it_uses_djangos_own_backend_with_server_side_binding():
+    assert connection.vendor == "postgresql"
+    assert type(connections["default"]).__module__ == "django.db.backends.postgresql.base"
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
 
 
-def test_an_idle_connection_is_checked_and_replaced_when_the_server_dropped_it():
+def test_a_connection_the_server_dropped_between_requests_is_replaced_unnoticed():
     pid = backend_pid()
     end_request()
     terminate(pid)
-    connection.last_used -= 60  # idle for a minute
 
-    assert backend_pid() != pid  # checked, found dead, reconnected: the request never saw it
+    assert backend_pid() != pid  # checked at the next request, found dead, reconnected
 
 
-def test_a_connection_that_breaks_while_busy_fails_one_query_then_reconnects():
+def test_a_connection_that_breaks_mid_request_fails_one_query_then_reconnects():
     pid = backend_pid()
-    end_request()
     terminate(pid)
 
     with pytest.raises(OperationalError):
-        backend_pid()  # used a moment ago, so not checked: this request fails cleanly
+        backend_pid()  # this request fails cleanly
     end_request()  # Django closes a connection that raised
     assert backend_pid() != pid
 
 
-def test_the_survey_day_statements_are_prepared_once_per_connection():
-    sql = "SELECT %s::int + 1"
-    assert [fetch_prepared(sql, [n]) for n in range(3)] == [[(1,)], [(2,)], [(3,)]]
+def prepared_statements(fragment: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["SELECT $1::int + 1"],
+            [f"%{fragment}%"],
         )
-        assert cursor.fetchone()[0] == 1
+        return cursor.fetchone()[0]
+
+
+def test_the_survey_day_statements_are_prepared_once_per_connection(open_wave, token_for):
+    tokens = [token_for(invitation) for invitation in open_wave.invitations.all()[:8]]
+
+    for token in tokens:
+        response_accept(token=token, answers={"od1": 4})
+    for token in tokens:  # used now: the lookup still runs, and finds nothing
+        with pytest.raises(Exception, match="not valid"):
+            submission_target_by_token(token=token)
+
+    assert prepared_statements('FROM "surveys_invitationtoken"') == 1  # the token lookup
+    assert prepared_statements('UPDATE "surveys_invitation" SET "answered"') == 1  # the claim
+    assert prepared_statements('INSERT INTO "surveys_pendinganswer"') == 1
+    assert prepared_statements("FOR KEY SHARE") == 1  # the wave held open

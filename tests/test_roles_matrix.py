@@ -14,8 +14,7 @@ from rest_framework.test import APIClient
 from analytics.models import Action, AnalysisJob
 from analytics.services import snapshot_compute
 from surveys.models import ApiToken, Role, Round
-from surveys.services.campaigns import wave_close
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +129,7 @@ DENIED = {401, 403, 404, 302}
 
 
 @pytest.fixture
-def world(acme, alice, leo, charlie, staff, open_wave, pulse, token_for):
+def world(acme, alice, leo, charlie, staff, open_wave, pulse, token_for, close_and_seal):
     """Acme with a roster, an open wave, a closed round with a report, an action and a job."""
     sales_leader = UserFactory(username="sam")
     MembershipFactory(
@@ -140,11 +139,11 @@ def world(acme, alice, leo, charlie, staff, open_wave, pulse, token_for):
         department=acme.departments.get(name="Sales"),
     )
     for invitation in open_wave.invitations.all()[:11]:
-        response_submit(token=token_for(invitation), answers={"od1": 4, "od2": 2})
+        response_accept(token=token_for(invitation), answers={"od1": 4, "od2": 2})
     from surveys.services.campaigns import wave_launch
 
     next_wave = wave_launch(campaign=pulse, round_label="2026-09")
-    wave_close(wave=open_wave, analyze=False)
+    close_and_seal(open_wave)
     snapshot = snapshot_compute(organization=acme, round_=open_wave.round)[0]
     action = Action.objects.create(
         organization=acme,

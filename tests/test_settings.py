@@ -52,7 +52,7 @@ def test_environment_variables_switch_to_postgres_and_a_broker():
     )
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
-    assert found["engine"] == "culturesurvey.postgresql"  # Django's, see culturesurvey/postgresql
+    assert found["engine"] == "django.db.backends.postgresql"
     assert found["name"] == "culture"
     assert (found["eager"], found["broker"]) == (False, "redis://redis:6379/0")
     assert found["email"].endswith("smtp.EmailBackend")

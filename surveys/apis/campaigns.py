@@ -497,7 +497,9 @@ class WaveCloseOutput(serializers.Serializer):
     analysis_job = serializers.IntegerField(
         allow_null=True,
         help_text="The latest analysis job of the wave's round (follow it under "
-        "analysis-jobs/); null when nothing was analysed, e.g. no responses.",
+        "analysis-jobs/); null when nothing was analysed (no responses) or not yet: the "
+        "analysis is requested once the wave's answers are sealed into responses, which a "
+        "worker does right after the close.",
     )
 
 
@@ -508,8 +510,9 @@ class WaveCloseApi(APIView):
         responses={200: WaveCloseOutput, **errors(401, 403, 404)},
     )
     def post(self, request: Request, slug: str, wave_id: int) -> Response:
-        """Close the wave and queue the analysis of its round. Closing again changes nothing
-        and queues nothing (`already_closed` is then true)."""
+        """Close the wave; its answers are then sealed into responses and the analysis of its
+        round is queued. Closing again changes nothing and queues nothing (`already_closed` is
+        then true)."""
         from analytics.models import AnalysisJob  # surveys imports no analytics at load time
 
         access = api_access(request, slug, roles=HR, write=True)

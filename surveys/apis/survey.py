@@ -15,7 +15,7 @@ from ..errors import AnswersInvalid, InvalidToken
 from ..models import CampaignKind, SegmentAttribute
 from ..selectors import invitation_get_by_token
 from ..services.campaigns import campaign_questions
-from ..services.responses import response_submit
+from ..services.responses import response_accept
 from .base import ErrorSerializer, SurveyRateThrottle
 from .parsers import SafeJSONParser
 
@@ -156,7 +156,7 @@ class SurveySubmitApi(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
-            response_submit(
+            response_accept(
                 token=serializer.validated_data["token"],
                 answers=serializer.validated_data["answers"],
             )

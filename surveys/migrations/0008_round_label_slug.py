@@ -43,7 +43,7 @@ def labels_to_slugs(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0006_leaver_retention"),
+        ("surveys", "0007_pending_answers"),
     ]
 
     operations = [

@@ -1,6 +1,5 @@
 """Campaigns and their waves: creating, launching, closing."""
 
-import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
@@ -23,6 +22,7 @@ from ..models import (
     Wave,
     WaveStatus,
 )
+from ..outbox import outbox_enqueue
 from .invitations import invitations_create
 from .rounds import round_for_wave
 
@@ -272,18 +272,20 @@ def wave_open_empty(*, campaign: Campaign, opens_on: dt.date) -> Wave:
 
 @transaction.atomic
 def wave_close(*, wave: Wave, analyze: bool = True) -> bool:
-    """Close an open wave and queue the analysis of its round (after commit).
+    """Close an open wave. After commit its pending answers are sealed into responses
+    (`surveys.tasks.seal_wave`, through the outbox) and then, unless `analyze` is False, its
+    round's analysis is requested.
 
     Returns False when it was already closed (a double click); nothing is queued then.
     """
-    closed = Wave.objects.filter(pk=wave.pk, status=WaveStatus.OPEN).update(
-        status=WaveStatus.CLOSED, closed_at=timezone.now()
-    )
+    # FOR UPDATE waits for the accepts in flight, which hold the wave row with a share lock
+    # until they commit; an accept that comes after this commits finds the wave closed. So
+    # every answer accepted for the wave is pending by the time the seal runs.
+    open_now = Wave.objects.filter(pk=wave.pk, status=WaveStatus.OPEN)
+    closed = 0
+    if list(open_now.select_for_update().values_list("pk", flat=True)):
+        closed = open_now.update(status=WaveStatus.CLOSED, closed_at=timezone.now())
     wave.refresh_from_db()
-    if closed == 1 and analyze and wave.responses.exists():
-        from analytics.services import AnalysisRefused, analysis_request
-
-        # Refused while other waves of the round are open: the last one to close asks.
-        with contextlib.suppress(AnalysisRefused):
-            analysis_request(organization=wave.campaign.organization, round_=wave.round)
+    if closed == 1:
+        outbox_enqueue("surveys.tasks.seal_wave", wave.pk, analyze)
     return closed == 1

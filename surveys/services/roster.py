@@ -9,6 +9,7 @@ from django.db import transaction
 
 from ..errors import ImportRejected, RowError
 from ..models import Department, Employee, Organization
+from ..selectors import chunks
 from .csvfiles import read_csv, text_problem
 
 ROSTER_COLUMNS = ("email", "name", "department", "start_date", "location", "level", "leaving_date")
@@ -180,9 +181,10 @@ def roster_apply(
     result = RosterImportResult()
     existing = {
         e.email: e
+        for emails in chunks([r["email"] for r in rows])
         for e in Employee.objects.filter(
-            organization=organization, email__in=[r["email"] for r in rows]
-        ).select_related("department")  # compared below: one query, not one per row
+            organization=organization, email__in=emails
+        ).select_related("department")  # compared below: one query per chunk, not one per row
     }
     to_create: list[Employee] = []
     to_update: list[Employee] = []

@@ -12,7 +12,8 @@ from analytics.services import snapshot_compute
 from surveys.models import CampaignKind, Employee, Invitation, Organization, Question, Round
 from surveys.services.campaigns import campaign_create, wave_close, wave_launch
 from surveys.services.invitations import invitation_issue_token
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
+from surveys.services.sealing import wave_seal
 from tests.factories import EmployeeFactory
 
 
@@ -81,7 +82,7 @@ class Company:
                 given = answers(i)
                 if group == "exit":  # the exit survey asks no recommend question
                     given = {k: v for k, v in given.items() if k != "enps"}
-                response_submit(token=invitation_issue_token(invitation=invitation), answers=given)
+                response_accept(token=invitation_issue_token(invitation=invitation), answers=given)
                 od = (given["od1"] + 6 - given["od2"]) / 2
                 self.ledger.append(
                     Submitted(
@@ -95,6 +96,7 @@ class Company:
                 )
         for wave in (pulse, exit_wave):
             wave_close(wave=wave, analyze=False)
+            wave_seal(wave_id=wave.pk, analyze=False)  # the worker's job, once the close commits
         round_ = Round.objects.get(organization=self.org, label=label)
         snapshot_compute(organization=self.org, round_=round_)
         return round_

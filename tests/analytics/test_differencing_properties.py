@@ -35,7 +35,8 @@ from surveys.selectors import _question_cache
 from surveys.services.campaigns import campaign_create, wave_close, wave_launch
 from surveys.services.definitions import organization_load_definition
 from surveys.services.invitations import invitation_issue_token
-from surveys.services.responses import response_submit, responses_import
+from surveys.services.responses import response_accept, responses_import
+from surveys.services.sealing import wave_seal
 from tests.conftest import ACME_FILE
 from tests.factories import EmployeeFactory
 
@@ -196,7 +197,7 @@ def run(scenario: Scenario) -> tuple[list[dict], Truth]:
                 if not answers:
                     continue
                 invitation = Invitation.objects.get(wave=wave, email=staff[i].email)
-                response_submit(
+                response_accept(
                     token=invitation_issue_token(invitation=invitation), answers=answers
                 )
                 department, location = scenario.people[i]
@@ -211,6 +212,7 @@ def run(scenario: Scenario) -> tuple[list[dict], Truth]:
                 )
         for wave, _who, _group in waves:
             wave_close(wave=wave, analyze=False)
+            wave_seal(wave_id=wave.pk, analyze=False)  # the worker's job, once the close commits
         if month.report:
             round_ = Round.objects.get(organization=org, label=label)
             with contextlib.suppress(NothingToReport):  # nobody answered this month

@@ -10,7 +10,7 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from analytics.models import AnalysisJob, ReportSnapshot
-from analytics.selectors import report_input
+from analytics.selectors import report_input, round_latest_reportable
 from analytics.services import (
     AnalysisRefused,
     analysis_request,
@@ -21,7 +21,8 @@ from analytics.tasks import run_analysis
 from surveys.errors import ImportRejected
 from surveys.models import Round, Wave
 from surveys.services.campaigns import wave_close
-from surveys.services.responses import response_submit, responses_import
+from surveys.services.responses import response_accept, responses_import
+from surveys.services.sealing import wave_seal
 from tests.analytics.test_engine import employees_answers, history
 
 pytestmark = pytest.mark.django_db
@@ -124,9 +125,10 @@ def test_a_round_without_responses_fails_clearly(acme, pulse, staff):
     from surveys.services.campaigns import wave_launch
 
     wave = wave_launch(campaign=pulse, round_label="empty")
-    with pytest.raises(AnalysisRefused, match="still has open waves"):
+    with pytest.raises(AnalysisRefused, match="answers are not all in"):
         analysis_request(organization=acme, round_=wave.round)
     wave_close(wave=wave)
+    wave_seal(wave_id=wave.pk, analyze=False)
     job = analysis_request(organization=acme, round_=wave.round)
 
     assert analysis_run(job_id=job.pk) is None
@@ -141,7 +143,7 @@ def test_closing_a_wave_queues_the_analysis(
     acme, open_wave, token_for, django_capture_on_commit_callbacks
 ):
     for invitation in open_wave.invitations.all()[:11]:
-        response_submit(token=token_for(invitation), answers={"od1": 4, "od2": 2})
+        response_accept(token=token_for(invitation), answers={"od1": 4, "od2": 2})
 
     with django_capture_on_commit_callbacks(execute=True):
         wave_close(wave=open_wave)
@@ -151,11 +153,28 @@ def test_closing_a_wave_queues_the_analysis(
     assert job.snapshot.data["wave"] == "2026-08"
 
 
-def test_closing_an_already_closed_wave_queues_nothing(acme, open_wave, token_for):
-    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
-    wave_close(wave=open_wave)
-    wave_close(wave=open_wave)
+def test_closing_an_already_closed_wave_queues_nothing(acme, open_wave, token_for, close_and_seal):
+    response_accept(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
+    assert close_and_seal(open_wave, analyze=True) is True
+    assert close_and_seal(open_wave, analyze=True) is False
     assert AnalysisJob.objects.count() == 1
+
+
+def test_a_closed_wave_is_reported_only_once_its_answers_are_sealed(
+    acme, open_wave, token_for, django_capture_on_commit_callbacks
+):
+    for invitation in open_wave.invitations.all()[:6]:
+        response_accept(token=token_for(invitation), answers={"od1": 4, "od2": 2})
+    wave_close(wave=open_wave, analyze=False)  # what it queues has not run: not sealed yet
+
+    with pytest.raises(AnalysisRefused, match="answers are not all in"):
+        snapshot_compute(organization=acme, round_=open_wave.round)
+    assert round_latest_reportable(organization=acme) is None
+
+    wave_seal(wave_id=open_wave.pk, analyze=False)
+    snapshot, _created = snapshot_compute(organization=acme, round_=open_wave.round)
+    assert snapshot.data["wave"] == "2026-08"
+    assert round_latest_reportable(organization=acme) == open_wave.round
 
 
 def test_the_task_retries_after_a_lost_database_connection(acme, round_):
@@ -233,8 +252,8 @@ def test_a_round_is_reported_once_every_wave_of_it_is_closed(acme, open_wave, to
     """While a wave is open its answers arrive one at a time; a report before and after one
     more answer would give that answer away. So a round is reported once, when all of its
     waves are closed, and no wave can join it after that."""
-    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 5, "od2": 1})
+    response_accept(token=token_for(open_wave.invitations.first()), answers={"od1": 5, "od2": 1})
 
-    with pytest.raises(AnalysisRefused, match="still has open waves \\(Pulse #1\\)"):
+    with pytest.raises(AnalysisRefused, match="answers are not all in \\(Pulse #1"):
         snapshot_compute(organization=acme, round_=open_wave.round)
     assert not ReportSnapshot.objects.exists()

@@ -220,12 +220,11 @@ def test_bad_actions_are_refused_with_a_message(leo, snapshot):
     assert not Action.objects.exists()
 
 
-def test_no_report_yet_offers_to_compute_it(alice, acme, open_wave, token_for):
-    from surveys.services.campaigns import wave_close
-    from surveys.services.responses import response_submit
+def test_no_report_yet_offers_to_compute_it(alice, acme, open_wave, token_for, close_and_seal):
+    from surveys.services.responses import response_accept
 
-    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
-    wave_close(wave=open_wave, analyze=False)
+    response_accept(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
+    close_and_seal(open_wave)
     client = client_for(alice)
     body = client.get("/o/acme/report/").content.decode()
     assert "has not been computed yet" in body

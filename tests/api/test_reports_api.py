@@ -18,7 +18,7 @@ from analytics.models import AccessLog, Action, AnalysisJob, JobStatus, ReportSn
 from analytics.selectors import report_scope
 from analytics.services import snapshot_compute
 from surveys.models import Employee, Invitation, Round, SurveyResponse
-from surveys.services.responses import response_submit, responses_import
+from surveys.services.responses import response_accept, responses_import
 from tests.analytics.test_engine import employees_answers, history
 from tests.api.support import ACME, BASE, bearer, session
 
@@ -307,7 +307,7 @@ def test_a_read_only_token_may_not_compute(acme, snapshot):
 def test_compute_refuses_a_round_without_responses_and_an_unknown_round(
     alice, acme, open_wave, token_for
 ):
-    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
+    response_accept(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
     client = session(alice)
 
     # The only response is in a wave still open: nothing can be reported yet.
@@ -700,7 +700,7 @@ def tour(alice, leo, petra, acme, snapshot, open_wave, token_for):
 
     Acme also has a roster, invitations and a real survey response (in a wave still open), so
     there is something to leak."""
-    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
+    response_accept(token=token_for(open_wave.invitations.first()), answers={"od1": 4})
     callers = [session(alice), session(leo), session(petra), bearer(acme, "write", name="BI")]
     bodies = []
     for client in callers:

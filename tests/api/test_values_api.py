@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from surveys.models import CompanyValue, Organization, Question
 from surveys.services.definitions import organization_export_definition
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 from tests.api.support import ACME, BASE, bearer, session
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def send(client: APIClient, method: str, url: str, body) -> object:
 @pytest.fixture
 def answered(open_wave, token_for):
     """od1 and od2 have answers now."""
-    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 4, "od2": 2})
+    response_accept(token=token_for(open_wave.invitations.first()), answers={"od1": 4, "od2": 2})
 
 
 # --- Access -------------------------------------------------------------------------------------

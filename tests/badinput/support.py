@@ -21,6 +21,7 @@ from surveys.models import (
     Employee,
     Invitation,
     Organization,
+    PendingAnswer,
     Question,
     ResponseImport,
     Round,
@@ -56,6 +57,7 @@ TABLES = (
     Round,
     Wave,
     Invitation,
+    PendingAnswer,
     SurveyResponse,
     Answer,
     ResponseImport,
@@ -65,6 +67,16 @@ TABLES = (
 def snapshot() -> dict[str, list[tuple]]:
     """Every row of every table bad input could touch, in a comparable form."""
     return {model.__name__: sorted(map(repr, model.objects.values_list())) for model in TABLES}
+
+
+def seal(wave_id: int) -> None:
+    """Close the wave and write its accepted answers as responses (inside the example's
+    transaction, so this is rolled back too)."""
+    from surveys.services.campaigns import wave_close
+    from surveys.services.sealing import wave_seal
+
+    wave_close(wave=Wave.objects.get(pk=wave_id), analyze=False)
+    wave_seal(wave_id=wave_id, analyze=False)
 
 
 @contextlib.contextmanager

@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 
 from surveys.errors import AnswersInvalid, InvalidToken
 from surveys.models import Answer, Invitation
-from surveys.services.responses import MAX_TEXT_ANSWER, response_submit
-from tests.badinput.support import assert_storable, rolled_back, snapshot
+from surveys.services.responses import MAX_TEXT_ANSWER, response_accept
+from tests.badinput.support import assert_storable, rolled_back, seal, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +112,7 @@ def check_submission(invitation, token_for, body_for_token) -> None:
         if response.status_code == 201:
             assert response.json() == {"detail": "Thank you. Your answers are stored anonymously."}
             assert invitation.answered
+            seal(invitation.wave_id)
             stored = {
                 a.question.code: (a.number, a.text)
                 for a in Answer.objects.select_related("question")
@@ -198,13 +199,14 @@ def test_valid_answers_are_stored_once(invitation, token_for, sent):
         first = post_json(body)
 
         assert first.status_code == 201, first.json()
-        assert dict(Answer.objects.values_list("question__code", "number")) == {
-            code: number for code, (number, _text) in expected_answers(sent).items()
-        }
         stored = snapshot()
         second = post_json(body)
         assert second.status_code == 404
         assert snapshot() == stored
+        seal(invitation.wave_id)
+        assert dict(Answer.objects.values_list("question__code", "number")) == {
+            code: number for code, (number, _text) in expected_answers(sent).items()
+        }
 
 
 # --- Over the limits ----------------------------------------------------------------------
@@ -283,13 +285,14 @@ def test_the_service_takes_any_mapping_or_raises_a_clear_error(invitation, token
         token = token_for(invitation)
         before = snapshot()
         try:
-            response_submit(token=token, answers=sent)
+            response_accept(token=token, answers=sent)
         except AnswersInvalid as exc:
             assert_sendable(exc)
             assert snapshot() == before
             return
         except InvalidToken:
             pytest.fail("a fresh token is valid")
+        seal(invitation.wave_id)
         for answer in Answer.objects.all():
             assert_storable(answer)
 
@@ -322,6 +325,7 @@ def test_the_page_stores_a_valid_form_or_shows_errors(invitation, token_for, fie
         assert response.status_code in (302, 400), response.status_code
         if response.status_code == 302:
             assert invitation.answered
+            seal(invitation.wave_id)
             for answer in Answer.objects.all():
                 assert_storable(answer)
         else:

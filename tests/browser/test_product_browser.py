@@ -9,9 +9,10 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from analytics.models import AccessLog, AnalysisJob
-from analytics.services import analysis_run
+from analytics.services import analysis_run, wave_analysis_request
 from surveys import demo
-from surveys.models import Campaign, Employee, SurveyResponse
+from surveys.models import Campaign, Employee, PendingAnswer, SurveyResponse
+from surveys.services.sealing import wave_seal
 from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -137,14 +138,21 @@ def test_a_pulse_from_the_wizard_to_the_employee_and_the_new_report(
         ).click()
         phone.get_by_role("button", name="Submit my answers").click()
         expect(phone.get_by_role("heading", name="Thank you. Your answers are in.")).to_be_visible()
-    assert SurveyResponse.objects.filter(wave__campaign=campaign).count() == 10
+    assert PendingAnswer.objects.filter(wave__campaign=campaign).count() == 10
+    assert not SurveyResponse.objects.filter(wave__campaign=campaign).exists()
 
-    # HR closes the wave: the analysis is queued and its progress shown until the report is in.
+    # HR closes the wave: a worker seals its answers, then the analysis is queued and its
+    # progress shown until the report is in.
     wave = campaign.waves.get()
-    with mock.patch("surveys.outbox.outbox_publish"):  # no worker yet: the job stays queued
+    with mock.patch("surveys.outbox.outbox_publish"):  # no worker yet: the seal waits
         desktop.goto(f"{live_server.url}/o/acme/waves/{wave.pk}/")
         expect(desktop.get_by_text("answered", exact=True)).to_be_visible()
         desktop.get_by_role("button", name="Close wave and compute the report").click()
+        expect(desktop.get_by_text("the answers are being sealed")).to_be_visible()
+        wave_seal(wave_id=wave.pk)  # the worker seals the wave...
+        job_id = wave_analysis_request(wave_id=wave.pk)  # ...and asks for its report
+    assert SurveyResponse.objects.filter(wave__campaign=campaign).count() == 10
+    desktop.goto(f"{live_server.url}/o/acme/jobs/{job_id}/")
     expect(desktop.get_by_role("heading", name=re.compile("Analysing round"))).to_be_visible()
     expect(desktop.get_by_text("Waiting for a worker")).to_be_visible()
     expect(desktop.locator("#job-progress")).to_be_visible()

@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from surveys.models import Answer, Invitation, SurveyResponse
+from surveys.models import Answer, Invitation, PendingAnswer, SurveyResponse
+from surveys.services.campaigns import wave_close
 from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,6 +32,12 @@ def test_an_employee_answers_on_a_phone(live_server, phone, open_wave, token_for
     phone.get_by_role("button", name="Submit my answers").click()
 
     expect(phone.get_by_role("heading", name="Thank you. Your answers are in.")).to_be_visible()
+    assert PendingAnswer.objects.count() == 1  # waiting, sealed, for the wave to close
+    assert not SurveyResponse.objects.exists()
+    phone.goto(f"{live_server.url}/s/{token}/")
+    expect(phone.get_by_text("This survey link is not valid.")).to_be_visible()
+
+    wave_close(wave=open_wave, analyze=False)  # outside a test transaction: sealed now
     response = SurveyResponse.objects.get()
     assert sorted(Answer.objects.values_list("question__code", "number")) == [
         ("comment", None),
@@ -45,9 +52,6 @@ def test_an_employee_answers_on_a_phone(live_server, phone, open_wave, token_for
     assert not hasattr(response, "invitation")
     assert not hasattr(response, "employee")
 
-    phone.goto(f"{live_server.url}/s/{token}/")
-    expect(phone.get_by_text("This survey link is not valid.")).to_be_visible()
-
 
 def test_the_survey_works_by_keyboard_alone(live_server, desktop, open_wave, token_for):
     token = token_for(open_wave.invitations.first())
@@ -61,6 +65,7 @@ def test_the_survey_works_by_keyboard_alone(live_server, desktop, open_wave, tok
     desktop.keyboard.press("Enter")
 
     expect(desktop.get_by_role("heading", name="Thank you. Your answers are in.")).to_be_visible()
+    wave_close(wave=open_wave, analyze=False)
     assert Answer.objects.get().number == 3
 
 
@@ -73,5 +78,6 @@ def test_the_survey_works_without_javascript(live_server, browser, open_wave, to
     page.get_by_role("button", name="Submit my answers").click()
     expect(page.get_by_role("heading", name="Thank you. Your answers are in.")).to_be_visible()
     context.close()
+    wave_close(wave=open_wave, analyze=False)
     assert Answer.objects.get().number == 2
     assert Invitation.objects.filter(answered=True).count() == 1

@@ -9,8 +9,16 @@ from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.test import Client
 
-from surveys.models import Answer, Employee, Invitation, InvitationToken, SurveyResponse
-from surveys.services.responses import response_submit
+from surveys.models import (
+    Answer,
+    Employee,
+    Invitation,
+    InvitationToken,
+    PendingAnswer,
+    SurveyResponse,
+)
+from surveys.services.campaigns import wave_close
+from surveys.services.responses import response_accept
 
 PERSONAL = {Invitation, InvitationToken, Employee, get_user_model()}
 
@@ -31,7 +39,7 @@ def related_models(model: type[models.Model]) -> set[type[models.Model]]:
 
 
 def test_no_foreign_key_path_leads_from_a_response_to_a_person():
-    for model in (SurveyResponse, Answer):
+    for model in (SurveyResponse, Answer, PendingAnswer):
         reachable = related_models(model)
         assert not reachable & PERSONAL, f"{model.__name__} reaches {reachable & PERSONAL}"
 
@@ -46,9 +54,17 @@ def test_no_person_model_points_at_a_response():
                 in (
                     SurveyResponse,
                     Answer,
+                    PendingAnswer,
                 )
             ):
                 assert model in (SurveyResponse, Answer), f"{model.__name__}.{field.name}"
+
+
+def test_a_pending_answer_holds_its_wave_and_a_sealed_blob_only():
+    columns = {f.column: f for f in PendingAnswer._meta.concrete_fields}
+    assert set(columns) == {"id", "wave_id", "sealed"}
+    assert isinstance(columns["id"], models.UUIDField)  # random, never sequential
+    assert isinstance(columns["sealed"], models.BinaryField)
 
 
 def test_a_response_stores_no_time_ip_or_user_agent():
@@ -93,10 +109,13 @@ def test_an_invitation_records_that_it_was_answered_but_not_when_or_what():
 
 
 @pytest.mark.django_db
-def test_no_stored_value_of_a_response_matches_its_invitation(open_wave, token_for):
+def test_no_stored_value_of_a_response_matches_its_invitation(open_wave, token_for, close_and_seal):
     invitation = open_wave.invitations.get(email="staff5@acme.example")
     token = token_for(invitation)
-    response = response_submit(token=token, answers={"od1": 5, "comment": "fine"})
+    token_hash = InvitationToken.objects.get(invitation=invitation).token_hash
+    response_accept(token=token, answers={"od1": 5, "comment": "fine"})
+    close_and_seal(open_wave)
+    response = SurveyResponse.objects.get()
 
     values = {str(v) for v in SurveyResponse.objects.filter(pk=response.pk).values().get().values()}
     for a in Answer.objects.filter(response=response).values():
@@ -104,7 +123,7 @@ def test_no_stored_value_of_a_response_matches_its_invitation(open_wave, token_f
     personal = {
         invitation.email,
         token,
-        InvitationToken.objects.get(invitation=invitation).token_hash,
+        token_hash,
         invitation.employee.name,
         str(invitation.employee.start_date),
     }
@@ -161,7 +180,7 @@ def test_two_concurrent_submissions_of_one_token_store_exactly_one_response(open
     def submit(score: int) -> None:
         barrier.wait()
         try:
-            response_submit(token=token, answers={"od1": score})
+            response_accept(token=token, answers={"od1": score})
             outcomes.append("stored")
         except Exception as exc:
             outcomes.append(type(exc).__name__)
@@ -175,5 +194,7 @@ def test_two_concurrent_submissions_of_one_token_store_exactly_one_response(open
         thread.join()
 
     assert sorted(outcomes) == ["InvalidToken"] * 7 + ["stored"]
+    assert PendingAnswer.objects.count() == 1
+    wave_close(wave=open_wave, analyze=False)  # not in a test transaction: the seal runs now
     assert SurveyResponse.objects.count() == 1
     assert Answer.objects.count() == 1

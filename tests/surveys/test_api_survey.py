@@ -20,7 +20,7 @@ def test_the_definition_lists_the_questions(open_wave, token_for):
     assert data["min_group_size"] == 5
 
 
-def test_a_submission_is_stored_once(open_wave, token_for):
+def test_a_submission_is_stored_once(open_wave, token_for, close_and_seal):
     token = token_for(open_wave.invitations.first())
     client = APIClient()
 
@@ -37,6 +37,8 @@ def test_a_submission_is_stored_once(open_wave, token_for):
     assert "id" not in first.json()  # nothing that identifies the stored response
     assert second.status_code == 404
     assert second.json()["detail"].startswith("This survey link is not valid.")
+    assert not SurveyResponse.objects.exists()  # it waits, sealed, for the wave to close
+    close_and_seal(open_wave)
     assert SurveyResponse.objects.count() == 1
     assert Answer.objects.get(question__code="od1").number == 5
 

@@ -26,7 +26,7 @@ from surveys.services.automation import (
 )
 from surveys.services.campaigns import campaign_create, organization_today, wave_close, wave_launch
 from surveys.services.invitations import invitations_create
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 from tests.factories import CompanyValueFactory, EmployeeFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -323,7 +323,7 @@ def test_a_reminder_goes_out_once_a_day_and_only_to_those_who_have_not_answered(
 ):
     wave = reminding_wave(pulse, [3, 5])
     answered = wave.invitations.get(email="staff0@acme.example")
-    response_submit(token=token_for(answered), answers={"od1": 4})
+    response_accept(token=token_for(answered), answers={"od1": 4})
     # An invitation whose email has not gone out yet is not reminded either.
     wave.invitations.filter(email="staff1@acme.example").update(sent_at=None)
     thursday = MONDAY + days(3)
@@ -450,20 +450,24 @@ def test_onboarding_invites_only_its_audience(onboarding, acme):
 # --- Closing ----------------------------------------------------------------------------------
 
 
-def test_open_waves_close_the_day_after_their_closing_date(pulse, token_for):
+def test_open_waves_close_the_day_after_their_closing_date(
+    pulse, token_for, django_capture_on_commit_callbacks
+):
     wave = wave_launch(
         campaign=pulse, round_label="2026-08", opens_on=MONDAY, closes_on=MONDAY + days(10)
     )
     endless = wave_launch(campaign=pulse, round_label="2026-09", opens_on=MONDAY)
-    response_submit(token=token_for(wave.invitations.first()), answers={"od1": 4})
+    response_accept(token=token_for(wave.invitations.first()), answers={"od1": 4})
 
     assert waves_close_due(today=MONDAY + days(10)) == 0
-    assert waves_close_due(today=MONDAY + days(11)) == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the seal, then the analysis
+        assert waves_close_due(today=MONDAY + days(11)) == 1
     assert waves_close_due(today=MONDAY + days(11)) == 0
 
     wave.refresh_from_db()
     endless.refresh_from_db()
     assert (wave.status, endless.status) == (WaveStatus.CLOSED, WaveStatus.OPEN)
+    assert wave.sealed_at is not None
     assert AnalysisJob.objects.filter(round=wave.round).count() == 1
 
 

@@ -12,7 +12,7 @@ from surveys.services.campaigns import (
     wave_close,
     wave_launch,
 )
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 from tests.factories import EmployeeFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +195,7 @@ def test_closing_twice_is_harmless_and_closed_waves_refuse_answers(open_wave, to
     from surveys.errors import InvalidToken
 
     with pytest.raises(InvalidToken):
-        response_submit(token=token, answers={"od1": 4})
+        response_accept(token=token, answers={"od1": 4})
 
 
 def test_launch_queues_one_email_per_invitation(

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from surveys.models import CampaignKind, Invitation, Question
 from surveys.services.campaigns import campaign_create, wave_close, wave_launch
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 from surveys.services.roster import employee_mark_leaver
 from tests.test_roles_matrix import OPERATIONS, PAGES
 
@@ -121,7 +121,7 @@ def send_all(wave) -> None:
 def answer(wave, *people, token_for) -> None:
     for person in people:
         invitation = Invitation.objects.get(wave=wave, employee=person)
-        response_submit(token=token_for(invitation), answers=ANSWERS)
+        response_accept(token=token_for(invitation), answers=ANSWERS)
 
 
 def _lines(seen: object) -> list[str]:

@@ -4,7 +4,7 @@ import pytest
 
 from surveys.models import Invitation, InvitationToken, SurveyResponse
 from surveys.services.invitations import invitation_send, invitations_create
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 from surveys.tasks import send_wave_invitations
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_the_invitation_email_carries_a_working_one_time_link(open_wave, outbox)
     assert message.subject == "Acme: Pulse"
     assert "anonymous" in message.body
     assert "/privacy/" in message.body
-    response_submit(token=token, answers={"od1": 5})
+    response_accept(token=token, answers={"od1": 5})
     assert Invitation.objects.get(wave=open_wave, email="staff1@acme.example").answered
 
 
@@ -40,7 +40,7 @@ def test_a_reminder_brings_a_new_link_and_the_old_one_still_works(open_wave, out
     first, reminder = (LINK.search(m.body).group(1) for m in outbox)
     assert first != reminder
     assert outbox[1].subject.startswith("Reminder:")
-    response_submit(token=first, answers={"od1": 2})
+    response_accept(token=first, answers={"od1": 2})
     invitation.refresh_from_db()
     assert (invitation.answered, invitation.reminders_sent) == (True, 1)
     assert invitation_send(invitation_id=invitation.pk, reminder=True) is False

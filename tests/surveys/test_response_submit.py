@@ -4,19 +4,42 @@ import uuid
 import pytest
 
 from surveys.errors import INVALID_TOKEN_MESSAGE, AnswersInvalid, InvalidToken
-from surveys.models import Answer, Invitation, InvitationToken, SurveyResponse, TenureBand
-from surveys.selectors import token_hash
+from surveys.models import (
+    Answer,
+    Invitation,
+    InvitationToken,
+    PendingAnswer,
+    SurveyResponse,
+    TenureBand,
+    Wave,
+)
+from surveys.selectors import submission_target_by_token, token_hash
 from surveys.services.campaigns import wave_close
-from surveys.services.responses import response_submit, tenure_band
+from surveys.services.responses import response_accept, tenure_band
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_stores_an_anonymous_response(open_wave, token_for):
+@pytest.fixture
+def accept_and_seal(close_and_seal):
+    """Accept one answer, close its wave and seal it: the response it became."""
+
+    def run(*, token: str, answers: dict, **options) -> SurveyResponse:
+        wave_id = submission_target_by_token(token=token).wave_id
+        response_accept(token=token, answers=answers, **options)
+        close_and_seal(Wave.objects.get(pk=wave_id))
+        return SurveyResponse.objects.get(wave_id=wave_id)
+
+    return run
+
+
+def test_it_stores_an_anonymous_response_once_the_wave_is_sealed(
+    open_wave, token_for, accept_and_seal
+):
     invitation = open_wave.invitations.get(email="staff3@acme.example")
     token = token_for(invitation)
 
-    response = response_submit(
+    response = accept_and_seal(
         token=token,
         answers={"od1": 4, "od2": "2", "enps": 9, "comment": "  Good place.  "},
         on_date=dt.date(2026, 8, 14),
@@ -35,11 +58,13 @@ def test_it_stores_an_anonymous_response(open_wave, token_for):
     assert invitation.answered is True
 
 
-def test_the_response_keeps_only_coarsened_segment_attributes(open_wave, token_for):
+def test_the_response_keeps_only_coarsened_segment_attributes(
+    open_wave, token_for, accept_and_seal
+):
     invitation = open_wave.invitations.get(email="staff3@acme.example")
     employee = invitation.employee  # started 2024-01-15
 
-    response = response_submit(
+    response = accept_and_seal(
         token=token_for(invitation), answers={"od1": 4}, on_date=dt.date(2026, 8, 14)
     )
 
@@ -48,36 +73,41 @@ def test_the_response_keeps_only_coarsened_segment_attributes(open_wave, token_f
     assert (response.location, response.level) == ("Berlin", "Professional")
 
 
-def test_attributes_the_campaign_does_not_keep_are_not_stored(pulse, token_for):
+def test_attributes_the_campaign_does_not_keep_are_not_stored(pulse, token_for, accept_and_seal):
     from surveys.services.campaigns import campaign_update_anonymity, wave_launch
 
     campaign_update_anonymity(campaign=pulse, min_group_size=5, kept_attributes=["tenure_band"])
     wave = wave_launch(campaign=pulse, round_label="r1")
 
-    response = response_submit(token=token_for(wave.invitations.first()), answers={"od1": 3})
+    response = accept_and_seal(token=token_for(wave.invitations.first()), answers={"od1": 3})
 
     assert response.department_id is None
     assert (response.location, response.level) == ("", "")
     assert response.tenure_band != ""
 
 
-def test_response_ids_are_random_uuid4(open_wave, token_for):
-    ids = [
-        response_submit(token=token_for(i), answers={"od1": 3}).pk
-        for i in open_wave.invitations.all()[:3]
-    ]
+def test_response_ids_are_random_uuid4(open_wave, token_for, close_and_seal):
+    for invitation in open_wave.invitations.all()[:3]:
+        response_accept(token=token_for(invitation), answers={"od1": 3})
+    pending = list(PendingAnswer.objects.values_list("pk", flat=True))
+    close_and_seal(open_wave)
+
+    ids = list(SurveyResponse.objects.values_list("pk", flat=True))
     assert all(isinstance(pk, uuid.UUID) and pk.version == 4 for pk in ids)
     assert len(set(ids)) == 3
+    assert not set(ids) & set(pending)  # new ids: the pending ones are not kept
 
 
-def test_a_token_works_once(open_wave, token_for):
+def test_a_token_works_once(open_wave, token_for, close_and_seal):
     invitation = open_wave.invitations.first()
     token = token_for(invitation)
-    response_submit(token=token, answers={"od1": 4})
+    response_accept(token=token, answers={"od1": 4})
 
     with pytest.raises(InvalidToken):
-        response_submit(token=token, answers={"od1": 1})
+        response_accept(token=token, answers={"od1": 1})
 
+    assert PendingAnswer.objects.count() == 1
+    close_and_seal(open_wave)
     assert SurveyResponse.objects.count() == 1
     assert Answer.objects.get().number == 4
 
@@ -85,27 +115,27 @@ def test_a_token_works_once(open_wave, token_for):
 def test_every_link_of_an_invitation_stops_working_once_one_is_used(open_wave, token_for):
     invitation = open_wave.invitations.first()
     first, reminder = token_for(invitation), token_for(invitation)
-    response_submit(token=reminder, answers={"od1": 4})
+    response_accept(token=reminder, answers={"od1": 4})
 
     with pytest.raises(InvalidToken):
-        response_submit(token=first, answers={"od1": 2})
-    assert SurveyResponse.objects.count() == 1
+        response_accept(token=first, answers={"od1": 2})
+    assert PendingAnswer.objects.count() == 1
 
 
 def test_unknown_used_and_closed_tokens_get_the_same_answer(open_wave, token_for, pulse):
     used = token_for(open_wave.invitations.all()[0])
-    response_submit(token=used, answers={"od1": 4})
+    response_accept(token=used, answers={"od1": 4})
     closing = token_for(open_wave.invitations.all()[1])
-    wave_close(wave=open_wave)
+    wave_close(wave=open_wave)  # closed, not yet sealed: its tokens still exist
 
     messages = set()
     for token in (used, closing, "A" * 22, "", "x" * 500):
         with pytest.raises(InvalidToken) as caught:
-            response_submit(token=token, answers={"od1": 4})
+            response_accept(token=token, answers={"od1": 4})
         messages.add(caught.value.message)
 
     assert messages == {str(INVALID_TOKEN_MESSAGE)}
-    assert SurveyResponse.objects.count() == 1
+    assert PendingAnswer.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -129,14 +159,14 @@ def test_bad_answers_are_refused_and_the_token_stays_unused(open_wave, token_for
     token = token_for(invitation)
 
     with pytest.raises(AnswersInvalid) as caught:
-        response_submit(token=token, answers=answers)
+        response_accept(token=token, answers=answers)
 
     assert caught.value.errors == errors
-    assert not SurveyResponse.objects.exists()
+    assert not PendingAnswer.objects.exists()
     invitation.refresh_from_db()
     assert invitation.answered is False
-    response_submit(token=token, answers={"od1": 2})  # the token still works
-    assert SurveyResponse.objects.count() == 1
+    response_accept(token=token, answers={"od1": 2})  # the token still works
+    assert PendingAnswer.objects.count() == 1
 
 
 def test_only_the_token_hash_is_stored(open_wave, token_for):
@@ -171,7 +201,7 @@ def test_tenure_is_coarsened_into_bands(start, on, band):
     assert tenure_band(start_date=start, on_date=on) == band
 
 
-def test_leadership_answers_keep_no_segment(acme, token_for):
+def test_leadership_answers_keep_no_segment(acme, token_for, accept_and_seal):
     from surveys.models import CampaignKind, Membership, Question, Role
     from surveys.services.campaigns import campaign_create, wave_launch
     from tests.factories import EmployeeFactory, UserFactory
@@ -195,7 +225,7 @@ def test_leadership_answers_keep_no_segment(acme, token_for):
     )
     wave = wave_launch(campaign=campaign, round_label="r1")
 
-    response = response_submit(
+    response = accept_and_seal(
         token=token_for(wave.invitations.get()), answers={"odl": 5, "odp": 80}
     )
 

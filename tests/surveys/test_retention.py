@@ -16,11 +16,11 @@ from surveys.models import (
     Employee,
     Invitation,
     Organization,
+    PendingAnswer,
     Question,
     SurveyResponse,
 )
-from surveys.services.campaigns import wave_close
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 from surveys.services.retention import leavers_purge, organization_export
 from tests.factories import EmployeeFactory
 
@@ -28,11 +28,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_leavers_past_the_retention_period_are_forgotten_but_not_their_answers(
-    acme, open_wave, token_for
+    acme, open_wave, token_for, close_and_seal
 ):
     invitation = open_wave.invitations.first()
-    response_submit(token=token_for(invitation), answers={"od1": 4})
-    wave_close(wave=open_wave, analyze=False)
+    response_accept(token=token_for(invitation), answers={"od1": 4})
+    close_and_seal(open_wave)
     person = invitation.employee
     person.leaving_date = dt.date(2025, 1, 31)
     person.save()
@@ -57,11 +57,11 @@ def test_without_a_retention_period_nobody_is_forgotten(acme):
 
 
 def test_the_export_holds_everything_and_nothing_links_answers_to_people(
-    acme, open_wave, token_for
+    acme, open_wave, token_for, close_and_seal
 ):
     for invitation in open_wave.invitations.all()[:10]:
-        response_submit(token=token_for(invitation), answers={"od1": 3, "od2": 2})
-    wave_close(wave=open_wave, analyze=False)
+        response_accept(token=token_for(invitation), answers={"od1": 3, "od2": 2})
+    close_and_seal(open_wave)
     snapshot_compute(organization=acme, round_=open_wave.round)
 
     archive = zipfile.ZipFile(io.BytesIO(organization_export(organization=acme)))
@@ -97,7 +97,7 @@ def test_the_export_holds_everything_and_nothing_links_answers_to_people(
 
 
 def test_the_commands_export_and_delete(acme, open_wave, token_for, tmp_path, globex):
-    response_submit(token=token_for(open_wave.invitations.first()), answers={"od1": 3})
+    response_accept(token=token_for(open_wave.invitations.first()), answers={"od1": 3})
     target = tmp_path / "acme.zip"
     call_command("export_org", "acme", str(target))
     assert zipfile.is_zipfile(target)
@@ -106,6 +106,7 @@ def test_the_commands_export_and_delete(acme, open_wave, token_for, tmp_path, gl
 
     assert not Organization.objects.filter(slug="acme").exists()
     assert not SurveyResponse.objects.exists()
+    assert not PendingAnswer.objects.exists()
     assert not Question.objects.filter(organization__slug="acme").exists()
     assert not Department.objects.filter(organization__slug="acme").exists()
     assert not ReportSnapshot.objects.exists()

@@ -207,3 +207,16 @@ def test_without_an_exit_campaign_marking_a_leaver_invites_nobody(acme):
     ana = EmployeeFactory(organization=acme, email="ana@acme.example")
     assert employee_mark_leaver(employee=ana, leaving_date=dt.date(2026, 12, 31)) is False
     assert not Invitation.objects.exists()
+
+
+@pytest.mark.postgres
+def test_a_roster_larger_than_a_statements_parameter_limit_is_checked(acme):
+    # PostgreSQL binds at most 65,535 parameters per statement; existing people are looked up
+    # in chunks, so a 70,000-person HRIS push works.
+    from surveys.services.roster import roster_upsert
+
+    people = [{"email": f"person{n}@acme.example"} for n in range(70_000)]
+
+    result = roster_upsert(organization=acme, people=people, dry_run=True)
+
+    assert result.created == 70_000

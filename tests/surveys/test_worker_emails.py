@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from surveys.models import Invitation, SurveyResponse
+from surveys.models import Invitation, PendingAnswer
 from surveys.services.campaigns import wave_launch
-from surveys.services.responses import response_submit
+from surveys.services.responses import response_accept
 
 LINK = re.compile(r"/s/([A-Za-z0-9_\-]+)/")
 
@@ -34,6 +34,6 @@ def test_a_launched_wave_is_emailed_by_the_worker(celery_worker, pulse, staff):
     tokens = LINK.findall(emails)
     assert len(set(tokens)) == 12
     token = tokens[0]
-    response_submit(token=token, answers={"od1": 4})
-    assert SurveyResponse.objects.count() == 1
+    response_accept(token=token, answers={"od1": 4})
+    assert PendingAnswer.objects.count() == 1
     assert token not in celery_worker.log_path.read_text()
