@@ -164,12 +164,16 @@ def analysis_request(
 
 
 def wave_analysis_request(*, wave_id: int) -> int | None:
-    """Ask for the report of a sealed wave's round when the wave has responses and every wave
-    of the round is sealed; returns the job's id (None when there is nothing to analyse yet,
+    """Ask for the report of a sealed wave's round when every wave of the round is sealed and
+    the round has responses; returns the job's id (None when there is nothing to analyse yet,
     or the wave is gone)."""
 
     wave = Wave.objects.select_related("campaign__organization", "round").filter(pk=wave_id).first()
-    if wave is None or wave.sealed_at is None or not wave.responses.exists():
+    # The round's last wave to be sealed may hold no answers (an exit wave nobody answered):
+    # what matters is that the round has some.
+    if wave is None or wave.sealed_at is None or not wave.round.waves.filter(
+        responses__isnull=False
+    ).exists():
         return None
     try:
         return analysis_request(organization=wave.campaign.organization, round_=wave.round).pk

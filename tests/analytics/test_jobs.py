@@ -20,7 +20,7 @@ from analytics.services import (
 from analytics.tasks import run_analysis
 from surveys.errors import ImportRejected
 from surveys.models import Round, Wave
-from surveys.services.campaigns import wave_close
+from surveys.services.campaigns import campaign_create, wave_close, wave_launch
 from surveys.services.responses import response_accept, responses_import
 from surveys.services.sealing import wave_seal
 from tests.analytics.test_engine import employees_answers, history
@@ -257,3 +257,26 @@ def test_a_round_is_reported_once_every_wave_of_it_is_closed(acme, open_wave, to
     with pytest.raises(AnalysisRefused, match="answers are not all in \\(Pulse #1"):
         snapshot_compute(organization=acme, round_=open_wave.round)
     assert not ReportSnapshot.objects.exists()
+
+
+def test_the_last_wave_of_a_round_to_be_sealed_asks_for_its_report(
+    acme, open_wave, token_for, close_and_seal
+):
+    """A leaver's exit wave in the same round holds the report back until it closes too, even
+    when nobody answered it."""
+    exit_campaign = campaign_create(
+        organization=acme,
+        name="Exit",
+        kind="exit",
+        questions=list(acme.questions.filter(perspective="employee")),
+    )
+    exit_wave = wave_launch(campaign=exit_campaign, round_label=open_wave.round.label)
+    for invitation in open_wave.invitations.all()[:6]:
+        response_accept(token=token_for(invitation), answers={"od1": 4, "od2": 2})
+
+    close_and_seal(open_wave, analyze=True)
+    assert not AnalysisJob.objects.exists()
+
+    close_and_seal(exit_wave, analyze=True)
+    job = AnalysisJob.objects.get()
+    assert (job.round, job.status) == (open_wave.round, "done")

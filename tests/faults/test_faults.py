@@ -149,11 +149,18 @@ def test_with_redis_down_answers_are_stored_and_the_work_goes_out_once_it_is_bac
     )
     assert "Handed over 2 message(s); 0 still pending." in relay.stdout
 
-    # The worker seals the wave, which announces it; the analysis follows.
-    wait_for(lambda: AnalysisJob.objects.filter(status="done").exists())
-    assert SurveyResponse.objects.count() == 12
+    # The worker seals the wave. The round's report waits for its other wave, the leaver's
+    # exit survey: once published, the round takes nothing more.
+    wait_for(lambda: SurveyResponse.objects.count() == 12)
     assert not PendingAnswer.objects.exists()
     wait_for(lambda: "p13@acme.example" in "".join(worker.emails()))
+    assert not AnalysisJob.objects.exists()
+    exit_wave = Invitation.objects.get(email="p13@acme.example", wave__campaign__kind="exit").wave
+    assert exit_wave.round_id == Invitation.objects.get(email="p0@acme.example").wave.round_id
+    status, _body = call(f"{api}/waves/{exit_wave.pk}/close/", {}, headers=headers)
+    assert status == 200
+    # Sealing the last wave of the round (nobody answered it) asks for the report.
+    wait_for(lambda: AnalysisJob.objects.filter(status="done").exists())
     assert ReportSnapshot.objects.get().data["stated_vs_lived"][0]["n_employees"] == 12
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
 
