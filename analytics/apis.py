@@ -1,7 +1,7 @@
 """Reports, analysis jobs, actions and the access log, for HR admins, leaders and API tokens.
 
 Like the pages, the API reads stored snapshots and never computes on request; a leader scoped
-to a department gets the snapshot through `report_scope`, exactly as the page and the exports
+to a department gets the report through `report_scope`, exactly as the page and the exports
 show it; and every read of a report is written to the access log.
 """
 
@@ -37,9 +37,11 @@ from .models import (
     ReportSnapshot,
 )
 from .selectors import (
+    ReportScope,
     action_get_for_member,
     actions_for_member,
     department_scope,
+    report_data,
     report_scope,
     round_latest_reportable,
     rounds_reported,
@@ -95,7 +97,7 @@ class NamedChoiceFieldScheme(OpenApiSerializerFieldExtension):
         }
 
 
-def _department_names(access: ApiAccess) -> set[str] | None:
+def _scope(access: ApiAccess) -> ReportScope | None:
     """The departments the caller's reports are limited to; None for everything (tokens too)."""
     return department_scope(membership=access.membership) if access.membership else None
 
@@ -185,14 +187,14 @@ class ReportDetailApi(APIView):
         log."""
         access = api_access(request, slug)
         snapshot = self._snapshot(access, wave)
-        names = _department_names(access)
-        data = report_scope(data=snapshot.data, department_names=names)
+        scope = _scope(access)
+        data = report_scope(data=report_data(snapshot=snapshot), scope=scope)
         access_log_record(
             organization=access.organization,
             user=access.user,  # a token's user has no account: the log keeps its name
             action=AccessAction.API_REPORT,
             snapshot=snapshot,
-            scope=scope_label(names),
+            scope=scope_label(scope),
         )
         return Response(data, headers={"Cache-Control": "no-store"})
 
@@ -365,7 +367,10 @@ class ReportActionInput(serializers.Serializer):
     wave = serializers.CharField(max_length=50, help_text="The round whose report it answers.")
     value = serializers.CharField(max_length=100, help_text="The value's code.")
     segment = serializers.CharField(
-        max_length=200, default="all", help_text="A segment of that report, e.g. department:Sales."
+        max_length=200,
+        default="all",
+        help_text="A segment of that report, as the report names it: all, or e.g. department:12 "
+        "(the department's id).",
     )
     owner = serializers.CharField(max_length=200)
     due_on = serializers.DateField()
@@ -411,7 +416,7 @@ def _newest_report(access: ApiAccess) -> dict | None:
     snapshot = snapshot_of_round(round_=round_) if round_ else None
     if snapshot is None:
         return None
-    return report_scope(data=snapshot.data, department_names=_department_names(access))
+    return report_scope(data=report_data(snapshot=snapshot), scope=_scope(access))
 
 
 def _action_get(access: ApiAccess, action_id: int) -> Action:
@@ -466,8 +471,7 @@ class ReportActionListApi(APIView):
         snapshot = snapshot_of_round(round_=round_)
         if snapshot is None:
             raise serializers.ValidationError({"wave": "This round has no report yet."})
-        names = _department_names(access)
-        data = report_scope(data=snapshot.data, department_names=names)
+        data = report_scope(data=report_data(snapshot=snapshot), scope=_scope(access))
         if given["segment"] not in {e["segment"] for e in data["stated_vs_lived"]}:
             raise serializers.ValidationError(
                 {"segment": "Choose a segment of this report that you can see."}

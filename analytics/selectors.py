@@ -32,6 +32,8 @@ from surveys.services.rounds import label_date
 
 from . import stats
 from .models import Action, ReportSnapshot
+from .report.legacy import is_legacy, upgrade
+from .report.schema import ALL, Report, department_segment
 
 GROUPS = ("leadership", "lived", "onboarding", "exit")
 
@@ -134,10 +136,10 @@ def rounds_reported(*, organization: Organization) -> QuerySet[Round]:
 
 
 def snapshot_of_round(*, round_: Round, with_data: bool = True) -> ReportSnapshot | None:
-    """The round's newest snapshot; without its data (the large part) when the caller has it
-    from elsewhere."""
+    """The round's newest snapshot; without its data and cells (the large parts) when the
+    caller has them from elsewhere."""
     snapshots = ReportSnapshot.objects.filter(round=round_)
-    snapshot = (snapshots if with_data else snapshots.defer("data")).first()
+    snapshot = (snapshots if with_data else snapshots.defer("data", "cells")).first()
     if snapshot is not None:
         snapshot.round = round_
     return snapshot
@@ -425,31 +427,59 @@ def _concat(parts: list[ResponseSet], n_q: int) -> ResponseSet:
 SCOPED_LISTS = ("stated_vs_lived", "leavers_vs_stayers")
 
 
-def report_scope(*, data: dict, department_names: set[str] | None) -> dict:
-    """The snapshot as a member may see it.
+@dataclass(frozen=True)
+class ReportScope:
+    """The departments a reader's reports are limited to: a department and its subtree."""
+
+    department_ids: frozenset[int]
+    names: tuple[str, ...]  # their names today, sorted: how pages and the access log name it
+
+    @property
+    def cache_key(self) -> str:
+        ids = ",".join(map(str, sorted(self.department_ids)))
+        return hashlib.sha256(f"{ids}|{'|'.join(self.names)}".encode()).hexdigest()[:16]
+
+
+def report_data(*, snapshot: ReportSnapshot) -> Report:
+    """A stored snapshot's report. One stored before segments were keyed by department id is
+    read as one that is (analytics/report/legacy.py); the stored JSON is never rewritten."""
+    if not is_legacy(snapshot.data):
+        return snapshot.data
+    departments = {
+        pk: (name, parent)
+        for pk, name, parent in Department.objects.filter(
+            organization_id=snapshot.organization_id
+        ).values_list("pk", "name", "parent_id")
+    }
+    return upgrade(snapshot.data, departments=departments, cells=snapshot.cells)
+
+
+def report_scope(*, data: Report, scope: ReportScope | None) -> Report:
+    """The report as a member may see it.
 
     A leader scoped to a department sees the company-level figures and the cells of that
     department's subtree only: no other department, and no tenure, location or level cut
-    (those span every department). Everyone else sees the whole snapshot. The page and every
-    export read the report through this function, so they show exactly the same cells.
+    (those span every department). Everyone else sees the whole report. The page, every export
+    and the API read the report through this function, so they show exactly the same cells.
     """
-    if department_names is None:
+    if scope is None:
         return data
-    allowed = scope_segments(department_names)
+    allowed = scope_segments(scope)
     scoped = dict(data)
     for key in SCOPED_LISTS:
-        scoped[key] = [e for e in data.get(key, []) if e["segment"] in allowed]
-    scoped["scope"] = {"departments": sorted(department_names)}
+        scoped[key] = [e for e in data[key] if e["segment"] in allowed]
+    scoped["departments"] = [d for d in data["departments"] if d["id"] in scope.department_ids]
+    scoped["scope"] = {"departments": list(scope.names)}
     return scoped
 
 
-def scope_label(department_names: set[str] | None) -> str:
+def scope_label(scope: ReportScope | None) -> str:
     """How the access log and the page name a reader's scope: empty for everything."""
-    return ", ".join(sorted(department_names)) if department_names is not None else ""
+    return ", ".join(scope.names) if scope is not None else ""
 
 
-def department_scope(*, membership) -> set[str] | None:
-    """Names of the departments a member's report is limited to, or None for everything."""
+def department_scope(*, membership) -> ReportScope | None:
+    """The departments a member's reports are limited to, or None for everything."""
     if membership.department_id is None:
         return None
     from surveys.selectors import department_subtree_ids
@@ -457,12 +487,13 @@ def department_scope(*, membership) -> set[str] | None:
     ids = department_subtree_ids(
         organization=membership.organization, department_id=membership.department_id
     )
-    return set(Department.objects.filter(pk__in=ids).values_list("name", flat=True))
+    names = Department.objects.filter(pk__in=ids).values_list("name", flat=True)
+    return ReportScope(department_ids=frozenset(ids), names=tuple(sorted(names)))
 
 
-def scope_segments(department_names: set[str]) -> set[str]:
+def scope_segments(scope: ReportScope) -> set[str]:
     """The report segments a reader limited to these departments may see or act on."""
-    return {"all"} | {f"department:{name}" for name in department_names}
+    return {ALL} | {department_segment(pk) for pk in scope.department_ids}
 
 
 # --- Actions on flagged values -------------------------------------------------------------
@@ -477,9 +508,9 @@ def actions_for_member(
     actions = Action.objects.filter(organization=organization).select_related(
         "value", "round", "created_by"
     )
-    names = department_scope(membership=membership) if membership is not None else None
-    if names is not None:
-        actions = actions.filter(segment__in=scope_segments(names))
+    scope = department_scope(membership=membership) if membership is not None else None
+    if scope is not None:
+        actions = actions.filter(segment__in=scope_segments(scope))
     return actions
 
 

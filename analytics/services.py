@@ -9,9 +9,15 @@ from django.utils import timezone
 from surveys.models import Organization, Round, Wave, WaveStatus
 
 from . import stats
-from .engine import report_build
 from .models import AnalysisJob, JobStatus, ReportSnapshot
-from .selectors import published_specs, report_fingerprints, report_input, snapshot_of_round
+from .report.build import report_build
+from .selectors import (
+    published_specs,
+    report_data,
+    report_fingerprints,
+    report_input,
+    snapshot_of_round,
+)
 
 # A running job not heard from for this long is taken to be lost (its worker died without the
 # broker redelivering it), so a new request starts a fresh one.
@@ -76,7 +82,7 @@ def snapshot_compute(
     computation, which is refused when the answers or the departments behind the figures have
     changed since (every group must keep its n). Idempotent: the snapshot is unique per
     (organization, fingerprint), so running this twice, or in two workers at once, stores one.
-    The cells are audited against every report published before (engine.ReportBuilder.publish).
+    The cells are audited against every report published before (report.plan.Planner.publish).
     """
 
     def progress(percent: int, stage: str) -> None:
@@ -282,7 +288,7 @@ def action_create(
     cell = next(
         (
             e
-            for e in snapshot.data["stated_vs_lived"]
+            for e in report_data(snapshot=snapshot)["stated_vs_lived"]
             if e["value"] == value_code and e["segment"] == segment
         ),
         None,

@@ -2,17 +2,17 @@
 view and export is written to the access log."""
 
 import datetime as dt
-import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import caches
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -29,11 +29,15 @@ from .models import (
     JobStatus,
     ReportSnapshot,
 )
-from .presentation import report_view, segment_label
+from .report import exports
+from .report.format import segment_label
+from .report.view import ReportView
 from .selectors import (
+    ReportScope,
     action_get_for_member,
     actions_for_member,
     department_scope,
+    report_data,
     report_scope,
     round_latest_reportable,
     rounds_reported,
@@ -79,8 +83,8 @@ def _snapshot(round_: Round | None, *, with_data: bool = True) -> ReportSnapshot
 
 
 def _scoped(membership: Membership, snapshot: ReportSnapshot) -> tuple[dict, str]:
-    names = department_scope(membership=membership)
-    return report_scope(data=snapshot.data, department_names=names), scope_label(names)
+    scope = department_scope(membership=membership)
+    return report_scope(data=report_data(snapshot=snapshot), scope=scope), scope_label(scope)
 
 
 def _jobs(round_: Round | None) -> tuple[AnalysisJob | None, AnalysisJob | None]:
@@ -97,40 +101,54 @@ def _jobs(round_: Round | None) -> tuple[AnalysisJob | None, AnalysisJob | None]
     return active, failed
 
 
-def _report_cached(
-    membership: Membership, snapshot: ReportSnapshot
-) -> tuple[dict, str, dict, SimpleLazyObject]:
-    """A snapshot as the report page shows it to one reader: its data in the reader's scope,
-    the scope's label, the flagged values, and (lazily) everything the page derives from it.
+# Bump when what the cache holds changes shape, so no process reads another release's entries.
+PAGE_CACHE_VERSION = 1
 
-    A snapshot never changes (new responses make a new one), so these and the page's body
-    are cached per snapshot, scope and language: when every leader opens the report on the
-    same morning, it is decoded and rendered once, not once per reader.
+
+def _report_page(snapshot: ReportSnapshot, scope: ReportScope | None) -> dict[str, Any]:
+    """A snapshot as the report page shows it to one reader: the body rendered from the report
+    in the reader's scope, and what the rest of the page needs of it (k, the flagged values
+    for the action form, and each cell's gap for the actions).
+
+    A snapshot never changes (new responses make a new one), so this is kept in the shared
+    cache (settings CACHES) per snapshot, scope and language: when every leader opens the
+    report on the same morning, it is read and rendered once, not once per reader.
     """
-    names = department_scope(membership=membership)
-    scope = scope_label(names)
-    prefix = ":".join(
+    key = ":".join(
         [
+            "report-page",
+            str(PAGE_CACHE_VERSION),
             str(snapshot.pk),
             snapshot.fingerprint,
-            hashlib.sha256(scope.encode()).hexdigest()[:16],
+            scope.cache_key if scope else "all",
             get_language(),
         ]
     )
-    seconds = settings.REPORT_CACHE_SECONDS
-    cache = caches["reports"]
 
-    def scoped() -> dict:
-        full = ReportSnapshot.objects.values_list("data", flat=True).get(pk=snapshot.pk)
-        return report_scope(data=full, department_names=names)
+    def render() -> dict[str, Any]:
+        data = report_scope(data=report_data(snapshot=snapshot), scope=scope)
+        view = ReportView(data)
+        return {
+            "body": render_to_string("analytics/_report_body.html", {"report": view}),
+            "k": data["min_group_size"],
+            "flagged": [
+                {"code": v.code, "name": v.name, "label": v.cell.class_label} for v in view.flagged
+            ],
+            # The report's cells as `action_progress` reads them, with their labels.
+            "report": {
+                "wave": data["wave"],
+                "stated_vs_lived": [
+                    {k: e[k] for k in ("value", "segment", "gap", "classification")}
+                    for e in data["stated_vs_lived"]
+                ],
+            },
+            "labels": {
+                e["segment"]: segment_label(e["segment"], view.departments)
+                for e in data["stated_vs_lived"]
+            },
+        }
 
-    data = cache.get_or_set(f"report-data:{prefix}", scoped, seconds)
-
-    def view() -> dict:
-        return cache.get_or_set(f"report-view:{prefix}", lambda: report_view(data), seconds)
-
-    flagged = cache.get_or_set(f"report-flagged:{prefix}", lambda: view()["flagged"], seconds)
-    return data, scope, flagged, SimpleLazyObject(view)
+    return cache.get_or_set(key, render, settings.REPORT_CACHE_SECONDS)
 
 
 @login_required
@@ -160,32 +178,28 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
     }
     if snapshot is None:
         return render(request, "analytics/report_empty.html", base)
-    data, scope, flagged, view = _report_cached(membership, snapshot)
+    scope = department_scope(membership=membership)
+    page = _report_page(snapshot, scope)
     access_log_record(
         organization=organization,
         user=request.user,
         action=AccessAction.VIEW_REPORT,
         snapshot=snapshot,
-        scope=scope,
+        scope=scope_label(scope),
     )
     actions = list(
         actions_for_member(organization=organization, membership=membership).order_by(
             "status", "due_on"
         )
     )
-    visible_segments = {e["segment"] for e in data["stated_vs_lived"]}
-    actions = [a for a in actions if a.segment in visible_segments]
+    actions = [a for a in actions if a.segment in page["labels"]]
     for action in actions:
-        action.progress = action_progress(action=action, data=data)
-        action.segment_label = segment_label(action.segment)
+        action.progress = action_progress(action=action, data=page["report"])
+        action.segment_label = page["labels"][action.segment]
     context = base | {
         "snapshot": snapshot,
-        "data": data,
-        "scope": scope,
-        "view": view,
-        "flagged": flagged,
-        "language": get_language(),
-        "report_cache_seconds": settings.REPORT_CACHE_SECONDS,
+        "scope": scope_label(scope),
+        "page": page,
         "actions": actions,
         "today": dt.date.today(),  # noqa: DTZ011 (a form default only)
     }
@@ -194,9 +208,6 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
 
 @login_required
 def report_export(request: HttpRequest, slug: str, wave: str, fmt: str) -> HttpResponse:
-    from . import exports
-    from .presentation import report_charts
-
     membership = membership_get(user=request.user, slug=slug)
     if fmt not in EXPORT_ACTIONS:
         raise Http404
@@ -219,9 +230,7 @@ def report_export(request: HttpRequest, slug: str, wave: str, fmt: str) -> HttpR
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body = exports.report_pdf(
-            data,
-            charts=report_charts(data),
-            generated_for=request.user.get_full_name() or request.user.get_username(),
+            data, generated_for=request.user.get_full_name() or request.user.get_username()
         )
         content_type = "application/pdf"
     response = HttpResponse(body, content_type=content_type)

@@ -261,8 +261,8 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# The cache holds only rate-limit counters. With several web processes, point it at Redis so
-# they share the counts.
+# The cache holds rate-limit counters and rendered gap reports. With several web processes,
+# point it at Redis so they share them.
 # How long a rendered gap report (its body, for one snapshot, scope and language) is reused.
 REPORT_CACHE_SECONDS = envint("REPORT_CACHE_SECONDS", 300)
 
@@ -275,13 +275,6 @@ CACHES = {
         if os.getenv("CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
-    # Rendered gap reports, in each process's memory: a snapshot never changes, so nothing
-    # can go stale between processes, and report pages do not depend on Redis being up.
-    "reports": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "reports",
-        "OPTIONS": {"MAX_ENTRIES": 500},
-    },
 }
 
 # Security: secure cookies and HSTS whenever the site is served over HTTPS.

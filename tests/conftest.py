@@ -40,14 +40,14 @@ def _fast_password_hashing():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache, questions in a short-lived in-process cache;
-    each test starts with neither (ids repeat between tests whose data was rolled back)."""
-    from django.core.cache import caches
+    """Rate-limit counters and rendered reports live in the cache, questions in a short-lived
+    in-process cache; each test starts with none (ids repeat between tests whose data was
+    rolled back)."""
+    from django.core.cache import cache
 
     from surveys.selectors import _question_cache
 
-    for alias in ("default", "reports"):
-        caches[alias].clear()
+    cache.clear()
     _question_cache.clear()
 
 

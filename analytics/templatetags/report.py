@@ -1,44 +1,38 @@
-"""The report's rounding rules (ANALYSIS.md): means to 1 decimal, percentages as whole numbers."""
+"""The report's figures in templates, as `analytics.report.format` shows them everywhere."""
 
 from django import template
 
+from analytics.report import format as fmt
+
 register = template.Library()
-DASH = "–"
 
 
 @register.filter
 def mean(value: float | None) -> str:
-    return DASH if value is None else f"{value:.1f}"
+    return fmt.format_mean(value)
 
 
 @register.filter
 def signed(value: float | None) -> str:
-    if value is None:
-        return DASH
-    text = f"{value:+.1f}"
-    return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "−")
+    return fmt.format_mean(value, signed=True)
 
 
 @register.filter
 def effect(value: float | None) -> str:
-    return DASH if value is None else f"{value:+.2f}".replace("-", "−")
+    return fmt.format_effect(value, signed=True)
 
 
 @register.filter
 def pct(value: float | None) -> str:
-    return DASH if value is None else f"{value:.0f}%"
+    return fmt.format_percent(value)
 
 
 @register.filter
 def share(value: float | None) -> str:
     """A fraction (0–1) as a whole percentage."""
-    return DASH if value is None else f"{100 * value:.0f}%"
+    return fmt.format_share(value)
 
 
 @register.filter
 def pvalue(value: float | None) -> str:
-    if value is None:
-        return DASH
-    if value < 0.001:
-        return "<0.001"
-    return f"{value:.3g}"
+    return fmt.format_p(value)

@@ -1,4 +1,4 @@
-"""Tests of analytics.charts: server-rendered SVG (no Django, no database).
+"""Tests of analytics.report.charts: server-rendered SVG (no database).
 
 Every chart is parsed with ElementTree. Expected positions are derived from the chart's own axis
 tick labels (the x of the "1" and "5" ticks), never from the module's layout constants, and
@@ -12,7 +12,19 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from analytics.charts import calibration_chart, gap_chart, heat_colour, sparkline, trend_chart
+from analytics.report.charts import (
+    calibration_chart,
+    gap_chart,
+    heat_colour,
+    sparkline,
+    trend_chart,
+)
+from analytics.report.schema import (
+    Calibration,
+    GapCell,
+    calibration_without_figures,
+    suppressed_cell,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 INK, WHITE = "#1c2430", "#ffffff"
@@ -28,8 +40,8 @@ NAMES = {
 }
 
 
-def cell(value: str, **kw) -> dict:
-    """A stated_vs_lived entry shaped like the report's (segment "all")."""
+def cell(value: str, **kw) -> GapCell:
+    """A stated_vs_lived entry of the report (segment "all")."""
     base = {
         "value": value,
         "segment": "all",
@@ -51,31 +63,10 @@ def cell(value: str, **kw) -> dict:
         "p_value": 0.01,
         "q_value": 0.02,
     }
-    base.update(kw)
-    return base
+    return GapCell(**base | kw)
 
 
-SUPPRESSED = {
-    "value": "platform",
-    "segment": "all",
-    "n_leaders": None,
-    "n_employees": None,
-    "leader_mean": None,
-    "employee_mean": None,
-    "gap": None,
-    "gap_ci": None,
-    "cliffs_delta": None,
-    "effect_size": None,
-    "test": None,
-    "p_value": None,
-    "q_value": None,
-    "employee_favorable_pct": None,
-    "employee_unfavorable_pct": None,
-    "leader_span": None,
-    "classification": "suppressed",
-    "severity": None,
-    "tags": [],
-}
+SUPPRESSED = suppressed_cell("platform", "all")
 
 
 def gap_entries() -> list[dict]:
@@ -132,42 +123,34 @@ def gap_entries() -> list[dict]:
 
 
 CALIBRATION = [
-    {
-        "value": "open_communication",
-        "n_leaders": 4,
-        "n_employees": 124,
-        "mean_prediction": 80.0,
-        "actual_favorable_pct": 3.225806451612903,
-        "error": 76.7741935483871,
-        "suppressed": False,
-    },
-    {
-        "value": "customer_focus",
-        "n_leaders": 4,
-        "n_employees": 125,
-        "mean_prediction": 47.5,
-        "actual_favorable_pct": 71.2,
-        "error": -23.700000000000003,
-        "suppressed": False,
-    },
-    {
-        "value": "platform",
-        "n_leaders": 4,
-        "n_employees": None,
-        "mean_prediction": None,
-        "actual_favorable_pct": None,
-        "error": None,
-        "suppressed": True,
-    },
-    {
-        "value": "recognition",
-        "n_leaders": 0,
-        "n_employees": 123,
-        "mean_prediction": None,
-        "actual_favorable_pct": 22.764227642276424,
-        "error": None,
-        "suppressed": False,
-    },
+    Calibration(
+        value="open_communication",
+        n_leaders=4,
+        n_employees=124,
+        mean_prediction=80.0,
+        actual_favorable_pct=3.225806451612903,
+        error=76.7741935483871,
+        suppressed=False,
+    ),
+    Calibration(
+        value="customer_focus",
+        n_leaders=4,
+        n_employees=125,
+        mean_prediction=47.5,
+        actual_favorable_pct=71.2,
+        error=-23.700000000000003,
+        suppressed=False,
+    ),
+    calibration_without_figures("platform", 4, suppressed=True),
+    Calibration(
+        value="recognition",
+        n_leaders=0,
+        n_employees=123,
+        mean_prediction=None,
+        actual_favorable_pct=22.764227642276424,
+        error=None,
+        suppressed=False,
+    ),
 ]
 
 TREND = [
@@ -368,12 +351,12 @@ def test_gap_chart_band_for_a_negative_gap_sits_left_of_employees():
 def test_gap_chart_labels_class_severity_n_and_tags():
     root = parse(gap_chart(gap_entries(), NAMES))
     blind = row_named(root, "Open communication")
-    assert "Blind spot · critical" in texts(blind)
+    assert "Blind spot (critical)" in texts(blind)
     assert "n = 124 · 4 leaders" in texts(blind)
     assert "gap +2.3" in texts(blind)  # 2.25 rounds half up
     assert "Hidden strength" in texts(row_named(root, "Customer focus"))
     assert "gap −0.9" in texts(row_named(root, "Customer focus"))
-    assert "gap ±0.0 · watch · leaders split" in texts(row_named(root, "Recognition"))
+    assert "gap 0.0 · watch · leadership split" in texts(row_named(root, "Recognition"))
     weak = row_named(root, "Work-life balance")
     assert "Shared weakness" in texts(weak)
     assert "n = 124 · 1 leader" in texts(weak)
@@ -382,7 +365,7 @@ def test_gap_chart_labels_class_severity_n_and_tags():
 def test_gap_chart_colour_follows_class_but_class_is_also_written():
     root = parse(gap_chart(gap_entries(), NAMES))
     expected = {
-        "Blind spot · critical": DANGER,
+        "Blind spot (critical)": DANGER,
         "Hidden strength": OK,
         "Shared weakness": WARN,
         "Middling": SOFT_INK,
@@ -455,8 +438,10 @@ def test_gap_chart_truncates_long_names_but_keeps_them_in_the_tooltip():
 
 
 def test_gap_chart_for_a_segment_and_without_entries():
-    entries = [cell("open_communication", segment="department:Sales")]
-    assert "(department: Sales)" in parse(gap_chart(entries, NAMES))[0].text
+    entries = [cell("open_communication", segment="department:7")]
+    assert (
+        "(Department: Sales)" in parse(gap_chart(entries, NAMES, departments={7: "Sales"}))[0].text
+    )
     empty = parse(gap_chart([], NAMES))
     assert rows(empty) == []
 

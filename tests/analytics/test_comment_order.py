@@ -2,7 +2,7 @@
 
 import itertools
 
-from analytics.engine import arrange_comments
+from analytics.report.comments import arrange_comments
 
 
 def test_comments_of_one_response_are_never_next_to_each_other():

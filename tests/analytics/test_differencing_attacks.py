@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from analytics.models import ReportSnapshot
-from analytics.selectors import report_scope, snapshot_of_round
+from analytics.selectors import department_scope, report_scope, snapshot_of_round
 from analytics.services import snapshot_compute
 from surveys.errors import ImportRejected
 from surveys.models import Round, SurveyResponse, Wave
@@ -192,9 +192,9 @@ def test_consecutive_reports_never_share_a_leaver(acme, company, petra):
     for figures in by_figure.values():
         assert all(not 0 < n < K for n, _mean in differences(figures))
     # A department-scoped leader sees a part of the same figures, nothing of their own.
-    engineering = {"Engineering", "Platform"}
+    engineering = department_scope(membership=petra.memberships.get())
     for data in published(acme):
-        scoped = report_scope(data=data, department_names=engineering)
+        scoped = report_scope(data=data, scope=engineering)
         assert all(e in data["leavers_vs_stayers"] for e in scoped["leavers_vs_stayers"])
 
 

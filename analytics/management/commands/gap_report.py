@@ -2,13 +2,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from analytics.report import format as fmt
 from analytics.selectors import round_latest_reportable
 from analytics.services import NothingToReport, snapshot_compute
 from surveys.models import Organization, Round
-
-
-def fmt(x: float | None, digits: int = 2) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
 
 
 class Command(BaseCommand):
@@ -50,6 +47,7 @@ class Command(BaseCommand):
         self.stdout.write(self.summary(snapshot.data, created))
 
     def summary(self, data: dict, created: bool) -> str:
+        """A short text summary, its figures shown as the report page shows them."""
         lines = [
             f"Gap report: {data['organization_name']}, round {data['wave']} "
             f"(method {data['method_version']}, k = {data['min_group_size']}, "
@@ -57,33 +55,34 @@ class Command(BaseCommand):
         ]
         sdi = data["self_deception_index"]
         lines.append(
-            f"Self-deception index: {fmt(sdi['value'], 1)} over {sdi['n_values']} values "
-            f"(trend: {', '.join(fmt(t['value'], 1) for t in sdi['trend'])})"
+            f"Self-deception index: {fmt.format_pct(sdi['value'])} over {sdi['n_values']} values "
+            f"(trend: {', '.join(fmt.format_pct(t['value']) for t in sdi['trend'])})"
         )
         lines.append("")
         lines.append(
-            f"{'value':<24} {'leaders':>7} {'empl.':>6} {'gap':>6} {'95% CI':>15} "
+            f"{'value':<24} {'leaders':>7} {'empl.':>6} {'gap':>6} {'95% interval':>15} "
             f"{'delta':>6} {'q':>7}  class"
         )
         for e in data["stated_vs_lived"]:
             if e["segment"] != "all":
                 continue
-            ci = f"[{fmt(e['gap_ci'][0])}, {fmt(e['gap_ci'][1])}]" if e["gap_ci"] else "–"
-            flag = e["classification"] + (f" ({e['severity']})" if e["severity"] else "")
-            if e["tags"]:
-                flag += " +" + ",".join(e["tags"])
+            interval = fmt.format_interval(e["gap_ci"], fmt.format_mean, signed=True)
             lines.append(
-                f"{e['value']:<24} {fmt(e['leader_mean']):>7} {fmt(e['employee_mean']):>6} "
-                f"{fmt(e['gap']):>6} {ci:>15} {fmt(e['cliffs_delta']):>6} "
-                f"{fmt(e['q_value'], 4):>7}  {flag}"
+                f"{e['value']:<24} {fmt.format_mean(e['leader_mean']):>7} "
+                f"{fmt.format_mean(e['employee_mean']):>6} "
+                f"{fmt.format_mean(e['gap'], signed=True):>6} {interval:>15} "
+                f"{fmt.format_effect(e['cliffs_delta'], signed=True):>6} "
+                f"{fmt.format_p(e['q_value']):>7}  "
+                f"{fmt.class_text(e['classification'], e['severity'], e['tags'])}"
             )
         lines.append("")
-        lines.append(f"Calibration MAE: {fmt(data['calibration_mae'], 1)} points")
+        lines.append(f"Calibration error: {fmt.format_pct(data['calibration_mae'])} points")
         enps = data["enps"]
         if enps.get("score") is not None:
+            interval = fmt.format_interval(enps["ci"], fmt.format_pct, signed=True)
             lines.append(
-                f"eNPS: {fmt(enps['score'], 0)} [{fmt(enps['ci'][0], 0)}, "
-                f"{fmt(enps['ci'][1], 0)}] (n = {enps['n']})"
+                f"eNPS: {fmt.format_pct(enps['score'], signed=True)} "
+                f"(95% interval {interval}, n = {enps['n']})"
             )
         top = list(data["priorities"])[:3]
         if top:

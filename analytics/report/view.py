@@ -1,0 +1,552 @@
+"""What a reader sees of a report: one view-model for the report page and the PDF.
+
+It reads a (scoped) report only: every figure shown is one the report holds, so suppression is
+exactly the report's, and every figure and label comes out of `format.py`. The page and the PDF
+lay it out differently; they show the same words and numbers.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from . import format as fmt
+from .charts import calibration_chart, gap_chart, heat_colour, trend_chart
+from .schema import (
+    ALL,
+    Calibration,
+    GapCell,
+    LeaversCell,
+    PromisedCell,
+    Report,
+    Trend,
+    department_names,
+    segment_dimension,
+)
+
+FLAGGED = ("blind_spot", "hidden_strength", "shared_weakness")
+PRIORITY_SHOWN = 0.1  # the page's "look here first": e.g. a driver of 0.4 and a gap of 0.25
+SIGNED = {"signed": True}
+
+
+@dataclass(frozen=True)
+class CellView:
+    """A stated vs lived cell."""
+
+    value: str
+    segment: str
+    dimension: str  # "Department", or "Whole company"
+    label: str  # "Sales"
+    heading: str  # "Department: Sales"
+    classification: str
+    suppressed: bool
+    class_label: str  # "Blind spot (critical)"
+    class_text: str  # with the tags: "Not enough data · watch"
+    tags: list[str]
+    tag_labels: list[str]
+    explanation: str
+    flag: bool = False
+    n_leaders: str = fmt.DASH
+    n_employees: str = fmt.DASH
+    leader_mean: str = fmt.DASH
+    employee_mean: str = fmt.DASH
+    gap: str = fmt.DASH
+    interval: str = fmt.DASH
+    delta: str = fmt.DASH
+    q: str = fmt.DASH
+    favorable: str = fmt.DASH
+    background: str = ""
+    colour: str = ""
+
+
+@dataclass(frozen=True)
+class ValueView:
+    code: str
+    name: str
+    cell: CellView  # the whole company's
+    cells: list[CellView]
+    k: int
+    points: list[dict[str, Any]]
+    leaders: dict[str, Any] | None = None
+    calibration: dict[str, Any] | None = None
+    promised: dict[str, Any] | None = None
+    leavers: list[dict[str, Any]] = field(default_factory=list)
+    trend: dict[str, Any] | None = None
+
+    @property
+    def flagged(self) -> bool:
+        return self.cell.classification in FLAGGED
+
+    @property
+    def tag_explanations(self) -> list[str]:
+        tags = [t for t in self.cell.tags if t in fmt.TAG_EXPLANATIONS]
+        return [str(fmt.TAG_EXPLANATIONS[t]) for t in tags]
+
+    @cached_property
+    def trend_chart(self) -> str:
+        points = [{"wave": p["wave"], "value": p["mean"], "n": p["n"]} for p in self.points]
+        label = _("%(value)s: employees' mean by round") % {"value": self.name}
+        return trend_chart(points, y_min=1, y_max=5, label=label, k=self.k)
+
+
+def _cell_view(cell: GapCell, departments: dict[int, str]) -> CellView:
+    classification = cell["classification"]
+    suppressed = classification == "suppressed"
+    tags = [] if suppressed else list(cell["tags"])
+    base = {
+        "value": cell["value"],
+        "segment": cell["segment"],
+        "dimension": fmt.dimension_label(cell["segment"]),
+        "label": fmt.segment_label(cell["segment"], departments),
+        "heading": fmt.segment_heading(cell["segment"], departments),
+        "classification": classification,
+        "suppressed": suppressed,
+        "class_label": fmt.class_label(classification, cell["severity"]),
+        "class_text": fmt.class_text(classification, cell["severity"], tags),
+        "tags": tags,
+        "tag_labels": fmt.tag_labels(tags),
+        "explanation": str(fmt.CLASS_EXPLANATIONS.get(classification, "")),
+    }
+    if suppressed:
+        return CellView(**base)
+    background, colour = heat_colour(cell["gap"], classification)
+    return CellView(
+        **base,
+        flag=classification in ("blind_spot", "hidden_strength"),
+        n_leaders=fmt.format_count(cell["n_leaders"]),
+        n_employees=fmt.format_count(cell["n_employees"]),
+        leader_mean=fmt.format_mean(cell["leader_mean"]),
+        employee_mean=fmt.format_mean(cell["employee_mean"]),
+        gap=fmt.format_mean(cell["gap"], signed=True),
+        interval=fmt.format_interval(cell["gap_ci"], fmt.format_mean, **SIGNED),
+        delta=fmt.format_effect(cell["cliffs_delta"], signed=True),
+        q=fmt.format_p(cell["q_value"]),
+        favorable=fmt.format_percent(cell["employee_favorable_pct"]),
+        background=background,
+        colour=colour,
+    )
+
+
+def _calibration(entry: Calibration | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    if entry["suppressed"]:
+        return {"suppressed": True, "missing": False, "n_leaders": entry["n_leaders"]}
+    if entry["mean_prediction"] is None:
+        return {"suppressed": False, "missing": True, "n_leaders": entry["n_leaders"]}
+    error = fmt.round_pct(entry["error"])
+    if not error:
+        reading = _("well calibrated")
+    elif error > 0:
+        reading = _("overconfident")
+    else:
+        reading = _("too pessimistic")
+    return {
+        "suppressed": False,
+        "missing": False,
+        "n_leaders": entry["n_leaders"],
+        "n_employees": entry["n_employees"],
+        "prediction": fmt.format_percent(entry["mean_prediction"]),
+        "actual": fmt.format_percent(entry["actual_favorable_pct"]),
+        "error": fmt.format_pct(entry["error"], signed=True),
+        "reading": reading,
+    }
+
+
+def _promised(entry: PromisedCell | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    if entry["n"] is None:
+        return {"suppressed": entry["suppressed"], "missing": not entry["suppressed"]}
+    return {
+        "suppressed": False,
+        "missing": False,
+        "n": entry["n"],
+        "expected": fmt.format_mean(entry["mean_expected"]),
+        "found": fmt.format_mean(entry["mean_found"]),
+        "difference": fmt.format_mean(entry["mean_difference"], signed=True),
+        "r": fmt.format_effect(entry["rank_biserial"], signed=True),
+        "worse": fmt.format_share(entry["share_worse"]),
+        "equal": fmt.format_share(entry["share_equal"]),
+        "better": fmt.format_share(entry["share_better"]),
+        "q": fmt.format_p(entry["q_value"]),
+        "credibility_gap": bool(entry["credibility_gap"]),
+    }
+
+
+def _leavers(cell: LeaversCell, names: dict[str, str], departments: dict[int, str]) -> dict:
+    base = {
+        "name": names.get(cell["value"], cell["value"]),
+        "segment": cell["segment"],
+        "label": fmt.segment_label(cell["segment"], departments),
+        "heading": fmt.segment_heading(cell["segment"], departments),
+        "suppressed": cell["suppressed"],
+    }
+    if cell["suppressed"]:
+        return base
+    return base | {
+        "n_exit": fmt.format_count(cell["n_exit"]),
+        "n_lived": fmt.format_count(cell["n_lived"]),
+        "exit_mean": fmt.format_mean(cell["exit_mean"]),
+        "lived_mean": fmt.format_mean(cell["lived_mean"]),
+        "delta": fmt.format_effect(cell["cliffs_delta"], signed=True),
+        "q": fmt.format_p(cell["q_value"]),
+        "signal": bool(cell["leaver_signal"]),
+    }
+
+
+def _trend(entry: Trend | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    change = entry["change"]
+    return {
+        "points": [
+            {
+                "wave": p["wave"],
+                "suppressed": p["mean"] is None,
+                "mean": fmt.format_mean(p["mean"]),
+                "n": fmt.format_count(p["n"]),
+            }
+            for p in entry["waves"]
+        ],
+        "tested": entry["tau"] is not None,
+        "tau": fmt.format_effect(entry["tau"], signed=True),
+        "slope": fmt.format_effect(entry["slope"], signed=True),
+        "slope_interval": fmt.format_interval(entry["slope_ci"], fmt.format_effect, **SIGNED),
+        "q": fmt.format_p(entry["q_value"]),
+        "declining": bool(entry["declining"]),
+        "change": None
+        if change is None
+        else {
+            "from": change["from"],
+            "to": change["to"],
+            "suppressed": change["change"] is None,
+            "change": fmt.format_mean(change["change"], signed=True),
+            "delta": fmt.format_effect(change["cliffs_delta"], signed=True),
+            "q": fmt.format_p(change["q_value"]),
+        },
+    }
+
+
+class ReportView:
+    """A (scoped) report as people read it."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.k = report["min_group_size"]
+        self.names = {v["code"]: v["name"] for v in report["values"]}
+        self.departments = department_names(report)
+        self.cells = [_cell_view(c, self.departments) for c in report["stated_vs_lived"]]
+        self.company = {c["value"]: c for c in report["stated_vs_lived"] if c["segment"] == ALL}
+        self.values = self._values()
+        self.flagged = [v for v in self.values if v.flagged]
+        self.overview = [v.cell for v in self.values]
+
+    def _values(self) -> list[ValueView]:
+        report = self.report
+        cells: dict[str, list[CellView]] = defaultdict(list)
+        for view in self.cells:
+            cells[view.value].append(view)
+        leavers: dict[str, list[dict]] = defaultdict(list)
+        for entry in report["leavers_vs_stayers"]:
+            leavers[entry["value"]].append(_leavers(entry, self.names, self.departments))
+        by_value = {
+            key: {e["value"]: e for e in report[key]}
+            for key in ("calibration", "promised_vs_found", "trends")
+        }
+        values = []
+        for code, name in self.names.items():
+            if code not in self.company:
+                continue
+            # Every cell compares the whole leadership group with the cell's employees.
+            lead = next(
+                (
+                    c
+                    for c in report["stated_vs_lived"]
+                    if c["value"] == code and c["classification"] != "suppressed"
+                ),
+                None,
+            )
+            trend = by_value["trends"].get(code)
+            values.append(
+                ValueView(
+                    code=code,
+                    name=name,
+                    cell=cells[code][0],
+                    cells=cells[code],
+                    k=self.k,
+                    points=trend["waves"] if trend else [],
+                    leaders=None
+                    if lead is None
+                    else {
+                        "n": lead["n_leaders"],
+                        "mean": fmt.format_mean(lead["leader_mean"]),
+                        "rated": lead["leader_mean"] is not None,
+                    },
+                    calibration=_calibration(by_value["calibration"].get(code)),
+                    promised=_promised(by_value["promised_vs_found"].get(code)),
+                    leavers=leavers.get(code, []),
+                    trend=_trend(trend),
+                )
+            )
+        return values
+
+    # --- the head of the report -------------------------------------------------------------
+
+    @cached_property
+    def header(self) -> dict[str, Any]:
+        report = self.report
+        scope = report.get("scope")
+        return {
+            "organization_name": report["organization_name"] or report["organization"],
+            "wave": report["wave"],
+            "method_version": report["method_version"],
+            "k": self.k,
+            "scope_departments": scope["departments"] if scope else None,
+            "n_tests": report["multiple_comparisons"]["n_tests"],
+            "withheld_for_differencing": report["withheld_for_differencing"],
+        }
+
+    @cached_property
+    def responses(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "label": str(fmt.RESPONSE_GROUP_LABELS.get(group, group)),
+                "n": str(fmt.SUPPRESSED_NOTE) if n is None else n,
+            }
+            for group, n in self.report["responses"].items()
+        ]
+
+    @cached_property
+    def findings(self) -> dict[str, list[str]]:
+        """The report's own flags, company level."""
+        report, names = self.report, self.names
+        return {
+            "blind_spots": [
+                fmt.with_severity(v.name, self.company[v.code]["severity"])
+                for v in self.values
+                if v.cell.classification == "blind_spot"
+            ],
+            "hidden_strengths": [
+                v.name for v in self.values if v.cell.classification == "hidden_strength"
+            ],
+            "credibility_gaps": [
+                names[e["value"]] for e in report["promised_vs_found"] if e["credibility_gap"]
+            ],
+            "leaver_signals": [
+                names[e["value"]]
+                for e in report["leavers_vs_stayers"]
+                if e["leaver_signal"] and e["segment"] == ALL
+            ],
+            "declining": [names[e["value"]] for e in report["trends"] if e["declining"]],
+        }
+
+    @property
+    def has_findings(self) -> bool:
+        return any(self.findings.values())
+
+    @cached_property
+    def sdi(self) -> dict[str, Any]:
+        sdi = self.report["self_deception_index"]
+        return {
+            "value": fmt.format_pct(sdi["value"]),
+            "present": sdi["value"] is not None,
+            "n_values": sdi["n_values"],
+            "definition": sdi["definition"],
+            "values": [self.names.get(c, c) for c in sdi["values"]],
+            "trend": [
+                {"wave": t["wave"], "value": fmt.format_pct(t["value"]), "n_values": t["n_values"]}
+                for t in sdi["trend"]
+            ],
+        }
+
+    @cached_property
+    def calibration_mae(self) -> dict[str, Any]:
+        mae = self.report["calibration_mae"]
+        return {"present": mae is not None, "value": fmt.format_pct(mae)}
+
+    @cached_property
+    def calibration_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"name": self.names.get(e["value"], e["value"]), **_calibration(e)}
+            for e in self.report["calibration"]
+        ]
+
+    @cached_property
+    def agreement(self) -> dict[str, Any]:
+        agreement = self.report["profile_agreement"]
+        return {
+            "present": agreement["rho"] is not None,
+            "n_values": agreement["n_values"],
+            "rho": fmt.format_effect(agreement["rho"], signed=True),
+            "q": fmt.format_p(agreement["q_value"]),
+        }
+
+    # --- breakdowns -------------------------------------------------------------------------
+
+    @cached_property
+    def heatmaps(self) -> list[dict[str, Any]]:
+        """Value × segment tables, one per dimension present in the (scoped) report."""
+        columns: dict[str, list[str]] = {}
+        by_key: dict[tuple[str, str], CellView] = {}
+        for view in self.cells:
+            by_key[(view.value, view.segment)] = view
+            if view.segment != ALL:
+                found = columns.setdefault(segment_dimension(view.segment), [])
+                if view.segment not in found:
+                    found.append(view.segment)
+        tables = []
+        for dimension, label in fmt.DIMENSION_LABELS.items():
+            segments = columns.get(dimension)
+            if not segments:
+                continue
+            keys = [ALL, *segments]
+            rows = [
+                {
+                    "name": v.name,
+                    "cells": [by_key[(v.code, s)] for s in keys if (v.code, s) in by_key],
+                }
+                for v in self.values
+            ]
+            tables.append(
+                {
+                    "dimension": dimension,
+                    "label": str(label),
+                    "columns": [fmt.segment_label(s, self.departments) for s in keys],
+                    "rows": rows,
+                }
+            )
+        return tables
+
+    @cached_property
+    def leavers(self) -> dict[str, Any]:
+        entries = self.report["leavers_vs_stayers"]
+        return {
+            "pool": self.report["exit_pool"],
+            "waves": next((e["waves"] for e in entries), []),
+            "rows": [
+                _leavers(e, self.names, self.departments)
+                for e in entries
+                if not e["suppressed"] or e["segment"] == ALL
+            ],
+            "hidden_departments": len(
+                {e["segment"] for e in entries if e["suppressed"] and e["segment"] != ALL}
+            ),
+        }
+
+    @cached_property
+    def enps(self) -> dict[str, Any]:
+        enps = self.report["enps"]
+        return {
+            "present": enps["question"] is not None,
+            "suppressed": enps["suppressed"],
+            "shown": enps["score"] is not None,
+            "score": fmt.format_pct(enps["score"], signed=True),
+            "interval": fmt.format_interval(enps["ci"], fmt.format_pct, **SIGNED),
+            "n": enps["n"],
+            "promoters": enps["promoters"],
+            "passives": enps["passives"],
+            "detractors": enps["detractors"],
+        }
+
+    @cached_property
+    def reliability(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.names.get(e["value"], e["value"]),
+                "suppressed": e["suppressed"],
+                "n_items": e["n_items"],
+                "n": fmt.format_count(e["n"]),
+                "alpha": fmt.format_effect(e["alpha"]),
+                "interval": fmt.format_interval(e["alpha_ci"], fmt.format_effect),
+                "warning": e["warning"],
+                "note": e["note"],
+            }
+            for e in self.report["reliability"]
+        ]
+
+    @property
+    def reliability_warnings(self) -> list[dict[str, Any]]:
+        return [r for r in self.reliability if r["warning"] or r["note"]]
+
+    @cached_property
+    def priorities(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "rank": p["rank"],
+                "name": self.names.get(p["value"], p["value"]),
+                "shown": p["priority"] >= PRIORITY_SHOWN,
+                "priority": fmt.format_effect(p["priority"]),
+                "basis": str(fmt.BASIS_LABELS.get(p["basis"], p["basis"])),
+                "rho": fmt.format_effect(p["driver_rho"], signed=True),
+                "gap": fmt.format_mean(p["gap"], signed=True),
+                "has_gap": p["gap"] is not None,
+                "class_text": fmt.class_label(p["classification"]),
+            }
+            for p in sorted(self.report["priorities"], key=lambda p: p["rank"])
+        ]
+
+    @property
+    def priorities_shown(self) -> list[dict[str, Any]]:
+        """Only values that call for attention, on the page."""
+        return [p for p in self.priorities if p["shown"]]
+
+    @cached_property
+    def priority_outcome(self) -> str:
+        outcome = next((d["outcome"] for d in self.report["drivers"] if not d["suppressed"]), None)
+        return str(fmt.OUTCOME_LABELS.get(outcome or "enps"))
+
+    @cached_property
+    def comments(self) -> dict[str, Any]:
+        comments = self.report["comments"]
+        return {
+            "shown": comments["shown"],
+            "min_group_size": comments["min_group_size"],
+            "n_respondents": comments["n_respondents"],
+            "items": [item["text"] for item in comments["items"]] if comments["shown"] else [],
+        }
+
+    @cached_property
+    def legend(self) -> dict[str, list[dict[str, str]]]:
+        return {
+            "classes": [
+                {
+                    "code": code,
+                    "label": str(fmt.CLASS_LABELS[code]),
+                    "explanation": str(fmt.CLASS_EXPLANATIONS[code]),
+                }
+                for code in fmt.CLASS_ORDER
+            ],
+            "tags": [
+                {"code": code, "label": str(label), "explanation": str(fmt.TAG_EXPLANATIONS[code])}
+                for code, label in fmt.TAG_LABELS.items()
+            ],
+        }
+
+    # --- charts, drawn when a template asks for them ----------------------------------------
+
+    @cached_property
+    def gap_chart(self) -> str:
+        company = list(self.company.values())
+        return gap_chart(company, self.names, k=self.k, departments=self.departments)
+
+    @cached_property
+    def calibration_chart(self) -> str:
+        return calibration_chart(self.report["calibration"], self.names, k=self.k)
+
+    @cached_property
+    def sdi_chart(self) -> str:
+        points = [
+            {"wave": t["wave"], "value": t["value"], "n": t["n_values"]}
+            for t in self.report["self_deception_index"]["trend"]
+        ]
+        return trend_chart(
+            points,
+            y_min=0,
+            y_max=100,
+            label=_("Self-deception index by round"),
+            y_format="{:.0f}",
+            missing_label=_("no value with enough data"),
+        )
