@@ -15,37 +15,28 @@ from analytics import stats
 from analytics.publication import Spec
 from analytics.selectors import ReportInput
 
+from . import figures
 from .comments import round_comments
 from .inputs import Inputs
 from .plan import Plan, Planner
 from .schema import (
     ALL,
-    Calibration,
     Driver,
-    Enps,
     ExitPool,
     GapCell,
-    IndexPoint,
     LeaversCell,
     MultipleComparisons,
-    Priority,
     ProfileAgreement,
     PromisedCell,
-    Reliability,
     Report,
-    Responses,
-    SelfDeceptionIndex,
     Trend,
     TrendChange,
     TrendPoint,
     Value,
-    calibration_without_figures,
     department_segment,
-    enps_without_figures,
     hidden_change,
     hidden_trend_point,
     promised_without_figures,
-    reliability_without_figures,
     suppressed_cell,
     suppressed_driver,
     suppressed_leavers,
@@ -54,12 +45,6 @@ from .schema import (
 from .scoring import TestRegistry, finite, seed_for
 
 MIN_LEADERS_FOR_SPAN = 3
-SDI_DEFINITION = (
-    "100 × the mean, over values with enough data, of max(0, Cliff's delta of leaders' "
-    "ratings vs employees' experience) at company level. 0 means leadership rates no value "
-    "above what employees live; 100 means every leader rates every value above every employee."
-)
-
 PROMISED_FIGURES = (
     "n",
     "mean_expected",
@@ -169,80 +154,7 @@ class ReportBuilder:
                 if tag != "leadership_split" or entry["n_leaders"] >= MIN_LEADERS_FOR_SPAN
             ]
 
-    # --- company-level figures ----------------------------------------------------------------
-
-    def self_deception(self, entries: list[GapCell]) -> SelfDeceptionIndex:
-        company = [
-            e
-            for e in entries
-            if e["segment"] == ALL
-            and e["classification"] not in ("suppressed", "insufficient_data")
-        ]
-        trend = []
-        for index, info in enumerate(self.inp.rounds):
-            if index == self.inputs.current:
-                value = stats.self_deception_index([e["cliffs_delta"] for e in company])
-                counted = len(company)
-            else:
-                value, counted = self._past_index(index)
-            trend.append(IndexPoint(wave=info.label, value=value, n_values=counted))
-        return SelfDeceptionIndex(
-            value=trend[-1]["value"],
-            n_values=len(company),
-            values=[e["value"] for e in company],
-            definition=SDI_DEFINITION,
-            trend=trend,
-        )
-
-    def _past_index(self, index: int) -> tuple[float | None, int]:
-        groups, scorer = self.inp.groups, self.inputs.scorer
-        lived = groups["lived"].rows(groups["lived"].round_index == index)
-        leaders = groups["leadership"].rows(groups["leadership"].round_index == index)
-        deltas = []
-        for value in self.values:
-            emp = finite(scorer.scores(lived, scorer.items(value, "employee")))
-            lead = finite(scorer.scores(leaders, scorer.items(value, "leader")))
-            if lead.size and emp.size >= max(self.k, stats.MIN_EMPLOYEES):
-                deltas.append(stats.cliffs_delta(lead, emp))
-        return stats.self_deception_index(deltas), len(deltas)
-
-    def calibration(self) -> tuple[list[Calibration], float | None]:
-        inputs = self.inputs
-        entries, errors = [], []
-        for value in self.values:
-            items = inputs.scorer.items(value, "leader_prediction")
-            predictions = np.full(inputs.leaders.size, np.nan)
-            if items and inputs.leaders.size:
-                cols = [q.column for q in items]
-                block = inputs.leaders.numbers[:, cols]
-                answered = ~np.isnan(block)
-                counts = answered.sum(axis=1)
-                sums = np.where(answered, block, 0).sum(axis=1)
-                predictions[counts > 0] = sums[counts > 0] / counts[counts > 0]
-            predictions = finite(predictions)
-            emp = finite(inputs.employee_scores[value])
-            # The actual share is the company cell's: shown exactly when that cell is.
-            shown = self.plan[f"stated/{value}/{ALL}"]
-            if not shown or predictions.size == 0:
-                entries.append(
-                    calibration_without_figures(value, int(predictions.size), suppressed=not shown)
-                )
-                continue
-            actual = stats.describe(emp).favorable_pct
-            result = stats.calibration(predictions, actual)
-            entries.append(
-                Calibration(
-                    value=value,
-                    n_leaders=int(predictions.size),
-                    n_employees=int(emp.size),
-                    mean_prediction=result.mean_prediction,
-                    actual_favorable_pct=result.actual,
-                    error=result.error,
-                    suppressed=False,
-                )
-            )
-            errors.append(result.error)
-        return entries, stats.calibration_mae(errors)
+    # --- the figures that are tested (the others: figures.py) ----------------------------------
 
     def profile_agreement(self) -> ProfileAgreement:
         leader_means, employee_means, used = [], [], []
@@ -259,8 +171,6 @@ class ReportBuilder:
         )
         self.tests.add(entry, result.p_value)
         return entry
-
-    # --- leavers, new hires, trends -----------------------------------------------------------
 
     def leavers_vs_stayers(self) -> list[LeaversCell]:
         planner, inputs = self.planner, self.inputs
@@ -374,58 +284,6 @@ class ReportBuilder:
         self.tests.add(change, moved.p_value)
         return change
 
-    # --- the recommend item, reliability, drivers ---------------------------------------------
-
-    def enps(self) -> Enps:
-        question = self.inputs.recommend
-        if question is None:
-            return enps_without_figures(None, suppressed=False)
-        if not self.plan["enps"]:
-            return enps_without_figures(question.code, suppressed=True)
-        answers = finite(self.inputs.scorer.numeric(self.inputs.lived, question))
-        result = stats.enps(answers)
-        return Enps(
-            question=question.code,
-            n=result.n,
-            promoters=result.promoters,
-            passives=result.passives,
-            detractors=result.detractors,
-            score=result.score,
-            ci=[result.ci_low, result.ci_high],
-            suppressed=False,
-        )
-
-    def reliability(self) -> list[Reliability]:
-        inputs = self.inputs
-        entries = []
-        for value in self.values:
-            items = inputs.scorer.items(value, "employee")
-            if len(items) < 2 or inputs.lived.size == 0:
-                entries.append(reliability_without_figures(value, len(items), suppressed=False))
-                continue
-            cols = [q.column for q in items]
-            block = inputs.lived.numbers[:, cols].copy()
-            reverse = np.array([q.reverse for q in items])
-            block[:, reverse] = 6 - block[:, reverse]
-            complete = block[~np.isnan(block).any(axis=1)]
-            if complete.shape[0] < self.k:
-                entries.append(reliability_without_figures(value, len(items), suppressed=True))
-                continue
-            result = stats.cronbach_alpha(complete)
-            entries.append(
-                Reliability(
-                    value=value,
-                    n_items=len(items),
-                    n=result.n,
-                    alpha=result.alpha,
-                    alpha_ci=[result.ci_low, result.ci_high] if result.ci_low is not None else None,
-                    warning=result.warning,
-                    note=result.note,
-                    suppressed=False,
-                )
-            )
-        return entries
-
     def drivers(self) -> list[Driver]:
         inputs = self.inputs
         questions = self.inp.questions
@@ -449,56 +307,6 @@ class ReportBuilder:
                 self.tests.add(entry, result.p_value)
         return entries
 
-    @staticmethod
-    def priorities(drivers: list[Driver], company: dict[str, GapCell]) -> list[Priority]:
-        """The values to read first: driver strength of the first outcome times the gap (or
-        the share unfavorable where leaders gave no rating), ranked. Reads the company cells
-        after their classification."""
-        primary = drivers[0]["outcome"] if drivers else None
-        found = []
-        for entry in drivers:
-            if entry["outcome"] != primary or entry["suppressed"]:
-                continue
-            cell = company[entry["value"]]
-            if cell["leader_mean"] is not None:
-                score = stats.priority(driver_rho=entry["rho"], gap=cell["gap"])
-                basis, gap = "gap", cell["gap"]
-            else:
-                unfavorable = cell["employee_unfavorable_pct"]
-                share = unfavorable / 100 if unfavorable is not None else None
-                score = stats.priority(driver_rho=entry["rho"], share_unfavorable=share)
-                basis, gap = "share_unfavorable", None
-            found.append(
-                Priority(
-                    value=entry["value"],
-                    priority=score,
-                    basis=basis,
-                    driver_rho=entry["rho"],
-                    gap=gap,
-                    classification=cell["classification"],
-                    rank=0,
-                )
-            )
-        found.sort(key=lambda p: (p["basis"] != "gap", -p["priority"], p["value"]))
-        for rank, item in enumerate(found, 1):
-            item["rank"] = rank
-        return found
-
-    def response_counts(self) -> Responses:
-        inputs = self.inputs
-        exits = self.inp.groups["exit"]
-
-        def shown(n: int) -> int | None:
-            return n if n >= self.k or n == 0 else None
-
-        # Leadership answers as a group; the other counts follow k like every figure.
-        return Responses(
-            leadership=inputs.leaders.size,
-            lived=shown(inputs.lived.size),
-            onboarding=shown(inputs.onboarding.size),
-            exit=shown(int((exits.round_index == inputs.current).sum())),
-        )
-
     # --- the report ---------------------------------------------------------------------------
 
     def build(self) -> Report:
@@ -506,7 +314,7 @@ class ReportBuilder:
         self.plan = self.planner.publish()
         stated = self.stated_vs_lived()
         self.progress(60, "calibration")
-        calibration, mae = self.calibration()
+        calibration, mae = figures.calibration(self.inputs, self.plan)
         agreement = self.profile_agreement()
         self.progress(65, "leavers vs stayers")
         leavers = self.leavers_vs_stayers()
@@ -515,8 +323,8 @@ class ReportBuilder:
         self.progress(75, "trends")
         trends = self.trends()
         self.progress(85, "reliability")
-        reliability = self.reliability()
-        enps = self.enps()
+        reliability = figures.reliability(self.inputs)
+        enps = figures.enps(self.inputs, self.plan)
         drivers = self.drivers()
         self.progress(92, "corrections")
         n_tests = self.tests.correct()
@@ -548,8 +356,8 @@ class ReportBuilder:
             min_group_size=self.k,
             departments=self.inputs.tree.as_report(),
             values=[Value(code=c, name=n) for c, n in inp.values],
-            responses=self.response_counts(),
-            self_deception_index=self.self_deception(stated),
+            responses=figures.response_counts(self.inputs),
+            self_deception_index=figures.self_deception(self.inputs, stated),
             stated_vs_lived=stated,
             calibration=calibration,
             calibration_mae=mae,
@@ -565,7 +373,7 @@ class ReportBuilder:
             enps=enps,
             reliability=reliability,
             drivers=drivers,
-            priorities=self.priorities(drivers, company),
+            priorities=figures.priorities(drivers, company),
             comments=round_comments(self.inputs.lived, inp.questions, self.inputs.need),
             multiple_comparisons=MultipleComparisons(method="benjamini-hochberg", n_tests=n_tests),
             # Cells hidden because, next to a report published before (or another cell of

@@ -22,15 +22,8 @@ import typing
 from collections.abc import Iterable
 from typing import Any
 
-from .schema import (
-    DEPARTMENT,
-    Department,
-    Report,
-    department_segment,
-    fields,
-    is_record,
-    optional_fields,
-)
+from .check import fields, is_record, optional_fields
+from .schema import DEPARTMENT, Department, Report, department_segment
 
 Tree = dict[int, tuple[str, int | None]]  # department id -> (name today, parent id)
 

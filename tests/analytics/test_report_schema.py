@@ -1,5 +1,6 @@
 """The report is a typed contract (analytics/report/schema.py): real reports follow it key by
-key, and docs/report-schema.md documents exactly its fields, with their types."""
+key (analytics/report/check.py), and docs/report-schema.md documents exactly its fields, with
+their types."""
 
 import re
 import typing
@@ -9,7 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from analytics.report import schema
-from analytics.report.schema import Report, describe, fields, is_record, problems
+from analytics.report.check import describe, fields, is_record, problems
+from analytics.report.schema import Report
 from analytics.selectors import department_scope, report_scope
 from analytics.services import AnalysisRefused, NothingToReport, snapshot_compute
 from surveys.models import Membership, Organization, Round

@@ -5,7 +5,8 @@ import io
 from typing import Any
 
 from ..schema import Report
-from .rows import COLUMNS, report_rows
+from .columns import COLUMNS
+from .rows import report_rows
 from .safety import cell
 
 

@@ -4,7 +4,8 @@ import io
 from collections import defaultdict
 
 from ..schema import Report
-from .rows import ONE_DECIMAL, P_VALUES, SECTIONS, TWO_DECIMALS, Row, report_rows
+from .columns import ONE_DECIMAL, P_VALUES, SECTIONS, TWO_DECIMALS
+from .rows import Row, report_rows
 from .safety import cell, neutralise
 
 NUMBER_FORMATS = {
