@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from core.confidentiality import Decision, hidden_key, tree_visibility, visible_cells
+
 from . import stats
 from .auditor import Finding, audit
-from .confidentiality import Decision, hidden_key, tree_visibility, visible_cells
 from .pools import Pool, closed_pools, period_of
 from .publication import RANK_POOL, RANK_ROUND, RANK_SEGMENT, Spec, Universe, signature, spec
 from .selectors import QuestionMeta, ReportInput, ResponseSet

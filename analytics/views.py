@@ -22,6 +22,7 @@ from surveys.models import Membership, Role, Round
 from surveys.selectors import membership_get
 from surveys.services.rounds import round_label_problem
 
+from . import exports
 from .models import (
     AccessAction,
     AccessLog,
@@ -29,11 +30,12 @@ from .models import (
     JobStatus,
     ReportSnapshot,
 )
-from .presentation import report_view, segment_label
+from .presentation import report_charts, report_view, segment_label
 from .selectors import (
     action_get_for_member,
     actions_for_member,
     department_scope,
+    report_progress,
     report_scope,
     round_latest_reportable,
     rounds_reported,
@@ -194,9 +196,6 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
 
 @login_required
 def report_export(request: HttpRequest, slug: str, wave: str, fmt: str) -> HttpResponse:
-    from . import exports
-    from .presentation import report_charts
-
     membership = membership_get(user=request.user, slug=slug)
     if fmt not in EXPORT_ACTIONS:
         raise Http404
@@ -281,6 +280,31 @@ def analysis_job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
             "job": job,
             "report_url": report_url,
             "refresh": job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        },
+    )
+
+
+@login_required
+def report_progress_page(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
+    """Where a round's report stands after one of its waves closed: waiting for the round's
+    other waves, being computed (the job's page), published (the report) or nothing to
+    analyse. Refreshes itself while it waits."""
+    membership = membership_get(user=request.user, slug=slug)
+    round_ = _round_for(membership, wave)
+    progress = report_progress(organization=membership.organization, round_=round_)
+    if progress.state == "published":
+        return redirect("report_wave", slug=slug, wave=round_.label)
+    if progress.state in ("computing", "failed"):
+        return redirect("analysis_job", slug=slug, job_id=progress.job.pk)
+    return render(
+        request,
+        "analytics/report_progress.html",
+        {
+            "membership": membership,
+            "organization": membership.organization,
+            "is_hr": membership.role == Role.HR_ADMIN,
+            "progress": progress,
+            "refresh": progress.state in ("waiting", "requested"),
         },
     )
 

@@ -18,13 +18,12 @@ import pytest
 from django.db import connection
 
 from analytics.models import AnalysisJob, ReportSnapshot
+from core.models import OutboxMessage
 from culturesurvey.celery import app
-from surveys.apis.base import api_token_create
 from surveys.models import (
     Answer,
     CampaignKind,
     Invitation,
-    OutboxMessage,
     PendingAnswer,
     Question,
     SurveyResponse,
@@ -33,6 +32,7 @@ from surveys.services.campaigns import campaign_create, wave_close, wave_launch
 from surveys.services.invitations import invitation_issue_token
 from surveys.services.roster import roster_upsert
 from surveys.services.sealing import wave_seal
+from surveys.services.tokens import api_token_create
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
