@@ -22,9 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from surveys.apis.base import ApiAccess, StandardPagination, api_access, errors
-from surveys.apis.organizations import SLUG
-from surveys.apis.values import Conflict
+from core.apis.base import SLUG, Conflict, StandardPagination, errors
+from surveys.apis.base import ApiAccess, api_access
 from surveys.models import Round, WaveStatus
 
 from .models import (
@@ -42,6 +41,7 @@ from .selectors import (
     actions_for_member,
     department_scope,
     report_data,
+    report_progress,
     report_scope,
     round_latest_reportable,
     rounds_reported,
@@ -294,6 +294,52 @@ class AnalysisJobDetailApi(APIView):
             raise exceptions.NotFound("There is no such analysis job.")
         return Response(
             AnalysisJobOutput(job, context={"request": request, "slug": slug}).data,
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+class WaitingWaveOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    campaign = serializers.CharField(source="campaign.name")
+    number = serializers.IntegerField()
+    status = serializers.CharField(help_text="open, or closed with its answers being sealed.")
+
+
+class ReportProgressOutput(serializers.Serializer):
+    wave = serializers.CharField(source="round.label")
+    state = serializers.ChoiceField(
+        choices=["waiting", "requested", "computing", "failed", "published", "nothing"],
+        help_text="waiting: for the waves in `waiting_for`; requested: every wave is in and the "
+        "analysis is about to start; computing or failed: see `analysis_job`; published: the "
+        "report is at `snapshot_url`; nothing: nobody answered in the round.",
+    )
+    waiting_for = WaitingWaveOutput(many=True)
+    analysis_job = AnalysisJobOutput(source="job", allow_null=True)
+    snapshot_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_snapshot_url(self, progress) -> str | None:
+        if progress.state != "published":
+            return None
+        return _report_url(self.context["request"], self.context["slug"], progress.round.label)
+
+
+class ReportProgressApi(APIView):
+    @extend_schema(
+        parameters=[SLUG], responses={200: ReportProgressOutput, **errors(401, 403, 404)}
+    )
+    def get(self, request: Request, slug: str, wave: str) -> Response:
+        """Where a round's report stands: which of its waves it still waits for (a report is
+        computed once every wave of its round is closed and sealed), its analysis job, and the
+        report once published. Closing a wave answers with this address."""
+        access = api_access(request, slug)
+        round_ = _round(access, wave)
+        if round_ is None:
+            raise exceptions.NotFound(f"There is no survey round {wave!r}.")
+        progress = report_progress(organization=access.organization, round_=round_)
+        context = {"request": request, "slug": slug}
+        return Response(
+            ReportProgressOutput(progress, context=context).data,
             headers={"Cache-Control": "no-store"},
         )
 

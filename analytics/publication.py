@@ -18,7 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from surveys.models import Organization, Round
+
 from .auditor import AuditCell
+from .models import ReportSnapshot
 from .selectors import ReportInput, ResponseSet
 
 AUDITED_GROUPS = ("lived", "onboarding", "exit")
@@ -67,7 +70,7 @@ class Universe:
     the report, one after another, with what each specification needs of them."""
 
     inp: ReportInput
-    scorer: Any  # engine.Scorer (kept untyped: the engine imports this module)
+    scorer: Any  # report.scoring.Scorer (kept untyped: the report builder imports this module)
 
     def __post_init__(self) -> None:
         groups = self.inp.groups
@@ -251,4 +254,20 @@ def legacy_specs(data: dict[str, Any], inp: ReportInput) -> list[Spec]:
                 rank=RANK_ROUND,
             )
         )
+    return found
+
+
+def published_specs(
+    *, organization: Organization, round_: Round, inp: ReportInput
+) -> list[tuple[int, list[dict]]]:
+    """(round id, cell specifications) of every report published for the organization up to
+    this round, for the differencing audit. Reports stored before specifications were kept
+    get them read off their figures."""
+    found = []
+    snapshots = ReportSnapshot.objects.filter(
+        organization=organization, round__sequence__lte=round_.sequence
+    ).order_by("created_at", "pk")
+    for snapshot in snapshots.iterator():
+        specs = snapshot.cells if snapshot.cells is not None else legacy_specs(snapshot.data, inp)
+        found.append((snapshot.round_id, specs))
     return found

@@ -28,10 +28,11 @@ from surveys.models import (
     Wave,
     WaveStatus,
 )
+from surveys.selectors import department_subtree_ids
 from surveys.services.rounds import label_date
 
 from . import stats
-from .models import Action, ReportSnapshot
+from .models import Action, AnalysisJob, JobStatus, ReportSnapshot
 from .report.legacy import is_legacy, upgrade
 from .report.schema import ALL, Report, department_segment
 
@@ -254,24 +255,6 @@ def report_fingerprint(*, organization: Organization, round_: Round) -> str:
     return report_fingerprints(organization=organization, round_=round_)[0]
 
 
-def published_specs(
-    *, organization: Organization, round_: Round, inp: ReportInput
-) -> list[tuple[int, list[dict]]]:
-    """(round id, cell specifications) of every report published for the organization up to
-    this round, for the differencing audit. Reports stored before specifications were kept
-    get them read off their figures."""
-    from .publication import legacy_specs
-
-    found = []
-    snapshots = ReportSnapshot.objects.filter(
-        organization=organization, round__sequence__lte=round_.sequence
-    ).order_by("created_at", "pk")
-    for snapshot in snapshots.iterator():
-        specs = snapshot.cells if snapshot.cells is not None else legacy_specs(snapshot.data, inp)
-        found.append((snapshot.round_id, specs))
-    return found
-
-
 def report_input(*, organization: Organization, round_: Round) -> ReportInput:
     """Load the report's round and every earlier round as arrays."""
     rounds = list(Round.objects.filter(organization=organization, sequence__lte=round_.sequence))
@@ -482,8 +465,6 @@ def department_scope(*, membership) -> ReportScope | None:
     """The departments a member's reports are limited to, or None for everything."""
     if membership.department_id is None:
         return None
-    from surveys.selectors import department_subtree_ids
-
     ids = department_subtree_ids(
         organization=membership.organization, department_id=membership.department_id
     )
@@ -526,3 +507,55 @@ def action_get_for_member(
     if found is None:
         raise Http404
     return found
+
+
+# --- Progress of a round's report -----------------------------------------------------------
+
+
+def round_open_waves(*, round_: Round) -> list[Wave]:
+    """Waves of the round whose answers are not all in yet: open, or closed with their
+    answers still waiting to be sealed."""
+    return list(
+        Wave.objects.filter(round=round_)
+        .exclude(status=WaveStatus.CLOSED, sealed_at__isnull=False)
+        .select_related("campaign")
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class ReportProgress:
+    """Where a round's report stands: waiting for waves, being computed, published, or with
+    nothing to analyse (no responses once every wave is in)."""
+
+    round: Round
+    waiting_for: list[Wave]
+    job: AnalysisJob | None
+    snapshot: ReportSnapshot | None
+    has_responses: bool
+
+    @property
+    def state(self) -> str:
+        if self.waiting_for:
+            return "waiting"
+        if self.snapshot is not None and (self.job is None or self.job.status == JobStatus.DONE):
+            return "published"
+        if self.job is not None:
+            return "failed" if self.job.status == JobStatus.FAILED else "computing"
+        return "requested" if self.has_responses else "nothing"
+
+
+def report_progress(*, organization: Organization, round_: Round) -> ReportProgress:
+    """What a round's report is waiting for, after a wave of it closed."""
+    job = (
+        AnalysisJob.objects.filter(organization=organization, round=round_)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return ReportProgress(
+        round=round_,
+        waiting_for=round_open_waves(round_=round_),
+        job=job,
+        snapshot=snapshot_of_round(round_=round_, with_data=False),
+        has_responses=SurveyResponse.objects.filter(wave__round=round_).exists(),
+    )

@@ -6,16 +6,18 @@ import time
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from surveys.models import Organization, Round, Wave, WaveStatus
+from core.outbox import outbox_enqueue
+from surveys.models import CompanyValue, Organization, Round, Wave
 
 from . import stats
-from .models import AnalysisJob, JobStatus, ReportSnapshot
+from .models import AccessLog, Action, ActionStatus, AnalysisJob, JobStatus, ReportSnapshot
+from .publication import published_specs
 from .report.build import report_build
 from .selectors import (
-    published_specs,
     report_data,
     report_fingerprints,
     report_input,
+    round_open_waves,
     snapshot_of_round,
 )
 
@@ -34,17 +36,6 @@ class AnalysisRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def round_open_waves(*, round_: Round) -> list[Wave]:
-    """Waves of the round whose answers are not all in yet: open, or closed with their
-    answers still waiting to be sealed."""
-    return list(
-        Wave.objects.filter(round=round_)
-        .exclude(status=WaveStatus.CLOSED, sealed_at__isnull=False)
-        .select_related("campaign")
-        .order_by("pk")
-    )
 
 
 def analysis_check(*, round_: Round, recompute: bool = False) -> None:
@@ -163,8 +154,6 @@ def analysis_request(
         requested_by=user if user and user.pk else None,
         recompute=recompute,
     )
-    from surveys.outbox import outbox_enqueue
-
     outbox_enqueue("analytics.tasks.run_analysis", job.pk)
     return job
 
@@ -177,9 +166,11 @@ def wave_analysis_request(*, wave_id: int) -> int | None:
     wave = Wave.objects.select_related("campaign__organization", "round").filter(pk=wave_id).first()
     # The round's last wave to be sealed may hold no answers (an exit wave nobody answered):
     # what matters is that the round has some.
-    if wave is None or wave.sealed_at is None or not wave.round.waves.filter(
-        responses__isnull=False
-    ).exists():
+    if (
+        wave is None
+        or wave.sealed_at is None
+        or not wave.round.waves.filter(responses__isnull=False).exists()
+    ):
         return None
     try:
         return analysis_request(organization=wave.campaign.organization, round_=wave.round).pk
@@ -237,8 +228,6 @@ def access_log_record(
     snapshot: ReportSnapshot | None,
     scope: str = "",
 ) -> None:
-    from .models import AccessLog
-
     AccessLog.objects.create(
         organization=organization,
         # An API token is not a user account; its name is kept as the username.
@@ -269,10 +258,6 @@ def action_create(
 ):
     """Record what leadership will change about a value of this report, with the gap as it
     stands, so later rounds can show whether it closed."""
-    from surveys.models import CompanyValue
-
-    from .models import Action
-
     errors = {}
     value = CompanyValue.objects.filter(organization=snapshot.organization, code=value_code).first()
     if value is None:
@@ -310,8 +295,6 @@ def action_create(
 def action_update(*, action, **changes) -> None:
     """Change an action's status, owner, due date or description; what it answers (value,
     segment, round) stays. The caller has checked access (`action_get_for_member`)."""
-    from .models import Action
-
     allowed = {"status", "owner", "due_on", "description"}
     unknown = set(changes) - allowed
     if unknown:
@@ -323,8 +306,6 @@ def action_update(*, action, **changes) -> None:
 
 
 def action_mark_done(*, action) -> None:
-    from .models import ActionStatus
-
     action_update(action=action, status=ActionStatus.DONE)
 
 
@@ -357,4 +338,33 @@ def action_progress(*, action, data: dict) -> dict:
         "gap_now": now,
         "classification_now": cell["classification"] if cell else None,
         "status": status,
+    }
+
+
+def organization_export_files(*, organization: Organization) -> dict[str, list[dict]]:
+    """What the reporting side holds about an organization, as JSON-ready rows per file name:
+    its report snapshots, actions and the access log."""
+    snapshot_fields = ["round__label", "fingerprint", "method_version", "created_at", "data"]
+    action_fields = [
+        "value__code",
+        "segment",
+        "round__label",
+        "owner",
+        "due_on",
+        "description",
+        "status",
+        "gap_at_start",
+        "created_at",
+    ]
+    log_fields = ["username", "action", "wave", "scope", "created_at"]
+    return {
+        "report_snapshots.json": list(
+            ReportSnapshot.objects.filter(organization=organization).values(*snapshot_fields)
+        ),
+        "actions.json": list(
+            Action.objects.filter(organization=organization).values(*action_fields)
+        ),
+        "access_log.json": list(
+            AccessLog.objects.filter(organization=organization).values(*log_fields)
+        ),
     }

@@ -38,6 +38,7 @@ from .selectors import (
     actions_for_member,
     department_scope,
     report_data,
+    report_progress,
     report_scope,
     round_latest_reportable,
     rounds_reported,
@@ -290,6 +291,31 @@ def analysis_job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
             "job": job,
             "report_url": report_url,
             "refresh": job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        },
+    )
+
+
+@login_required
+def report_progress_page(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
+    """Where a round's report stands after one of its waves closed: waiting for the round's
+    other waves, being computed (the job's page), published (the report) or nothing to
+    analyse. Refreshes itself while it waits."""
+    membership = membership_get(user=request.user, slug=slug)
+    round_ = _round_for(membership, wave)
+    progress = report_progress(organization=membership.organization, round_=round_)
+    if progress.state == "published":
+        return redirect("report_wave", slug=slug, wave=round_.label)
+    if progress.state in ("computing", "failed"):
+        return redirect("analysis_job", slug=slug, job_id=progress.job.pk)
+    return render(
+        request,
+        "analytics/report_progress.html",
+        {
+            "membership": membership,
+            "organization": membership.organization,
+            "is_hr": membership.role == Role.HR_ADMIN,
+            "progress": progress,
+            "refresh": progress.state in ("waiting", "requested"),
         },
     )
 

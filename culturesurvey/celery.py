@@ -3,6 +3,8 @@ import os
 from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger
 
+from core.logging import mask_every_handler
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culturesurvey.settings")
 
 app = Celery("culturesurvey")
@@ -14,6 +16,4 @@ app.autodiscover_tasks()
 @after_setup_task_logger.connect
 def mask_survey_tokens(**kwargs) -> None:
     """A worker sets up its own log handlers; they carry the token mask too."""
-    from surveys.logging import mask_every_handler
-
     mask_every_handler()

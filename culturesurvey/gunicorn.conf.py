@@ -21,7 +21,7 @@ class MaskingLogger(Logger):
     error log's handlers carry the same mask as every other log handler."""
 
     def setup(self, cfg) -> None:
-        from surveys.logging import MaskSurveyTokens
+        from core.logging import MaskSurveyTokens
 
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
@@ -30,7 +30,7 @@ class MaskingLogger(Logger):
                     handler.addFilter(MaskSurveyTokens())
 
     def access(self, resp, req, environ, request_time):
-        from surveys.logging import mask_tokens
+        from core.logging import mask_tokens
 
         environ = dict(environ)
         for key in ("PATH_INFO", "RAW_URI", "REQUEST_URI"):

@@ -66,8 +66,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "core",
     "surveys",
     "analytics",
+    "culturesurvey",
 ]
 
 MIDDLEWARE = [
@@ -228,15 +230,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["surveys.apis.parsers.SafeJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "surveys.apis.base.StandardPagination",
+    "DEFAULT_PARSER_CLASSES": ["core.apis.parsers.SafeJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.apis.base.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["surveys.apis.base.IntegrationRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "integration": os.getenv("API_RATE", "1200/minute"),
         "survey": os.getenv("SURVEY_API_RATE", "60/minute"),
     },
-    "EXCEPTION_HANDLER": "surveys.apis.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.apis.errors.exception_handler",
     # The client address behind TRUSTED_PROXY_COUNT proxies; 0 trusts no X-Forwarded-For.
     "NUM_PROXIES": envint("TRUSTED_PROXY_COUNT", 0),
     "UNAUTHENTICATED_USER": None,
@@ -257,7 +259,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "surveys.apis.schema.add_common_responses",
+        "core.apis.schema.add_common_responses",
     ],
 }
 
@@ -300,7 +302,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_tokens": {"()": "surveys.logging.MaskSurveyTokens"}},
+    "filters": {"mask_tokens": {"()": "core.logging.MaskSurveyTokens"}},
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",

@@ -1,16 +1,29 @@
+"""The product's URLs: each app's pages and API endpoints, composed here, so no app needs to
+know another's URLs module."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views.defaults import page_not_found
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from analytics import api_urls as report_api_urls
 from analytics import views as reports
+from surveys import api_urls as survey_api_urls
 from surveys import views, wizard
-from surveys.api_urls import survey_urlpatterns
+
+# One organization's API: its surveys' endpoints and its reports'.
+organization_api = [
+    path("", include(survey_api_urls.organization_urls)),
+    path("", include(report_api_urls.urlpatterns)),
+]
 
 urlpatterns = [
     # Survey day first: every employee's answer is one of these.
     path("s/done/", views.survey_done, name="survey_done"),
     path("s/<str:token>/", views.survey, name="survey"),
-    path("api/", include(survey_urlpatterns)),
+    path("api/", include(survey_api_urls.survey_urlpatterns)),
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -57,11 +70,20 @@ urlpatterns = [
         name="report_export",
     ),
     path("o/<slug:slug>/report/<str:wave>/compute/", reports.report_compute, name="report_compute"),
+    path(
+        "o/<slug:slug>/report/<str:wave>/progress/",
+        reports.report_progress_page,
+        name="report_progress",
+    ),
     path("o/<slug:slug>/report/<str:wave>/actions/", reports.action_new, name="action_new"),
     path("o/<slug:slug>/actions/<int:action_id>/done/", reports.action_done, name="action_done"),
     path("o/<slug:slug>/jobs/<int:job_id>/", reports.analysis_job, name="analysis_job"),
     path("o/<slug:slug>/access-log/", reports.access_log, name="access_log"),
-    path("api/", include("surveys.api_urls")),
+    path("api/", include(survey_api_urls.urlpatterns)),
+    path("api/v1/organizations/<slug:slug>/", include(organization_api)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
     path("admin/", admin.site.urls),
 ]
 
@@ -69,9 +91,5 @@ urlpatterns = [
 def handler404(request, exception):
     """The API answers in JSON even for paths no endpoint matches."""
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
-
         return JsonResponse({"detail": "Not found."}, status=404)
-    from django.views.defaults import page_not_found
-
     return page_not_found(request, exception)

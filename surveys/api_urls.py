@@ -1,7 +1,7 @@
-"""The API: /api/v1/ (versioned), with its OpenAPI schema and browsable docs."""
+"""The surveys' endpoints of the API. The project's URL configuration mounts them under
+/api/v1/ next to the reports' (culturesurvey/urls.py)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .apis import organizations as org
 from .apis import survey as survey_apis
@@ -25,7 +25,6 @@ organization_urls = [
     path("tokens/", org.TokenListApi.as_view(), name="api_tokens"),
     path("tokens/<int:token_id>/", org.TokenDetailApi.as_view(), name="api_token"),
     path("", include("surveys.apis.campaign_urls")),
-    path("", include("analytics.api_urls")),
 ]
 
 # The employees' endpoints; the project's URL configuration puts them first, so survey day's
@@ -37,8 +36,4 @@ survey_urlpatterns = [
 
 urlpatterns = [
     path("v1/organizations/", org.OrganizationListApi.as_view(), name="api_organizations"),
-    path("v1/organizations/<slug:slug>/", include(organization_urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
 ]

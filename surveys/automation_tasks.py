@@ -17,8 +17,9 @@ from .services.automation import (
     reminders_due_send,
     waves_close_due,
 )
+from .services.retention import leavers_purge_all
 
-__all__ = ["daily_automation", "launch_recurring_wave", "outbox_flush_task", "send_due_reminders"]
+__all__ = ["daily_automation", "launch_recurring_wave", "send_due_reminders"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,6 @@ def daily_automation() -> dict[str, int]:
 
     Closing first, so an onboarding wave past its date is closed before its successor opens.
     Then leavers past their organization's retention period are forgotten."""
-    from .services.retention import leavers_purge_all
-
     return {
         "closed": waves_close_due(),
         "onboarding_invited": onboarding_invitations_due(),
@@ -64,13 +63,3 @@ def daily_automation() -> dict[str, int]:
 def send_due_reminders() -> int:
     """Queue today's reminders; running twice on a day queues each reminder once."""
     return reminders_due_send()
-
-
-@shared_task(name="surveys.outbox_flush", **RETRY_OPTIONS)
-def outbox_flush_task() -> int:
-    """Hand over background work recorded while the broker was down."""
-    from .outbox import outbox_flush, outbox_prune
-
-    sent = outbox_flush()
-    outbox_prune()
-    return sent

@@ -5,6 +5,7 @@ foreign key, column or shared value that leads back to an `Invitation`, an `Empl
 Invitations keep only hashes of their tokens and an `answered` flag, never when they were used.
 """
 
+import datetime as dt
 import uuid
 import zoneinfo
 
@@ -291,6 +292,25 @@ class TenureBand(models.TextChoices):
     FROM_1Y = "1_2y", _("1 to 2 years")
     FROM_2Y = "2_5y", _("2 to 5 years")
     OVER_5Y = "5y_plus", _("5 years or more")
+
+
+def tenure_band(*, start_date: dt.date | None, on_date: dt.date) -> str:
+    """Coarsen a start date into a band (a TenureBand); the date itself is never stored with a
+    response."""
+    if start_date is None:
+        return ""
+    months = (on_date.year - start_date.year) * 12 + on_date.month - start_date.month
+    if on_date.day < start_date.day:
+        months -= 1
+    if months < 6:
+        return TenureBand.UNDER_6M
+    if months < 12:
+        return TenureBand.FROM_6M
+    if months < 24:
+        return TenureBand.FROM_1Y
+    if months < 60:
+        return TenureBand.FROM_2Y
+    return TenureBand.OVER_5Y
 
 
 class Campaign(models.Model):
@@ -584,20 +604,3 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-
-class OutboxMessage(models.Model):
-    """Background work recorded with the change that calls for it (see surveys/outbox.py)."""
-
-    task = models.CharField(max_length=200)
-    args = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["sent_at", "id"])]
-
-    def __str__(self) -> str:
-        return f"{self.task}{self.args} ({'sent' if self.sent_at else 'pending'})"

@@ -15,6 +15,8 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
+from core.confidentiality import hidden_key, visible_cells
+
 from .errors import InvalidToken
 from .models import (
     QUESTION_TYPE_RANGES,
@@ -31,6 +33,7 @@ from .models import (
     SurveyResponse,
     Wave,
     WaveStatus,
+    tenure_band,
 )
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -423,10 +426,6 @@ def wave_response_rates(*, wave: Wave, k: int) -> dict:
     a segment where fewer than k have not answered (at 100% it would say that each of its
     people answered).
     """
-    from analytics.confidentiality import hidden_key, visible_cells
-
-    from .services.responses import tenure_band
-
     rows = list(
         Invitation.objects.filter(wave=wave).values_list(
             "answered",

@@ -6,6 +6,7 @@ import time
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from .services.automation import wave_reminders_send
 from .services.invitations import invitation_send, wave_send_pending
 from .services.sealing import wave_seal
 
@@ -25,6 +26,20 @@ def send_wave_invitations(wave_id: int) -> int:
         total += sent
     if more:
         send_wave_invitations.delay(wave_id)
+    return total
+
+
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_wave_reminders(wave_id: int, day: str | None = None, after: int = 0) -> int:
+    """Email a wave's reminders (those due on `day`, or everyone who has not answered) in
+    bounded batches, in id order; re-enqueues itself from where it stopped while any are left."""
+    started, total, cursor = time.monotonic(), 0, after
+    while time.monotonic() - started < SEND_BUDGET_SECONDS:
+        sent, cursor = wave_reminders_send(wave_id=wave_id, day=day, after=cursor)
+        total += sent
+        if cursor is None:
+            return total
+    send_wave_reminders.delay(wave_id, day, cursor)
     return total
 
 
@@ -51,16 +66,15 @@ def seal_wave(wave_id: int, analyze: bool = True) -> int:
 from .automation_tasks import (  # noqa: E402
     daily_automation,
     launch_recurring_wave,
-    outbox_flush_task,
     send_due_reminders,
 )
 
 __all__ = [
     "daily_automation",
     "launch_recurring_wave",
-    "outbox_flush_task",
     "seal_wave",
     "send_due_reminders",
     "send_invitation",
     "send_wave_invitations",
+    "send_wave_reminders",
 ]

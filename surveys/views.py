@@ -19,7 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .apis.base import SurveyRateThrottle
+from core.apis.base import SurveyRateThrottle
+
 from .errors import AnswersInvalid, DefinitionError, ImportRejected, InvalidToken, ServiceError
 from .models import (
     Campaign,
@@ -48,6 +49,7 @@ from .selectors import (
     wave_response_counts,
     wave_response_rates,
 )
+from .services.automation import wave_send_reminders
 from .services.campaigns import (
     campaign_is_locked,
     campaign_questions,
@@ -60,7 +62,6 @@ from .services.definitions import (
     organization_export_definition,
     organization_load_definition,
 )
-from .services.invitations import wave_send_reminders
 from .services.question_bank import bank_values, question_bank_adopt
 from .services.responses import response_accept, responses_import
 from .services.roster import employee_mark_leaver, roster_import
@@ -407,10 +408,8 @@ def campaign_launch(request: HttpRequest, slug: str, campaign_id: int) -> HttpRe
 @login_required
 @require_POST
 def wave_close_view(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
-    """Close a wave. Once its answers are sealed its round's analysis is queued, and HR follows
-    its progress; until then the wave page says the report follows."""
-    from analytics.models import AnalysisJob
-
+    """Close a wave. Its answers are sealed, then its round's report is asked for once every
+    wave of the round is in; HR follows that on the round's report progress page."""
     wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
     if not wave_close(wave=wave):
         messages.info(request, _("The wave was already closed."))
@@ -421,16 +420,9 @@ def wave_close_view(request: HttpRequest, slug: str, wave_id: int) -> HttpRespon
             request, _("Closed: the answers are being sealed, and the report follows.")
         )
         return redirect("wave", slug=slug, wave_id=wave.pk)
-    job = (
-        AnalysisJob.objects.filter(round=wave.round, created_at__gte=wave.closed_at)
-        .order_by("-created_at")
-        .first()
-    )
-    if job is None:  # no answers: nothing to analyse
-        messages.success(request, _("The wave is closed."))
-        return redirect("wave", slug=slug, wave_id=wave.pk)
-    messages.success(request, _("The wave is closed. The report is being computed."))
-    return redirect("analysis_job", slug=slug, job_id=job.pk)
+    messages.success(request, _("The wave is closed."))
+    # The reporting side's page, by URL name: surveys knows nothing of how reports are made.
+    return redirect("report_progress", slug=slug, wave=wave.round.label)
 
 
 @login_required
@@ -501,8 +493,6 @@ def history_import(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _value_definition(value: CompanyValue) -> dict[str, Any]:
-    from .services.definitions import organization_export_definition
-
     exported = organization_export_definition(organization=value.organization)
     return next(v for v in exported["values"] if v["code"] == value.code)
 

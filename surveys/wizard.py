@@ -25,7 +25,9 @@ from .models import (
     SegmentAttribute,
 )
 from .selectors import department_paths, membership_get
+from .services.automation import campaign_schedule_set, recurring_wave_launch
 from .services.campaigns import campaign_create, organization_today, wave_launch
+from .views import survey_items
 
 STEPS = [
     ("basics", gettext_lazy("Kind")),
@@ -182,8 +184,6 @@ def _step_anonymity(request, org, state, errors):
 
 
 def _step_preview(request, org, state, errors):
-    from .views import survey_items
-
     by_pk = {q.pk: q for q in _fitting_questions(org, state["kind"])}
     questions = [by_pk[pk] for pk in state.get("questions", []) if pk in by_pk]
     paths = department_paths(organization=org)
@@ -254,8 +254,6 @@ def campaign_wizard_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST" or "kind" not in state:
         return redirect("campaign_wizard", slug=slug)
     launch = request.POST.get("launch") == "1"
-    from .services.automation import campaign_schedule_set, recurring_wave_launch
-
     try:
         with transaction.atomic():
             questions = list(

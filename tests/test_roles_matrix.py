@@ -36,6 +36,7 @@ PAGES = {
     "report_wave": ("get", "member", {"slug": "acme", "wave": "{wave}"}),
     "report_export": ("get", "member", {"slug": "acme", "wave": "{wave}", "fmt": "csv"}),
     "report_compute": ("post", "member", {"slug": "acme", "wave": "{wave}"}),
+    "report_progress": ("get", "member", {"slug": "acme", "wave": "{wave}"}),
     "action_new": ("post", "member", {"slug": "acme", "wave": "{wave}"}),
     "action_done": ("post", "member", {"slug": "acme", "action_id": "{action}"}),
     "analysis_job": ("get", "member", {"slug": "acme", "job_id": "{job}"}),
@@ -97,6 +98,7 @@ OPERATIONS = {
     ("get", f"{ORG}/reports/"): "any",
     ("get", f"{ORG}/reports/{{wave}}/"): "any",
     ("post", f"{ORG}/reports/{{wave}}/compute/"): "member_write",
+    ("get", f"{ORG}/reports/{{wave}}/progress/"): "any",
     ("get", f"{ORG}/reports/latest/"): "any",
     ("get", f"{ORG}/tokens/"): "hr_session",
     ("post", f"{ORG}/tokens/"): "hr_session",
@@ -154,7 +156,7 @@ def world(acme, alice, leo, charlie, staff, open_wave, pulse, token_for, close_a
         description="Q&A",
     )
     job = AnalysisJob.objects.create(organization=acme, round=snapshot.round, status="done")
-    from surveys.apis.base import api_token_create
+    from surveys.services.tokens import api_token_create
 
     read_token = api_token_create(organization=acme, name="read", scope="read", user=None)[1]
     write_token = api_token_create(organization=acme, name="write", scope="write", user=None)[1]

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analytics.auditor import Finding, audit
-from analytics.confidentiality import Decision, hidden_key, tree_visibility, visible_cells
 from analytics.pools import Pool, closed_pools, period_of
 from analytics.publication import RANK_POOL, RANK_ROUND, RANK_SEGMENT, Spec, signature, spec
 from analytics.selectors import ResponseSet
+from core.confidentiality import Decision, hidden_key, tree_visibility, visible_cells
 
 from .inputs import DIMENSIONS, Inputs
 from .schema import ALL, department_segment

@@ -1,6 +1,5 @@
 """API token authentication. Kept apart from the views so DRF can import it at settings time."""
 
-import hashlib
 from typing import Any
 
 from django.utils import timezone
@@ -10,12 +9,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from ..models import ApiToken
-
-TOKEN_PREFIX = "cs_"  # noqa: S105 (a prefix, not a secret)
-
-
-def api_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from ..services.tokens import TOKEN_PREFIX, api_token_hash
 
 
 class TokenUser:

@@ -13,11 +13,14 @@ import django_filters
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.apis.base import SLUG, Conflict, Rejected, StandardPagination, created, errors
 
 from ..errors import ServiceError
 from ..models import (
@@ -34,7 +37,7 @@ from ..models import (
     WaveStatus,
 )
 from ..selectors import department_subtree_ids, wave_response_counts, wave_response_rates
-from ..services.automation import campaign_schedule_set
+from ..services.automation import campaign_schedule_set, wave_send_reminders
 from ..services.campaigns import (
     CampaignLocked,
     audience_for,
@@ -45,22 +48,12 @@ from ..services.campaigns import (
     wave_close,
     wave_launch,
 )
-from ..services.invitations import invitations_create, wave_send_reminders
+from ..services.invitations import invitations_create
 from ..services.rounds import ROUND_LABEL_MAX, round_label_problem
-from .base import HR, ApiAccess, StandardPagination, api_access, created, errors
-from .organizations import SLUG
-from .values import Conflict
+from .base import HR, ApiAccess, api_access
 
 CAMPAIGN_ID = OpenApiParameter("campaign_id", int, OpenApiParameter.PATH)
 WAVE_ID = OpenApiParameter("wave_id", int, OpenApiParameter.PATH)
-
-
-class Rejected(exceptions.APIException):
-    """A service refused the request (bad input); nothing was changed. The detail says why."""
-
-    status_code = 400
-    default_detail = "Invalid input; nothing was changed."
-    default_code = "invalid"
 
 
 def _department_id(organization: Organization, name: str | None, field: str) -> int | None:
@@ -494,12 +487,11 @@ class WaveDetailApi(APIView):
 class WaveCloseOutput(serializers.Serializer):
     wave = WaveOutput()
     already_closed = serializers.BooleanField(help_text="True when it was closed before.")
-    analysis_job = serializers.IntegerField(
-        allow_null=True,
-        help_text="The latest analysis job of the wave's round (follow it under "
-        "analysis-jobs/); null when nothing was analysed (no responses) or not yet: the "
-        "analysis is requested once the wave's answers are sealed into responses, which a "
-        "worker does right after the close.",
+    report_progress = serializers.URLField(
+        help_text="Where the report of the wave's round stands (GET it): the waves it still "
+        "waits for, its analysis job, then the report. The analysis is requested once every "
+        "wave of the round is closed and its answers are sealed into responses, which a "
+        "worker does right after the close."
     )
 
 
@@ -510,24 +502,19 @@ class WaveCloseApi(APIView):
         responses={200: WaveCloseOutput, **errors(401, 403, 404)},
     )
     def post(self, request: Request, slug: str, wave_id: int) -> Response:
-        """Close the wave; its answers are then sealed into responses and the analysis of its
-        round is queued. Closing again changes nothing and queues nothing (`already_closed` is
-        then true)."""
-        from analytics.models import AnalysisJob  # surveys imports no analytics at load time
-
+        """Close the wave; its answers are then sealed into responses, and the analysis of its
+        round is queued once every wave of the round is in (follow `report_progress`). Closing
+        again changes nothing and queues nothing (`already_closed` is then true)."""
         access = api_access(request, slug, roles=HR, write=True)
         wave = _wave(access, wave_id)
         closed = wave_close(wave=wave)
-        job = (
-            AnalysisJob.objects.filter(organization=access.organization, round=wave.round)
-            .order_by("-created_at", "-id")
-            .first()
-        )
+        # The reporting side's endpoint, by URL name: surveys knows nothing of reports.
+        progress = reverse("api_report_progress", kwargs={"slug": slug, "wave": wave.round.label})
         return Response(
             {
                 "wave": wave_data(wave),
                 "already_closed": not closed,
-                "analysis_job": job.pk if job else None,
+                "report_progress": request.build_absolute_uri(progress),
             }
         )
 

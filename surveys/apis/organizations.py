@@ -6,11 +6,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.apis.base import SLUG, Conflict, StandardPagination, created, errors
 
 from ..errors import ImportRejected
 from ..models import (
@@ -25,17 +27,8 @@ from ..models import (
 )
 from ..selectors import memberships_for_user
 from ..services.roster import employee_mark_leaver, roster_upsert
-from .base import (
-    HR,
-    ApiAccess,
-    StandardPagination,
-    api_access,
-    api_token_create,
-    created,
-    errors,
-)
-
-SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The organization.")
+from ..services.tokens import api_token_create, api_token_revoke
+from .base import HR, ApiAccess, api_access
 
 
 def rows_rejected(exc: ImportRejected) -> serializers.ValidationError:
@@ -317,11 +310,7 @@ class EmployeeListApi(APIView):
         serializer.is_valid(raise_exception=True)
         email = serializer.validated_data["email"].strip().lower()
         if Employee.objects.filter(organization=access.organization, email=email).exists():
-            from rest_framework.exceptions import APIException
-
-            conflict = APIException(f"{email} is already on the roster.")
-            conflict.status_code = 409
-            raise conflict
+            raise Conflict(f"{email} is already on the roster.")
         try:
             roster_upsert(organization=access.organization, people=[serializer.validated_data])
         except ImportRejected as exc:
@@ -471,9 +460,7 @@ def _session_hr(request: Request, slug: str) -> ApiAccess:
     """Tokens are managed by signed-in HR admins only, never by another token."""
     access = api_access(request, slug, roles=HR, write=True)
     if access.token is not None:
-        from rest_framework.exceptions import PermissionDenied
-
-        raise PermissionDenied("API tokens are managed by a signed-in HR admin.")
+        raise exceptions.PermissionDenied("API tokens are managed by a signed-in HR admin.")
     return access
 
 
@@ -514,9 +501,4 @@ class TokenDetailApi(APIView):
         record = ApiToken.objects.filter(organization=access.organization, pk=token_id).first()
         if record is None:
             raise Http404
-        if record.revoked_at is None:
-            from django.utils import timezone
-
-            record.revoked_at = timezone.now()
-            record.save(update_fields=["revoked_at"])
-        return Response(TokenOutput(record).data)
+        return Response(TokenOutput(api_token_revoke(token=record)).data)

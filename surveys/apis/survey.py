@@ -11,13 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.apis.base import ErrorSerializer, SurveyRateThrottle
+from core.apis.parsers import SafeJSONParser
+
 from ..errors import AnswersInvalid, InvalidToken
 from ..models import CampaignKind, SegmentAttribute
 from ..selectors import invitation_get_by_token
 from ..services.campaigns import campaign_questions
 from ..services.responses import response_accept
-from .base import ErrorSerializer, SurveyRateThrottle
-from .parsers import SafeJSONParser
 
 TOKEN_HEADER = "X-Survey-Token"  # noqa: S105 (a header name)
 

@@ -17,26 +17,21 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.apis.base import SLUG, Conflict, StandardPagination, created, errors
 
 from ..errors import DefinitionError, ServiceError
 from ..models import CompanyValue, Organization, Perspective, Question, QuestionType
 from ..services import definitions
 from ..services.definitions import organization_export_definition, organization_load_definition
 from ..services.question_bank import bank_values, question_bank, question_bank_adopt
-from .base import HR, StandardPagination, api_access, created, errors
-from .organizations import SLUG
+from .base import HR, api_access
 
 CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="The code (a slug).")
-
-
-class Conflict(exceptions.APIException):
-    status_code = 409
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
 
 
 # --- The organization-file format --------------------------------------------------------------

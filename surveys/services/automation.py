@@ -11,9 +11,11 @@ import zoneinfo
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from core.outbox import outbox_enqueue
 
 from ..errors import ServiceError
 from ..models import (
@@ -33,7 +35,7 @@ from .campaigns import (
     wave_launch,
     wave_open_empty,
 )
-from .invitations import invitations_create
+from .invitations import invitation_send, invitations_create
 
 RECURRING_TASK = "surveys.launch_recurring_wave"
 RECURRING_KINDS = (CampaignKind.PULSE, CampaignKind.ENGAGEMENT)
@@ -319,12 +321,13 @@ def _start_of(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
 
-def _wave_reminders_queue(*, wave: Wave, today: dt.date) -> int:
+def _reminders_due(*, wave: Wave, today: dt.date) -> QuerySet[Invitation] | None:
+    """The invitations owed a reminder on `today`, or None when it is not a reminder day."""
     if wave.closes_on is not None and today > wave.closes_on:
-        return 0
+        return None
     dates = reminder_dates(opens_on=wave.opens_on, reminder_days=wave.campaign.reminder_days)
     if today not in dates:
-        return 0
+        return None
     number = dates.index(today) + 1
     zone = zoneinfo.ZoneInfo(wave.campaign.organization.timezone)
     # Reminder `number` is due to an invitation sent before the first reminder day; one sent
@@ -336,17 +339,56 @@ def _wave_reminders_queue(*, wave: Wave, today: dt.date) -> int:
         if before:
             window &= Q(sent_at__gte=_start_of(dates[before - 1], zone))
         due |= window
-    ids = list(
-        Invitation.objects.filter(wave=wave, answered=False, sent_at__isnull=False)
-        .filter(due)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    from ..outbox import outbox_enqueue
+    return _unanswered(wave).filter(due)
 
-    for pk in ids:
-        outbox_enqueue("surveys.tasks.send_invitation", pk, True)
-    return len(ids)
+
+def _unanswered(wave: Wave) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(wave=wave, answered=False, sent_at__isnull=False)
+
+
+def _reminders_queue(*, wave: Wave, due: QuerySet[Invitation], day: dt.date | None) -> int:
+    """One batched task for the wave's reminders (`surveys.tasks.send_wave_reminders`), however
+    many people they go to; returns how many are owed one."""
+    count = due.count()
+    if count:
+        outbox_enqueue("surveys.tasks.send_wave_reminders", wave.pk, day and day.isoformat())
+    return count
+
+
+def wave_send_reminders(*, wave: Wave) -> int:
+    """Remind everyone invited to an open wave who has not answered yet (with a fresh link),
+    now, whatever the reminder days. Returns how many are reminded."""
+    if wave.status != WaveStatus.OPEN:
+        return 0
+    return _reminders_queue(wave=wave, due=_unanswered(wave), day=None)
+
+
+def wave_reminders_send(
+    *, wave_id: int, day: str | None, after: int = 0, limit: int = 200
+) -> tuple[int, int | None]:
+    """Send the next `limit` reminders of a wave, in id order after the invitation `after`:
+    those due on `day` (an ISO date) or, without a day, everyone who has not answered. Returns
+    (sent, where the next batch starts, or None when none is left). The wave's reminder task
+    calls this until it is done; each reminder raises the invitation's count, so a reminder
+    day run again skips whoever already had theirs."""
+    wave = (
+        Wave.objects.select_related("campaign__organization")
+        .filter(pk=wave_id, status=WaveStatus.OPEN)
+        .first()
+    )
+    if wave is None:
+        return 0, None
+    due = (
+        _unanswered(wave)
+        if day is None
+        else _reminders_due(wave=wave, today=dt.date.fromisoformat(day))
+    )
+    if due is None:
+        return 0, None
+    ids = list(due.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: limit + 1])
+    batch = ids[:limit]
+    sent = sum(invitation_send(invitation_id=pk, reminder=True) for pk in batch)
+    return sent, batch[-1] if len(ids) > limit else None
 
 
 def reminders_due_send(*, today: dt.date | None = None) -> int:
@@ -354,9 +396,9 @@ def reminders_due_send(*, today: dt.date | None = None) -> int:
 
     "Today" is each organization's own date unless given. Idempotent per reminder day: an
     invitation is queued only while its reminder count is below the reminders due to it, and
-    sending raises the count. Emails go out after commit, one task each, with a fresh link; a
-    second run before the worker has sent the first batch would queue them again, which the
-    once-a-day beat schedule avoids and which costs only a duplicate email.
+    sending raises the count. Emails go out after commit, one batched task per wave, each with a
+    fresh link; a second run queues a second task, which skips whoever has had today's email
+    (at worst someone whose email is going out at that moment gets two).
     """
     queued = 0
     waves = (
@@ -367,7 +409,9 @@ def reminders_due_send(*, today: dt.date | None = None) -> int:
     for wave in waves:
         if wave.campaign.reminder_days:
             day = today or organization_today(wave.campaign.organization)
-            queued += _wave_reminders_queue(wave=wave, today=day)
+            due = _reminders_due(wave=wave, today=day)
+            if due is not None:
+                queued += _reminders_queue(wave=wave, due=due, day=day)
     return queued
 
 

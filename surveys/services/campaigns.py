@@ -1,11 +1,14 @@
 """Campaigns and their waves: creating, launching, closing."""
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+
+from core.outbox import outbox_enqueue
 
 from ..errors import ServiceError
 from ..models import (
@@ -22,7 +25,7 @@ from ..models import (
     Wave,
     WaveStatus,
 )
-from ..outbox import outbox_enqueue
+from ..selectors import department_subtree_ids
 from .invitations import invitations_create
 from .rounds import round_for_wave
 
@@ -43,8 +46,6 @@ def organization_today(organization: Organization) -> dt.date:
 
 
 def _zone(organization: Organization):
-    import zoneinfo
-
     return zoneinfo.ZoneInfo(organization.timezone)
 
 
@@ -240,8 +241,6 @@ def wave_launch(
         asked=[q.pk for q in questions] if asked is not None else [],
     )
     if department_ids is None and campaign.audience_department_id:
-        from ..selectors import department_subtree_ids
-
         department_ids = department_subtree_ids(
             organization=campaign.organization, department_id=campaign.audience_department_id
         )
@@ -289,3 +288,33 @@ def wave_close(*, wave: Wave, analyze: bool = True) -> bool:
     if closed == 1:
         outbox_enqueue("surveys.tasks.seal_wave", wave.pk, analyze)
     return closed == 1
+
+
+def exit_invitations_create(*, organization: Organization, employee_ids: list[int]) -> int:
+    """Invite leavers to the organization's open exit survey. When the organization has an
+    exit campaign but no wave of it is open, one is opened for them."""
+    wave = (
+        Wave.objects.filter(
+            campaign__organization=organization,
+            campaign__kind=CampaignKind.EXIT,
+            campaign__imported=False,
+            status=WaveStatus.OPEN,
+        )
+        .order_by("-opens_on", "-pk")
+        .first()
+    )
+    if wave is None:
+        campaign = (
+            Campaign.objects.filter(
+                organization=organization, kind=CampaignKind.EXIT, imported=False
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if campaign is None:
+            return 0
+        wave = wave_open_empty(campaign=campaign, opens_on=organization_today(organization))
+    people = Employee.objects.filter(organization=organization, pk__in=employee_ids).values_list(
+        "email", "pk"
+    )
+    return invitations_create(wave=wave, people=people)

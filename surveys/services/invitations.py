@@ -15,13 +15,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.outbox import outbox_enqueue
+
 from ..models import (
-    Campaign,
     CampaignKind,
-    Employee,
     Invitation,
     InvitationToken,
-    Organization,
     Wave,
     WaveStatus,
     kinds_of_group,
@@ -59,8 +58,6 @@ def invitations_create(*, wave: Wave, people: Iterable[tuple[str, int | None]]) 
     new = [r for r in rows if r.email not in existing]
     Invitation.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     if new:
-        from ..outbox import outbox_enqueue
-
         outbox_enqueue("surveys.tasks.send_wave_invitations", wave.pk)
     return len(new)
 
@@ -127,52 +124,3 @@ def wave_send_pending(*, wave_id: int, limit: int = 200) -> tuple[int, bool]:
     )
     sent = sum(invitation_send(invitation_id=pk) for pk in ids[:limit])
     return sent, len(ids) > limit
-
-
-def exit_invitations_create(*, organization: Organization, employee_ids: list[int]) -> int:
-    """Invite leavers to the organization's open exit survey. When the organization has an
-    exit campaign but no wave of it is open, one is opened for them."""
-    from .campaigns import organization_today, wave_open_empty
-
-    wave = (
-        Wave.objects.filter(
-            campaign__organization=organization,
-            campaign__kind=CampaignKind.EXIT,
-            campaign__imported=False,
-            status=WaveStatus.OPEN,
-        )
-        .order_by("-opens_on", "-pk")
-        .first()
-    )
-    if wave is None:
-        campaign = (
-            Campaign.objects.filter(
-                organization=organization, kind=CampaignKind.EXIT, imported=False
-            )
-            .order_by("-created_at")
-            .first()
-        )
-        if campaign is None:
-            return 0
-        wave = wave_open_empty(campaign=campaign, opens_on=organization_today(organization))
-    people = Employee.objects.filter(organization=organization, pk__in=employee_ids).values_list(
-        "email", "pk"
-    )
-    return invitations_create(wave=wave, people=people)
-
-
-def wave_send_reminders(*, wave: Wave) -> int:
-    """Queue a reminder (with a fresh link) for everyone invited to an open wave who has not
-    answered yet. Returns how many were queued."""
-    if wave.status != WaveStatus.OPEN:
-        return 0
-    from ..outbox import outbox_enqueue
-
-    ids = list(
-        Invitation.objects.filter(wave=wave, answered=False, sent_at__isnull=False).values_list(
-            "pk", flat=True
-        )
-    )
-    for pk in ids:
-        outbox_enqueue("surveys.tasks.send_invitation", pk, True)
-    return len(ids)

@@ -30,6 +30,7 @@ from ..models import (
     TenureBand,
     Wave,
     WaveStatus,
+    tenure_band,
 )
 from ..selectors import (
     QuestionSpec,
@@ -43,24 +44,6 @@ from .rounds import round_label_problem, rounds_for_import
 from .sealing import pending_answer_seal
 
 MAX_TEXT_ANSWER = 5000
-
-
-def tenure_band(*, start_date: dt.date | None, on_date: dt.date) -> str:
-    """Coarsen a start date into a band; the date itself is never stored with a response."""
-    if start_date is None:
-        return ""
-    months = (on_date.year - start_date.year) * 12 + on_date.month - start_date.month
-    if on_date.day < start_date.day:
-        months -= 1
-    if months < 6:
-        return TenureBand.UNDER_6M
-    if months < 12:
-        return TenureBand.FROM_6M
-    if months < 24:
-        return TenureBand.FROM_1Y
-    if months < 60:
-        return TenureBand.FROM_2Y
-    return TenureBand.OVER_5Y
 
 
 def segment_snapshot(*, target: "SubmissionTarget", on_date: dt.date) -> dict[str, Any]:

@@ -1,12 +1,8 @@
-"""Data retention: forgetting leavers, exporting an organization, deleting it."""
+"""Data retention: forgetting leavers, and what an organization's export holds of its surveys."""
 
 import datetime as dt
-import io
-import json
-import zipfile
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from ..models import (
@@ -56,15 +52,13 @@ def _rows(queryset, fields: list[str]) -> list[dict[str, Any]]:
     return list(queryset.values(*fields))
 
 
-def organization_export(*, organization: Organization) -> bytes:
-    """Everything the organization holds, as JSON files in a ZIP: its definition, roster,
-    campaigns and waves, invitations (who was asked and whether they answered), the anonymous
-    responses, report snapshots, actions and the access log."""
-    from analytics.models import AccessLog, Action, ReportSnapshot
-
+def organization_export_files(*, organization: Organization) -> dict[str, Any]:
+    """What the survey side holds about an organization, as JSON-ready rows per file name: its
+    definition, roster, campaigns and waves, invitations (who was asked and whether they
+    answered) and the anonymous responses and answers."""
     waves = Wave.objects.filter(campaign__organization=organization)
     responses = SurveyResponse.objects.filter(wave__campaign__organization=organization)
-    files = {
+    return {
         "definition.json": organization_export_definition(organization=organization),
         "roster.json": _rows(
             Employee.objects.filter(organization=organization),
@@ -129,34 +123,4 @@ def organization_export(*, organization: Organization) -> bytes:
             Answer.objects.filter(response__in=responses),
             ["response_id", "question__code", "number", "text"],
         ),
-        "report_snapshots.json": _rows(
-            ReportSnapshot.objects.filter(organization=organization),
-            ["round__label", "fingerprint", "method_version", "created_at", "data"],
-        ),
-        "actions.json": _rows(
-            Action.objects.filter(organization=organization),
-            [
-                "value__code",
-                "segment",
-                "round__label",
-                "owner",
-                "due_on",
-                "description",
-                "status",
-                "gap_at_start",
-                "created_at",
-            ],
-        ),
-        "access_log.json": _rows(
-            AccessLog.objects.filter(organization=organization),
-            ["username", "action", "wave", "scope", "created_at"],
-        ),
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(
-                f"{organization.slug}/{name}",
-                json.dumps(content, cls=DjangoJSONEncoder, indent=1, ensure_ascii=False),
-            )
-    return buffer.getvalue()

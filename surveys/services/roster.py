@@ -10,6 +10,7 @@ from django.db import transaction
 from ..errors import ImportRejected, RowError
 from ..models import Department, Employee, Organization
 from ..selectors import chunks
+from .campaigns import exit_invitations_create
 from .csvfiles import read_csv, text_problem
 
 ROSTER_COLUMNS = ("email", "name", "department", "start_date", "location", "level", "leaving_date")
@@ -221,8 +222,6 @@ def roster_apply(
     # bulk_create sets primary keys on PostgreSQL and SQLite alike.
     result.new_leavers = [e.pk for e in leavers]
     if result.new_leavers:
-        from .invitations import exit_invitations_create
-
         exit_invitations_create(organization=organization, employee_ids=result.new_leavers)
     return result
 
@@ -241,8 +240,6 @@ def employee_mark_leaver(*, employee: Employee, leaving_date: dt.date) -> bool:
     employee.save(update_fields=["leaving_date", "updated_at"])
     if not first_time:
         return False
-    from .invitations import exit_invitations_create
-
     return bool(
         exit_invitations_create(organization=employee.organization, employee_ids=[employee.pk])
     )

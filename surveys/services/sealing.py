@@ -25,6 +25,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.outbox import outbox_enqueue
+
 from ..models import (
     Answer,
     Invitation,
@@ -34,7 +36,6 @@ from ..models import (
     Wave,
     WaveStatus,
 )
-from ..outbox import outbox_enqueue
 
 # The plaintext is padded to a multiple of this, so a long comment does not stand out by the
 # size of its ciphertext.

@@ -2,7 +2,7 @@
 
 from rest_framework.test import APIClient
 
-from surveys.apis.base import api_token_create
+from surveys.services.tokens import api_token_create
 
 BASE = "/api/v1/organizations"
 ACME = f"{BASE}/acme"

@@ -13,6 +13,7 @@ from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
 from analytics.models import AnalysisJob
+from core.models import OutboxMessage
 from surveys.models import (
     Campaign,
     CampaignKind,
@@ -521,18 +522,31 @@ def test_closing_twice_queues_one_analysis(urls, alice, open_wave, token_for):
     job = AnalysisJob.objects.get()  # one job, not two
     assert job.round == open_wave.round
     assert first.json()["already_closed"] is False
-    assert first.json()["analysis_job"] == job.pk
     assert first.json()["wave"]["status"] == "closed"
     assert second.json()["already_closed"] is True
-    assert second.json()["analysis_job"] == job.pk
+    progress_url = f"http://testserver{urls('reports/')}{open_wave.round.label}/progress/"
+    assert first.json()["report_progress"] == second.json()["report_progress"] == progress_url
+    progress = client.get(progress_url).json()
+    assert (progress["wave"], progress["waiting_for"]) == (open_wave.round.label, [])
+    assert progress["analysis_job"]["id"] == job.pk
+    assert progress["state"] == ("published" if job.status == "done" else "computing")
     assert Wave.objects.get(pk=open_wave.pk).status == "closed"
 
 
-def test_closing_a_wave_without_answers_analyses_nothing(urls, alice, open_wave):
-    response = session(alice).post(urls("waves/{wave}/close/"), {}, format="json")
+def test_closing_a_wave_without_answers_analyses_nothing(
+    urls, alice, open_wave, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the seal, as after commit
+        response = session(alice).post(urls("waves/{wave}/close/"), {}, format="json")
 
     assert response.status_code == 200
-    assert (response.json()["already_closed"], response.json()["analysis_job"]) == (False, None)
+    assert response.json()["already_closed"] is False
+    progress = session(alice).get(response.json()["report_progress"]).json()
+    assert (progress["state"], progress["analysis_job"], progress["snapshot_url"]) == (
+        "nothing",
+        None,
+        None,
+    )
     assert not AnalysisJob.objects.exists()
 
 
@@ -583,30 +597,35 @@ def test_response_rates_do_not_say_that_everyone_in_a_segment_answered(
 
 
 def test_reminders_go_to_those_who_have_not_answered(
-    urls, alice, open_wave, token_for, django_capture_on_commit_callbacks
+    urls, alice, open_wave, token_for, outbox, django_capture_on_commit_callbacks
 ):
     Invitation.objects.filter(wave=open_wave).update(sent_at=timezone.now())
     answer(open_wave, token_for, count=5)
+    waiting = set(
+        Invitation.objects.filter(wave=open_wave, answered=False).values_list("email", flat=True)
+    )
 
-    with django_capture_on_commit_callbacks() as queued:
+    with django_capture_on_commit_callbacks(execute=True) as queued:
         response = session(alice).post(urls("waves/{wave}/reminders/"), {}, format="json")
 
     assert (response.status_code, response.json()) == (200, {"queued": 7})
-    assert len(queued) == 7
+    assert len(queued) == 1  # one batched task for the wave, not one per person
+    assert OutboxMessage.objects.filter(task="surveys.tasks.send_wave_reminders").count() == 1
+    assert sorted(m.to[0] for m in outbox) == sorted(waiting)
 
 
 def test_how_many_were_reminded_is_not_given_below_k_answers(
-    urls, alice, open_wave, token_for, django_capture_on_commit_callbacks
+    urls, alice, open_wave, token_for, outbox, django_capture_on_commit_callbacks
 ):
     """The reminded are those who have not answered: their number would give the answered."""
     Invitation.objects.filter(wave=open_wave).update(sent_at=timezone.now())
     answer(open_wave, token_for, count=4)
 
-    with django_capture_on_commit_callbacks() as queued:
+    with django_capture_on_commit_callbacks(execute=True):
         response = session(alice).post(urls("waves/{wave}/reminders/"), {}, format="json")
 
     assert (response.status_code, response.json()) == (200, {"queued": None})
-    assert len(queued) == 8
+    assert len(outbox) == 8  # the reminders still go out
 
 
 def test_a_closed_wave_sends_no_reminders(urls, alice, open_wave):

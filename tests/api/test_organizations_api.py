@@ -3,9 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from surveys.apis.base import api_token_create
 from surveys.models import ApiToken, CampaignKind, Department, Employee, Organization, Question
 from surveys.services.campaigns import campaign_create, wave_launch
+from surveys.services.tokens import api_token_create
 from tests.api.support import BASE, bearer, session
 from tests.factories import EmployeeFactory
 
@@ -336,7 +336,7 @@ def test_tokens_cannot_manage_tokens_and_leaders_cannot_either(leo, charlie, acm
 
 
 def test_survey_submissions_are_rate_limited(open_wave, monkeypatch):
-    from surveys.apis.base import SurveyRateThrottle
+    from core.apis.base import SurveyRateThrottle
 
     monkeypatch.setattr(SurveyRateThrottle, "THROTTLE_RATES", {"survey": "3/minute"})
     client = APIClient()
@@ -382,7 +382,7 @@ def test_unknown_api_paths_answer_in_json(alice):
 
 
 def test_a_forged_forwarded_for_header_does_not_escape_the_rate_limit(open_wave, monkeypatch):
-    from surveys.apis.base import SurveyRateThrottle
+    from core.apis.base import SurveyRateThrottle
 
     monkeypatch.setattr(SurveyRateThrottle, "THROTTLE_RATES", {"survey": "2/minute"})
     client = APIClient()

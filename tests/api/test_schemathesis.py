@@ -38,9 +38,9 @@ from schemathesis.specs.openapi.checks import (
 from analytics.models import AnalysisJob
 from analytics.services import action_create, analysis_request, snapshot_compute
 from culturesurvey.wsgi import application
-from surveys.apis.base import api_token_create
 from surveys.models import ApiToken, CompanyValue, Department, Employee, Question, Round
 from surveys.services.responses import responses_import
+from surveys.services.tokens import api_token_create
 from tests.analytics.test_engine import employees_answers, history
 from tests.factories import EmployeeFactory
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from analytics.models import AccessLog, AnalysisJob
 from analytics.services import analysis_run, wave_analysis_request
-from surveys import demo
+from culturesurvey import demo
 from surveys.models import Campaign, Employee, PendingAnswer, SurveyResponse
 from surveys.services.sealing import wave_seal
 from tests.conftest import ARTIFACTS
@@ -144,7 +144,7 @@ def test_a_pulse_from_the_wizard_to_the_employee_and_the_new_report(
     # HR closes the wave: a worker seals its answers, then the analysis is queued and its
     # progress shown until the report is in.
     wave = campaign.waves.get()
-    with mock.patch("surveys.outbox.outbox_publish"):  # no worker yet: the seal waits
+    with mock.patch("core.outbox.outbox_publish"):  # no worker yet: the seal waits
         desktop.goto(f"{live_server.url}/o/acme/waves/{wave.pk}/")
         expect(desktop.get_by_text("answered", exact=True)).to_be_visible()
         desktop.get_by_role("button", name="Close wave and compute the report").click()

@@ -18,13 +18,12 @@ import pytest
 from django.db import connection
 
 from analytics.models import AnalysisJob, ReportSnapshot
+from core.models import OutboxMessage
 from culturesurvey.celery import app
-from surveys.apis.base import api_token_create
 from surveys.models import (
     Answer,
     CampaignKind,
     Invitation,
-    OutboxMessage,
     PendingAnswer,
     Question,
     SurveyResponse,
@@ -33,6 +32,7 @@ from surveys.services.campaigns import campaign_create, wave_close, wave_launch
 from surveys.services.invitations import invitation_issue_token
 from surveys.services.roster import roster_upsert
 from surveys.services.sealing import wave_seal
+from surveys.services.tokens import api_token_create
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
@@ -131,7 +131,10 @@ def test_with_redis_down_answers_are_stored_and_the_work_goes_out_once_it_is_bac
     wave_id = Invitation.objects.get(email="p0@acme.example").wave_id
     status, body = call(f"{api}/waves/{wave_id}/close/", {}, headers=headers)
     assert status == 200
-    assert body["analysis_job"] is None  # the answers are sealed first, by a worker
+    # The answers are sealed first, by a worker; the report waits for that and the exit wave.
+    status, progress = call(body["report_progress"], method="GET", headers=headers)
+    assert (status, progress["state"], progress["analysis_job"]) == (200, "waiting", None)
+    assert wave_id in [wave["id"] for wave in progress["waiting_for"]]
     assert PendingAnswer.objects.count() == 12  # accepted, waiting sealed in the database
     assert not SurveyResponse.objects.exists()
     pending = set(OutboxMessage.objects.filter(sent_at__isnull=True).values_list("task", flat=True))

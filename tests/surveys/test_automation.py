@@ -2,6 +2,7 @@ import datetime as dt
 import importlib
 import json
 from types import SimpleNamespace
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from analytics.models import AnalysisJob
+from core.models import OutboxMessage
 from culturesurvey.celery import app
 from surveys.automation_tasks import daily_automation, launch_recurring_wave, send_due_reminders
 from surveys.errors import ServiceError
@@ -22,11 +24,13 @@ from surveys.services.automation import (
     recurring_task_name,
     recurring_wave_launch,
     reminders_due_send,
+    wave_reminders_send,
     waves_close_due,
 )
 from surveys.services.campaigns import campaign_create, organization_today, wave_close, wave_launch
 from surveys.services.invitations import invitations_create
 from surveys.services.responses import response_accept
+from surveys.tasks import send_wave_reminders
 from tests.factories import CompanyValueFactory, EmployeeFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -378,6 +382,48 @@ def test_the_reminder_task_sends_todays_reminders_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert send_due_reminders() == 0
     assert len(outbox) == expected
+
+
+def test_a_reminder_day_queues_one_batched_task_per_wave(
+    pulse, outbox, django_capture_on_commit_callbacks
+):
+    wave = reminding_wave(pulse, [3])
+    thursday = MONDAY + days(3)
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert reminders_due_send(today=thursday) == 12
+
+    assert len(queued) == 1  # one message and one callback for the wave, not one per person
+    message = OutboxMessage.objects.get(task="surveys.tasks.send_wave_reminders")
+    assert message.args == [wave.pk, thursday.isoformat()]
+
+
+def test_the_reminder_task_works_in_batches_and_resumes_after_the_last_one_sent(
+    pulse, outbox, monkeypatch
+):
+    wave = reminding_wave(pulse, [3])
+    thursday = (MONDAY + days(3)).isoformat()
+    ids = list(wave.invitations.order_by("pk").values_list("pk", flat=True))
+
+    sent, after = wave_reminders_send(wave_id=wave.pk, day=thursday, limit=5)
+    assert (sent, after) == (5, ids[4])
+    sent, after = wave_reminders_send(wave_id=wave.pk, day=thursday, after=after, limit=5)
+    assert (sent, after) == (5, ids[9])
+    sent, after = wave_reminders_send(wave_id=wave.pk, day=thursday, after=after, limit=5)
+    assert (sent, after) == (2, None)
+    # Run again (a retry, a second beat): everyone had today's reminder.
+    assert wave_reminders_send(wave_id=wave.pk, day=thursday) == (0, None)
+    assert sorted(m.to[0] for m in outbox) == sorted(
+        wave.invitations.values_list("email", flat=True)
+    )
+
+    # A task out of time hands the rest to a fresh one, from where it stopped.
+    outbox.clear()
+    Invitation.objects.filter(wave=wave).update(reminders_sent=0)
+    monkeypatch.setattr("surveys.tasks.SEND_BUDGET_SECONDS", 0)
+    with mock.patch("surveys.tasks.send_wave_reminders.delay") as next_task:
+        assert send_wave_reminders(wave.pk, thursday) == 0
+    next_task.assert_called_once_with(wave.pk, thursday, 0)
 
 
 # --- Onboarding -------------------------------------------------------------------------------

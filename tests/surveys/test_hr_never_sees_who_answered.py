@@ -304,7 +304,7 @@ def test_the_wave_page_lists_the_invited_without_who_answered(alice, sent_wave, 
 
 
 def test_the_reminder_job_still_skips_those_who_answered(sent_wave, staff, token_for, outbox):
-    from surveys.services.invitations import wave_send_reminders
+    from surveys.services.automation import wave_send_reminders
 
     answer(sent_wave, staff[0], token_for=token_for)
     outbox.clear()

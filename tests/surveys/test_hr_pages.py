@@ -2,9 +2,11 @@
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from analytics.models import AnalysisJob
-from surveys.models import CompanyValue, Invitation, Question
+from surveys.models import CompanyValue, Invitation, Question, Wave
+from surveys.services.campaigns import wave_close
 from surveys.services.responses import response_accept
 from surveys.tasks import send_wave_invitations
 
@@ -67,10 +69,39 @@ def test_closing_a_wave_shows_the_analysis_progress(alice, open_wave, token_for)
     for invitation in open_wave.invitations.all()[:10]:
         response_accept(token=token_for(invitation), answers={"od1": 3, "od2": 2})
 
-    response = client_for(alice).post(f"/o/acme/waves/{open_wave.pk}/close/")
+    client = client_for(alice)
+    response = client.post(f"/o/acme/waves/{open_wave.pk}/close/")
 
-    job = AnalysisJob.objects.get()
+    label = open_wave.round.label
+    assert response["Location"] == f"/o/acme/report/{label}/progress/"
+    # The analysis ran in-process as the close committed: the report is published, and the
+    # progress page goes on to it.
+    assert AnalysisJob.objects.get().status == "done"
+    assert client.get(response["Location"])["Location"] == f"/o/acme/report/{label}/"
+
+
+def test_while_the_analysis_runs_the_progress_page_goes_on_to_the_job(alice, open_wave):
+    wave_close(wave=open_wave)
+    Wave.objects.filter(pk=open_wave.pk).update(sealed_at=timezone.now())
+    job = AnalysisJob.objects.create(
+        organization=open_wave.campaign.organization, round=open_wave.round
+    )
+
+    response = client_for(alice).get(f"/o/acme/report/{open_wave.round.label}/progress/")
+
     assert response["Location"] == f"/o/acme/jobs/{job.pk}/"
+
+
+def test_the_report_progress_page_says_which_waves_the_round_still_waits_for(
+    alice, open_wave, pulse
+):
+    response = client_for(alice).get(f"/o/acme/report/{open_wave.round.label}/progress/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Still waiting for:" in page
+    assert f"{pulse.name} · wave {open_wave.number}" in page
+    assert '<meta http-equiv="refresh" content="5">' in page
 
 
 def test_closing_a_wave_whose_answers_a_worker_still_seals_says_the_report_follows(

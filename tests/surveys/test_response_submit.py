@@ -12,10 +12,11 @@ from surveys.models import (
     SurveyResponse,
     TenureBand,
     Wave,
+    tenure_band,
 )
 from surveys.selectors import submission_target_by_token, token_hash
 from surveys.services.campaigns import wave_close
-from surveys.services.responses import response_accept, tenure_band
+from surveys.services.responses import response_accept
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from analytics.models import ReportSnapshot
 from analytics.services import snapshot_compute
+from culturesurvey.exports import organization_export
 from surveys.models import (
     Answer,
     Department,
@@ -21,7 +22,7 @@ from surveys.models import (
     SurveyResponse,
 )
 from surveys.services.responses import response_accept
-from surveys.services.retention import leavers_purge, organization_export
+from surveys.services.retention import leavers_purge
 from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,6 +12,8 @@ from django.db import connection, transaction
 from django.test import override_settings
 from kombu.exceptions import OperationalError
 
+from core.models import OutboxMessage
+from core.outbox import outbox_flush
 from culturesurvey.celery import app
 from surveys.errors import InvalidToken
 from surveys.models import (
@@ -19,13 +21,11 @@ from surveys.models import (
     CampaignKind,
     Invitation,
     InvitationToken,
-    OutboxMessage,
     PendingAnswer,
     Question,
     SurveyResponse,
     Wave,
 )
-from surveys.outbox import outbox_flush
 from surveys.services import responses, sealing
 from surveys.services.campaigns import campaign_create, wave_close, wave_launch
 from surveys.services.invitations import invitation_issue_token

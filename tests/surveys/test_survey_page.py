@@ -75,7 +75,7 @@ def test_the_privacy_page_says_what_is_stored():
 
 
 def test_the_survey_page_is_rate_limited_per_address_like_the_api(db, monkeypatch):
-    from surveys.apis.base import SurveyRateThrottle
+    from core.apis.base import SurveyRateThrottle
 
     monkeypatch.setattr(SurveyRateThrottle, "THROTTLE_RATES", {"survey": "80/minute"})
     client = Client()

@@ -1,7 +1,8 @@
 """Calibration: leaders' predicted share of favourable answers against the actual share."""
 
+import analytics.report.charts.svg as svg
+
 from ..format import NOT_ENOUGH, format_pct, round_pct
-from . import svg
 from .gap import ROW, TOP
 
 X0, X1 = 210, 480

@@ -25,8 +25,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from analytics.services import analysis_request
-
-from .models import (
+from surveys.models import (
     CampaignKind,
     Department,
     Employee,
@@ -40,14 +39,20 @@ from .models import (
     Wave,
     WaveStatus,
 )
-from .services.campaigns import campaign_create, wave_close, wave_launch
-from .services.definitions import organization_load_definition
-from .services.organizations import organization_delete
-from .services.question_bank import question_bank_adopt
-from .services.responses import response_accept
-from .services.roster import roster_import
-from .services.sealing import wave_seal
-from .tasks import send_wave_invitations
+from surveys.services.campaigns import (
+    campaign_create,
+    organization_today,
+    wave_close,
+    wave_launch,
+)
+from surveys.services.definitions import organization_load_definition
+from surveys.services.invitations import invitation_issue_token
+from surveys.services.organizations import organization_delete
+from surveys.services.question_bank import question_bank_adopt
+from surveys.services.responses import response_accept
+from surveys.services.roster import roster_import
+from surveys.services.sealing import wave_seal
+from surveys.tasks import send_wave_invitations
 
 SLUG = "northwind"
 PASSWORD = "northwind-demo"
@@ -516,8 +521,6 @@ class Demo:
 
 def demo_load(*, today: dt.date | None = None) -> DemoResult:
     """Create the demo organization (refuses if it exists: remove it with demo_remove)."""
-    from .services.campaigns import organization_today
-
     if Organization.objects.filter(slug=SLUG).exists():
         raise ValueError(f'The demo organization "{SLUG}" already exists.')
     # Capture the invitation emails in memory; their links are how demo employees answer.
@@ -544,8 +547,6 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 def demo_links(*, count: int = 5) -> list[str]:
     """Fresh links for people who have not yet answered the demo's open pulse."""
-    from .services.invitations import invitation_issue_token
-
     invitations = Invitation.objects.filter(
         wave__campaign__organization__slug=SLUG,
         wave__status=WaveStatus.OPEN,

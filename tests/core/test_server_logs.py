@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from surveys.logging import MaskSurveyTokens, mask_tokens
+from core.logging import MaskSurveyTokens, mask_tokens
 from tests.conftest import ROOT
 
 

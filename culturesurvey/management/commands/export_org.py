@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from culturesurvey.exports import organization_export
 from surveys.models import Organization
-from surveys.services.retention import organization_export
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from analytics.confidentiality import hidden_key, tree_visibility, visible_cells
+from core.confidentiality import hidden_key, tree_visibility, visible_cells
 
 
 def shown(decisions: dict) -> set[str]:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from surveys import demo
+from culturesurvey import demo
 from surveys.models import Organization
 
 

@@ -3,24 +3,27 @@
 import pytest
 from django.core.management import call_command
 
-from surveys import demo
+from core.models import OutboxMessage
+from culturesurvey import demo
 from surveys.models import (
     CompanyValue,
     Employee,
     Invitation,
     Membership,
     Organization,
-    OutboxMessage,
     PendingAnswer,
     SurveyResponse,
     Wave,
 )
+from surveys.selectors import _question_cache
 
 
 @pytest.fixture(scope="module")
 def northwind(django_db_setup, django_db_blocker):
     from culturesurvey.celery import app
 
+    # Module-scoped, so before the per-test cache reset: ids of rolled-back tests repeat.
+    _question_cache.clear()
     eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # tasks in-process
     with django_db_blocker.unblock():
         result = demo.demo_load()
