@@ -13,7 +13,6 @@ from .charts import heat_colour, trend_chart
 from .schema import Calibration, GapCell, LeaversCell, PromisedCell, Trend
 
 FLAGGED = ("blind_spot", "hidden_strength", "shared_weakness")
-SIGNED = {"signed": True}
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ def cell_view(cell: GapCell, departments: dict[int, str]) -> CellView:
         leader_mean=fmt.format_mean(cell["leader_mean"]),
         employee_mean=fmt.format_mean(cell["employee_mean"]),
         gap=fmt.format_mean(cell["gap"], signed=True),
-        interval=fmt.format_interval(cell["gap_ci"], fmt.format_mean, **SIGNED),
+        interval=fmt.format_interval(cell["gap_ci"], fmt.format_mean, signed=True),
         delta=fmt.format_effect(cell["cliffs_delta"], signed=True),
         q=fmt.format_p(cell["q_value"]),
         favorable=fmt.format_percent(cell["employee_favorable_pct"]),
@@ -199,7 +198,7 @@ def trend_view(entry: Trend | None) -> dict[str, Any] | None:
         "tested": entry["tau"] is not None,
         "tau": fmt.format_effect(entry["tau"], signed=True),
         "slope": fmt.format_effect(entry["slope"], signed=True),
-        "slope_interval": fmt.format_interval(entry["slope_ci"], fmt.format_effect, **SIGNED),
+        "slope_interval": fmt.format_interval(entry["slope_ci"], fmt.format_effect, signed=True),
         "q": fmt.format_p(entry["q_value"]),
         "declining": bool(entry["declining"]),
         "change": None

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from . import format as fmt
 from .charts import calibration_chart, gap_chart, trend_chart
 from .parts import (
-    SIGNED,
     CellView,
     ValueView,
     calibration_view,
@@ -40,7 +39,6 @@ class ReportView:
         self.company = {c["value"]: c for c in report["stated_vs_lived"] if c["segment"] == ALL}
         self.values = self._values()
         self.flagged = [v for v in self.values if v.flagged]
-        self.overview = [v.cell for v in self.values]
 
     def _values(self) -> list[ValueView]:
         report = self.report
@@ -242,7 +240,7 @@ class ReportView:
             "suppressed": enps["suppressed"],
             "shown": enps["score"] is not None,
             "score": fmt.format_pct(enps["score"], signed=True),
-            "interval": fmt.format_interval(enps["ci"], fmt.format_pct, **SIGNED),
+            "interval": fmt.format_interval(enps["ci"], fmt.format_pct, signed=True),
             "n": enps["n"],
             "promoters": enps["promoters"],
             "passives": enps["passives"],
