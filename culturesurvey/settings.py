@@ -84,7 +84,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # A request the database cannot serve for a moment (a restart, a failover) gets a 503 with
+    # Retry-After, never a 500: from a view, or from saving its session afterwards.
+    "culturesurvey.middleware.DatabaseUnavailableMiddleware",
+    "culturesurvey.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
