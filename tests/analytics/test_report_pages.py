@@ -209,7 +209,9 @@ def test_a_leader_records_an_action_and_later_rounds_show_the_gap(leo, acme, sna
     now = next(e["gap"] for e in later.data["stated_vs_lived"] if e["segment"] == "all")
     assert abs(now) < abs(first_gap)
     assert "Monthly open Q&amp;A with the leadership team." in body
-    assert ("gap closed" in body) or ("narrowing" in body)
+    # From +2.4 to +0.2: below the quarter point that counts as closed, and the page says so.
+    assert (round(first_gap, 1), round(now, 1)) == (2.4, 0.2)
+    assert '<td>+2.4 → +0.2 <span class="badge progress-closed">gap closed</span>' in body
 
 
 def test_bad_actions_are_refused_with_a_message(leo, snapshot):

@@ -39,6 +39,7 @@ def state() -> tuple:
         list(Invitation.objects.order_by("pk").values()),
         list(AnalysisJob.objects.order_by("pk").values_list("pk", flat=True)),
         list(PeriodicTask.objects.order_by("pk").values_list("name", flat=True)),
+        list(OutboxMessage.objects.order_by("pk").values_list("task", "args")),
     )
 
 
@@ -153,10 +154,15 @@ def test_a_read_only_token_cannot_write(
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES)
-def test_a_write_token_can_write(urls, acme, method, path, body, newcomer):
+def test_a_write_token_can_write(urls, acme, open_wave, method, path, body, newcomer):
+    open_wave.invitations.update(sent_at=timezone.now())  # so that there is someone to remind
+    before = state()
+
     response = getattr(bearer(acme, "write"), method)(urls(path), body, format="json")
 
-    assert response.status_code in (200, 201), response.json()
+    created = path in ("campaigns/", "campaigns/{campaign}/launch/")
+    assert response.status_code == (201 if created else 200), response.json()
+    assert state() != before
 
 
 @pytest.mark.parametrize("path", READS + HR_READS)
