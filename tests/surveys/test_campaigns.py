@@ -4,9 +4,9 @@ import pytest
 
 from surveys.errors import ServiceError
 from surveys.models import Campaign, CampaignKind, Invitation, Question, Round, Wave
+from surveys.services.automation import campaign_create
 from surveys.services.campaigns import (
     CampaignLocked,
-    campaign_create,
     campaign_is_locked,
     campaign_update_anonymity,
     wave_close,
