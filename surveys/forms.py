@@ -295,9 +295,7 @@ class ScheduleStep(forms.Form):
 
 class AnonymityStep(forms.Form):
     min_group_size = forms.IntegerField(required=False)
-    kept_attributes = forms.MultipleChoiceField(
-        required=False, choices=SegmentAttribute.choices
-    )
+    kept_attributes = forms.MultipleChoiceField(required=False, choices=SegmentAttribute.choices)
 
     def __init__(self, *args: Any, kind: str, organization_k: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

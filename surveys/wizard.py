@@ -70,9 +70,7 @@ def _form(step: str, org: Organization, state: dict[str, Any], data=None) -> for
     if step == "schedule":
         return ScheduleStep(data, initial=initial, kind=kind, departments=_departments(org))
     if step == "anonymity":
-        return AnonymityStep(
-            data, initial=initial, kind=kind, organization_k=org.min_group_size
-        )
+        return AnonymityStep(data, initial=initial, kind=kind, organization_k=org.min_group_size)
     return PreviewStep(data)
 
 
