@@ -23,6 +23,7 @@ from surveys.selectors import membership_get
 from surveys.services.rounds import round_label_problem
 
 from . import exports
+from .forms import ActionForm
 from .models import (
     AccessAction,
     AccessLog,
@@ -317,24 +318,25 @@ def action_new(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
     if snapshot is None:
         raise Http404
     data, _scope = _scoped(membership, snapshot)
-    segment = request.POST.get("segment", "all")
-    if segment not in {e["segment"] for e in data["stated_vs_lived"]}:
-        raise Http404
-    try:
-        due = request.POST.get("due_on", "")
-        action_create(
-            snapshot=snapshot,
-            value_code=request.POST.get("value", ""),
-            owner=request.POST.get("owner", ""),
-            due_on=dt.date.fromisoformat(due) if due else None,
-            description=request.POST.get("description", ""),
-            user=request.user,
-            segment=segment,
-        )
-    except ValueError:
-        messages.error(request, _("Give the due date as YYYY-MM-DD."))
-    except ActionInvalid as exc:
-        messages.error(request, " ".join(exc.errors.values()))
+    form = ActionForm(request.POST, segments={e["segment"] for e in data["stated_vs_lived"]})
+    valid = form.is_valid()
+    if form.has_error("segment") or form.cleaned_data.get("segment") not in form.segments:
+        raise Http404  # a segment the reader cannot see is not theirs to act on
+    if valid:
+        try:
+            action_create(
+                snapshot=snapshot,
+                value_code=form.cleaned_data["value"],
+                owner=form.cleaned_data["owner"],
+                due_on=form.cleaned_data["due_on"],
+                description=form.cleaned_data["description"],
+                user=request.user,
+                segment=form.cleaned_data["segment"],
+            )
+        except ActionInvalid as exc:
+            form.service_errors(exc.errors)
+    if form.errors:
+        messages.error(request, " ".join(form.problems()))
     else:
         messages.success(
             request, _("Action recorded. Later rounds will show whether the gap closes.")

@@ -15,7 +15,7 @@ from .services.automation import (
     MAX_WAVE_DAYS,
     RECURRING_KINDS,
 )
-from .services.rounds import ROUND_LABEL_MAX, round_label_problem
+from .services.rounds import round_label_problem
 
 CODE = RegexValidator(r"^[-a-zA-Z0-9_]+$", _("Use letters, digits, - and _ only."))
 DEFAULT_WAVE_DAYS = 14
@@ -80,7 +80,8 @@ class BankAdoptForm(forms.Form):
 
 
 class WaveLaunchForm(forms.Form):
-    round = forms.CharField(max_length=ROUND_LABEL_MAX, required=False, strip=True)
+    # round_label_problem words every problem, its length too (at most ROUND_LABEL_MAX).
+    round = forms.CharField(required=False, strip=True)
     closes_on = forms.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
