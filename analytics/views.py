@@ -26,15 +26,16 @@ from . import exports
 from .forms import ActionForm
 from .models import (
     AccessAction,
-    AccessLog,
     AnalysisJob,
     JobStatus,
     ReportSnapshot,
 )
 from .presentation import report_charts, report_view, segment_label
 from .selectors import (
+    access_log_entries,
     action_get_for_member,
     actions_for_member,
+    analysis_job_get,
     department_scope,
     report_progress,
     report_scope,
@@ -251,13 +252,7 @@ def report_compute(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
 def analysis_job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     """The progress of an analysis job: a page that refreshes itself, or JSON for scripts."""
     membership = membership_get(user=request.user, slug=slug)
-    job = (
-        AnalysisJob.objects.select_related("round")
-        .filter(organization=membership.organization, pk=job_id)
-        .first()
-    )
-    if job is None:
-        raise Http404
+    job = analysis_job_get(organization=membership.organization, job_id=job_id)
     report_url = reverse("report_wave", kwargs={"slug": slug, "wave": job.round.label})
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
@@ -359,7 +354,7 @@ def action_done(request: HttpRequest, slug: str, action_id: int) -> HttpResponse
 @login_required
 def access_log(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    entries = AccessLog.objects.filter(organization=membership.organization)
+    entries = access_log_entries(organization=membership.organization)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -574,6 +574,10 @@ def responses_imported_count(*, organization: Organization) -> int:
     ).count()
 
 
+def campaign_waves(*, campaign: Campaign) -> list[Wave]:
+    return list(campaign.waves.select_related("round", "campaign"))
+
+
 def wave_invitations(*, wave: Wave) -> QuerySet[Invitation]:
     return wave.invitations.order_by("email")
 

@@ -42,6 +42,7 @@ from .models import (
 )
 from .selectors import (
     campaign_get_for_user,
+    campaign_waves,
     campaigns_with_wave_counts,
     company_value_get,
     company_values,
@@ -405,7 +406,7 @@ def _campaign_page(
 ) -> HttpResponse:
     membership = membership_get(user=request.user, slug=campaign.organization.slug)
     form = form or WaveLaunchForm()
-    waves = list(campaign.waves.select_related("round", "campaign"))
+    waves = campaign_waves(campaign=campaign)
     counts = wave_response_counts(waves=waves)
     for wave in waves:
         wave.counts = counts[wave.pk]
