@@ -220,6 +220,14 @@ def test_bad_actions_are_refused_with_a_message(leo, snapshot):
     assert not Action.objects.exists()
 
 
+GOOD_ACTION = {
+    "value": "open_door",
+    "owner": "Maren",
+    "due_on": "2026-12-01",
+    "description": "Monthly open Q&A.",
+}
+
+
 @pytest.mark.parametrize(
     ("field", "bad", "message"),
     [
@@ -232,14 +240,8 @@ def test_bad_actions_are_refused_with_a_message(leo, snapshot):
 def test_each_bad_action_field_is_named_in_the_message_and_nothing_is_recorded(
     leo, snapshot, field, bad, message
 ):
-    good = {
-        "value": "open_door",
-        "owner": "Maren",
-        "due_on": "2026-12-01",
-        "description": "Monthly open Q&A.",
-    }
     response = client_for(leo).post(
-        "/o/acme/report/2026-09/actions/", {**good, field: bad}, follow=True
+        "/o/acme/report/2026-09/actions/", {**GOOD_ACTION, field: bad}, follow=True
     )
     assert message in response.content.decode()
     assert not Action.objects.exists()
@@ -247,14 +249,7 @@ def test_each_bad_action_field_is_named_in_the_message_and_nothing_is_recorded(
 
 def test_an_action_on_a_segment_the_reader_cannot_see_is_not_found(petra, snapshot):
     response = client_for(petra).post(
-        "/o/acme/report/2026-09/actions/",
-        {
-            "value": "open_door",
-            "owner": "Maren",
-            "due_on": "2026-12-01",
-            "description": "Monthly open Q&A.",
-            "segment": "department:Sales",
-        },
+        "/o/acme/report/2026-09/actions/", {**GOOD_ACTION, "segment": "department:Sales"}
     )
     assert response.status_code == 404
     assert not Action.objects.exists()
