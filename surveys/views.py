@@ -402,9 +402,9 @@ def bank_adopt(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _campaign_page(
-    request: HttpRequest, campaign: Campaign, *, form: WaveLaunchForm | None = None
+    request: HttpRequest, slug: str, campaign: Campaign, *, form: WaveLaunchForm | None = None
 ) -> HttpResponse:
-    membership = membership_get(user=request.user, slug=campaign.organization.slug)
+    membership = membership_get(user=request.user, slug=slug)
     form = form or WaveLaunchForm()
     waves = campaign_waves(campaign=campaign)
     counts = wave_response_counts(waves=waves)
@@ -425,7 +425,7 @@ def _campaign_page(
 @login_required
 def campaign(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     obj = campaign_get_for_user(user=request.user, slug=slug, campaign_id=campaign_id)
-    return _campaign_page(request, obj)
+    return _campaign_page(request, slug, obj)
 
 
 @login_required
@@ -443,7 +443,7 @@ def campaign_launch(request: HttpRequest, slug: str, campaign_id: int) -> HttpRe
         except ServiceError as exc:
             form.add_error(None, exc.message)
     if form.errors:
-        return _campaign_page(request, obj, form=form)
+        return _campaign_page(request, slug, obj, form=form)
     messages.success(
         request,
         _("Wave %(number)d launched; invitations are being sent.") % {"number": wave.number},
