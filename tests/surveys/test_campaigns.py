@@ -213,14 +213,21 @@ def test_launch_queues_one_email_per_invitation(
 # --- campaign_create with a schedule: the one path of the wizard and the API ---------------
 
 
+def employee_survey(acme, kind=CampaignKind.PULSE, **options):
+    return campaign_create(
+        organization=acme,
+        name=kind.label,
+        kind=kind,
+        questions=questions(acme, "employee"),
+        **options,
+    )
+
+
 def test_a_campaign_is_created_with_its_schedule_and_no_wave(acme, staff):
     today = organization_today(acme)
 
-    campaign = campaign_create(
-        organization=acme,
-        name="Pulse",
-        kind=CampaignKind.PULSE,
-        questions=questions(acme, "employee"),
+    campaign = employee_survey(
+        acme,
         schedule=CampaignSchedule(
             wave_days=10, recurrence_weeks=4, reminder_days=[7, 3], first_wave_on=today
         ),
@@ -238,19 +245,10 @@ def test_a_campaign_is_created_with_its_schedule_and_no_wave(acme, staff):
 def test_launched_at_creation_a_campaign_opens_its_first_wave_today(acme, staff):
     today = organization_today(acme)
 
-    once = campaign_create(
-        organization=acme,
-        name="Once",
-        kind=CampaignKind.PULSE,
-        questions=questions(acme, "employee"),
-        schedule=CampaignSchedule(wave_days=5),
-        launch=True,
-    )
-    recurring = campaign_create(
-        organization=acme,
-        name="Recurring",
-        kind=CampaignKind.ENGAGEMENT,
-        questions=questions(acme, "employee"),
+    once = employee_survey(acme, schedule=CampaignSchedule(wave_days=5), launch=True)
+    recurring = employee_survey(
+        acme,
+        CampaignKind.ENGAGEMENT,
         schedule=CampaignSchedule(wave_days=5, recurrence_weeks=2),
         launch=True,
     )
@@ -280,13 +278,6 @@ def test_launched_at_creation_a_campaign_opens_its_first_wave_today(acme, staff)
 )
 def test_a_refused_schedule_or_launch_creates_nothing(acme, schedule, launch, message):
     with pytest.raises(ServiceError, match=message):
-        campaign_create(
-            organization=acme,
-            name="Pulse",
-            kind=CampaignKind.PULSE,
-            questions=questions(acme, "employee"),
-            schedule=schedule,
-            launch=launch,
-        )
+        employee_survey(acme, schedule=schedule, launch=launch)
     assert not Campaign.objects.exists()
     assert not Wave.objects.exists()
