@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import CampaignKind, Perspective, Question, SegmentAttribute
@@ -22,9 +24,17 @@ DEFAULT_WAVE_DAYS = 14
 MAX_MIN_GROUP_SIZE = 1000
 
 
+def _out_of_range(low: int, high: int) -> str:
+    return gettext("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}
+
+
+# Fields are built at import; their messages are translated when shown, in the reader's language.
+out_of_range_lazy = lazy(_out_of_range, str)
+
+
 def number_field(*, low: int, high: int, required: bool = False) -> forms.IntegerField:
     """A whole number within bounds, with the wizard's wording for every way it can be wrong."""
-    out_of_range = _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}
+    out_of_range = out_of_range_lazy(low, high)
     return forms.IntegerField(
         required=required,
         min_value=low,
