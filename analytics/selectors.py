@@ -32,7 +32,7 @@ from surveys.selectors import department_subtree_ids
 from surveys.services.rounds import label_date
 
 from . import stats
-from .models import Action, AnalysisJob, JobStatus, ReportSnapshot
+from .models import AccessLog, Action, AnalysisJob, JobStatus, ReportSnapshot
 
 GROUPS = ("leadership", "lived", "onboarding", "exit")
 
@@ -528,3 +528,18 @@ def report_progress(*, organization: Organization, round_: Round) -> ReportProgr
         snapshot=snapshot_of_round(round_=round_, with_data=False),
         has_responses=SurveyResponse.objects.filter(wave__round=round_).exists(),
     )
+
+
+def analysis_job_get(*, organization: Organization, job_id: int) -> AnalysisJob:
+    job = (
+        AnalysisJob.objects.select_related("round")
+        .filter(organization=organization, pk=job_id)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
+
+
+def access_log_entries(*, organization: Organization) -> QuerySet[AccessLog]:
+    return AccessLog.objects.filter(organization=organization)

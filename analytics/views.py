@@ -23,17 +23,19 @@ from surveys.selectors import membership_get
 from surveys.services.rounds import round_label_problem
 
 from . import exports
+from .forms import ActionForm
 from .models import (
     AccessAction,
-    AccessLog,
     AnalysisJob,
     JobStatus,
     ReportSnapshot,
 )
 from .presentation import report_charts, report_view, segment_label
 from .selectors import (
+    access_log_entries,
     action_get_for_member,
     actions_for_member,
+    analysis_job_get,
     department_scope,
     report_progress,
     report_scope,
@@ -250,13 +252,7 @@ def report_compute(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
 def analysis_job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     """The progress of an analysis job: a page that refreshes itself, or JSON for scripts."""
     membership = membership_get(user=request.user, slug=slug)
-    job = (
-        AnalysisJob.objects.select_related("round")
-        .filter(organization=membership.organization, pk=job_id)
-        .first()
-    )
-    if job is None:
-        raise Http404
+    job = analysis_job_get(organization=membership.organization, job_id=job_id)
     report_url = reverse("report_wave", kwargs={"slug": slug, "wave": job.round.label})
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
@@ -317,24 +313,25 @@ def action_new(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
     if snapshot is None:
         raise Http404
     data, _scope = _scoped(membership, snapshot)
-    segment = request.POST.get("segment", "all")
-    if segment not in {e["segment"] for e in data["stated_vs_lived"]}:
-        raise Http404
-    try:
-        due = request.POST.get("due_on", "")
-        action_create(
-            snapshot=snapshot,
-            value_code=request.POST.get("value", ""),
-            owner=request.POST.get("owner", ""),
-            due_on=dt.date.fromisoformat(due) if due else None,
-            description=request.POST.get("description", ""),
-            user=request.user,
-            segment=segment,
-        )
-    except ValueError:
-        messages.error(request, _("Give the due date as YYYY-MM-DD."))
-    except ActionInvalid as exc:
-        messages.error(request, " ".join(exc.errors.values()))
+    form = ActionForm(request.POST, segments={e["segment"] for e in data["stated_vs_lived"]})
+    valid = form.is_valid()
+    if form.has_error("segment") or form.cleaned_data.get("segment") not in form.segments:
+        raise Http404  # a segment the reader cannot see is not theirs to act on
+    if valid:
+        try:
+            action_create(
+                snapshot=snapshot,
+                value_code=form.cleaned_data["value"],
+                owner=form.cleaned_data["owner"],
+                due_on=form.cleaned_data["due_on"],
+                description=form.cleaned_data["description"],
+                user=request.user,
+                segment=form.cleaned_data["segment"],
+            )
+        except ActionInvalid as exc:
+            form.service_errors(exc.errors)
+    if form.errors:
+        messages.error(request, " ".join(form.problems()))
     else:
         messages.success(
             request, _("Action recorded. Later rounds will show whether the gap closes.")
@@ -357,7 +354,7 @@ def action_done(request: HttpRequest, slug: str, action_id: int) -> HttpResponse
 @login_required
 def access_log(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    entries = AccessLog.objects.filter(organization=membership.organization)
+    entries = access_log_entries(organization=membership.organization)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -19,9 +19,11 @@ from core.confidentiality import hidden_key, visible_cells
 
 from .errors import InvalidToken
 from .models import (
+    KIND_PERSPECTIVES,
     QUESTION_TYPE_RANGES,
     Campaign,
     CampaignQuestion,
+    CompanyValue,
     Department,
     Employee,
     Invitation,
@@ -499,3 +501,89 @@ def wave_response_rates(*, wave: Wave, k: int) -> dict:
         if segments:
             result["dimensions"].append({"name": name, "segments": segments})
     return result
+
+
+# --- What the HR pages list -----------------------------------------------------------------
+
+
+def campaigns_with_wave_counts(*, organization: Organization) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(organization=organization).annotate(
+        wave_count=Count("waves", distinct=True)
+    )
+
+
+def waves_recent(*, organization: Organization, limit: int = 12) -> list[Wave]:
+    """The latest rounds' waves first."""
+    return list(
+        Wave.objects.filter(campaign__organization=organization)
+        .select_related("campaign", "round")
+        .order_by("-round__sequence", "campaign__name", "-number")[:limit]
+    )
+
+
+def employee_count(*, organization: Organization) -> int:
+    return Employee.objects.filter(organization=organization).count()
+
+
+def employees_search(*, organization: Organization, query: str = "") -> QuerySet[Employee]:
+    employees = Employee.objects.filter(organization=organization).select_related("department")
+    if query:
+        employees = employees.filter(Q(email__icontains=query) | Q(name__icontains=query))
+    return employees
+
+
+def company_values(*, organization: Organization) -> QuerySet[CompanyValue]:
+    return CompanyValue.objects.filter(organization=organization).prefetch_related("questions")
+
+
+def company_value_get(*, organization: Organization, code: str) -> CompanyValue:
+    value = CompanyValue.objects.filter(organization=organization, code=code).first()
+    if value is None:
+        raise Http404
+    return value
+
+
+def questions_general(*, organization: Organization) -> QuerySet[Question]:
+    """Questions measuring no value: eNPS, intent to stay, exit items, comments."""
+    return Question.objects.filter(organization=organization, value__isnull=True)
+
+
+def questions_fitting_kind(*, organization: Organization, kind: str) -> list[Question]:
+    """The questions a campaign of this kind may ask, value by value."""
+    return list(
+        Question.objects.filter(organization=organization, perspective__in=KIND_PERSPECTIVES[kind])
+        .select_related("value")
+        .order_by("value__position", "value_id", "position", "pk")
+    )
+
+
+def questions_in_order(*, organization: Organization, ids: list[int]) -> list[Question]:
+    """The organization's questions with these ids, in the order given."""
+    order = {pk: i for i, pk in enumerate(ids)}
+    found = Question.objects.filter(organization=organization, pk__in=ids).select_related("value")
+    return sorted(found, key=lambda q: order[q.pk])
+
+
+def values_measured_count(*, question_ids: list[int]) -> int:
+    return CompanyValue.objects.filter(questions__pk__in=question_ids).distinct().count()
+
+
+def responses_imported_count(*, organization: Organization) -> int:
+    return SurveyResponse.objects.filter(
+        wave__campaign__organization=organization, wave__campaign__imported=True
+    ).count()
+
+
+def campaign_waves(*, campaign: Campaign) -> list[Wave]:
+    return list(campaign.waves.select_related("round", "campaign"))
+
+
+def wave_invitations(*, wave: Wave) -> QuerySet[Invitation]:
+    return wave.invitations.order_by("email")
+
+
+def wave_invited_count(*, campaign: Campaign) -> int:
+    """How many the campaign's latest wave invited."""
+    return Invitation.objects.filter(
+        wave=Wave.objects.filter(campaign=campaign).order_by("-number").first()
+    ).count()

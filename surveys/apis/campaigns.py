@@ -37,11 +37,15 @@ from ..models import (
     WaveStatus,
 )
 from ..selectors import department_subtree_ids, wave_response_counts, wave_response_rates
-from ..services.automation import campaign_schedule_set, wave_send_reminders
+from ..services.automation import (
+    CampaignSchedule,
+    campaign_create,
+    campaign_schedule_set,
+    wave_send_reminders,
+)
 from ..services.campaigns import (
     CampaignLocked,
     audience_for,
-    campaign_create,
     campaign_is_locked,
     campaign_update_anonymity,
     organization_today,
@@ -286,18 +290,30 @@ class CampaignListApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         questions = _questions_by_code(organization, data["questions"])
+        schedule = None
+        if any(field in data for field in SCHEDULE_FIELDS):
+            schedule = CampaignSchedule(
+                wave_days=data.get("wave_days", CampaignSchedule.wave_days),
+                recurrence_weeks=data.get("recurrence_weeks"),
+                first_wave_on=data.get("first_wave_on"),
+                rotation_values=data.get("rotation_values"),
+                reminder_days=data.get("reminder_days", ()),
+                onboarding_after_days=data.get("onboarding_after_days"),
+                audience_department_id=_department_id(
+                    organization, data.get("audience_department"), "audience_department"
+                ),
+            )
         try:
-            with transaction.atomic():
-                campaign = campaign_create(
-                    organization=organization,
-                    name=data["name"],
-                    kind=data["kind"],
-                    questions=questions,
-                    min_group_size=data.get("min_group_size"),
-                    kept_attributes=data.get("kept_attributes"),
-                    intro=data["intro"],
-                )
-                _schedule_set(organization, campaign, data)
+            campaign = campaign_create(
+                organization=organization,
+                name=data["name"],
+                kind=data["kind"],
+                questions=questions,
+                min_group_size=data.get("min_group_size"),
+                kept_attributes=data.get("kept_attributes"),
+                intro=data["intro"],
+                schedule=schedule,
+            )
         except ServiceError as exc:
             raise Rejected(exc.message) from exc
         return created(CampaignOutput(_campaigns(organization).get(pk=campaign.pk)).data)

@@ -222,6 +222,41 @@ def test_bad_actions_are_refused_with_a_message(leo, snapshot):
     assert not Action.objects.exists()
 
 
+GOOD_ACTION = {
+    "value": "open_door",
+    "owner": "Maren",
+    "due_on": "2026-12-01",
+    "description": "Monthly open Q&A.",
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "message"),
+    [
+        ("value", "synergy", "Value: Choose a value of this report."),
+        ("owner", "", "Owner: Name who owns the action."),
+        ("due_on", "01/12/2026", "Due on: Give the due date as YYYY-MM-DD."),
+        ("description", "", "Description: Say what will change."),
+    ],
+)
+def test_each_bad_action_field_is_named_in_the_message_and_nothing_is_recorded(
+    leo, snapshot, field, bad, message
+):
+    response = client_for(leo).post(
+        "/o/acme/report/2026-09/actions/", {**GOOD_ACTION, field: bad}, follow=True
+    )
+    assert message in response.content.decode()
+    assert not Action.objects.exists()
+
+
+def test_an_action_on_a_segment_the_reader_cannot_see_is_not_found(petra, snapshot):
+    response = client_for(petra).post(
+        "/o/acme/report/2026-09/actions/", {**GOOD_ACTION, "segment": "department:Sales"}
+    )
+    assert response.status_code == 404
+    assert not Action.objects.exists()
+
+
 def test_no_report_yet_offers_to_compute_it(alice, acme, open_wave, token_for, close_and_seal):
     from surveys.services.responses import response_accept
 

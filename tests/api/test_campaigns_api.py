@@ -22,7 +22,8 @@ from surveys.models import (
     Question,
     Wave,
 )
-from surveys.services.campaigns import campaign_create, organization_today
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import organization_today
 from surveys.services.responses import response_accept
 from tests.api.support import ACME, BASE, bearer, session
 from tests.factories import EmployeeFactory

@@ -28,7 +28,8 @@ from surveys.models import (
     Question,
     SurveyResponse,
 )
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_close, wave_launch
 from surveys.services.invitations import invitation_issue_token
 from surveys.services.roster import roster_upsert
 from surveys.services.sealing import wave_seal

@@ -18,7 +18,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from surveys.models import CampaignKind, Invitation, Question
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_close, wave_launch
 from surveys.services.responses import response_accept
 from surveys.services.roster import employee_mark_leaver
 from tests.test_roles_matrix import OPERATIONS, PAGES

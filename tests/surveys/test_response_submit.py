@@ -235,7 +235,8 @@ def test_tenure_is_coarsened_into_bands(start, on, band):
 
 def test_leadership_answers_keep_no_segment(acme, token_for, accept_and_seal):
     from surveys.models import CampaignKind, Membership, Question, Role
-    from surveys.services.campaigns import campaign_create, wave_launch
+    from surveys.services.automation import campaign_create
+    from surveys.services.campaigns import wave_launch
     from tests.factories import EmployeeFactory, UserFactory
 
     leader = UserFactory(username="lead", email="lead@acme.example")
