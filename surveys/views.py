@@ -9,8 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,31 +22,36 @@ from core.apis.base import SurveyRateThrottle
 
 from .errors import AnswersInvalid, DefinitionError, ImportRejected, InvalidToken, ServiceError
 from .models import (
-    Campaign,
     CampaignKind,
     CompanyValue,
-    Employee,
     Perspective,
     Question,
     QuestionType,
     Role,
     SegmentAttribute,
-    SurveyResponse,
-    Wave,
 )
 from .selectors import (
     campaign_get_for_user,
+    campaigns_overview,
     department_paths,
+    employee_count,
     employee_get_for_user,
+    employees_list,
+    imported_response_count,
     invitation_get_by_token,
     membership_get,
     memberships_for_user,
     questions_asked,
+    questions_list,
     submission_questions,
     submission_target_by_token,
+    value_count,
+    value_get,
+    values_list,
     wave_get_for_user,
     wave_response_counts,
     wave_response_rates,
+    waves_recent,
 )
 from .services.automation import wave_send_reminders
 from .services.campaigns import (
@@ -223,23 +227,16 @@ def _org_context(membership) -> dict[str, Any]:
 @login_required
 def organization(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    org = membership.organization
-    campaigns = list(
-        Campaign.objects.filter(organization=org).annotate(wave_count=Count("waves", distinct=True))
-    )
-    waves = list(
-        Wave.objects.filter(campaign__organization=org)
-        .select_related("campaign", "round")
-        .order_by("-round__sequence", "campaign__name", "-number")[:12]
-    )
+    campaigns = list(campaigns_overview(reach=membership))
+    waves = waves_recent(reach=membership)
     counts = wave_response_counts(waves=waves)
     for wave in waves:
         wave.counts = counts[wave.pk]
     context = _org_context(membership) | {
         "campaigns": campaigns,
         "waves": waves,
-        "employee_count": Employee.objects.filter(organization=org).count(),
-        "value_count": CompanyValue.objects.filter(organization=org).count(),
+        "employee_count": employee_count(reach=membership),
+        "value_count": value_count(reach=membership),
     }
     return render(request, "surveys/organization.html", context)
 
@@ -273,9 +270,7 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 return redirect("roster", slug=slug)
     query = request.GET.get("q", "").strip()
-    employees = Employee.objects.filter(organization=org).select_related("department")
-    if query:
-        employees = employees.filter(Q(email__icontains=query) | Q(name__icontains=query))
+    employees = employees_list(reach=membership, filters={"q": query})
     page = Paginator(employees, 50).get_page(request.GET.get("page"))
     paths = department_paths(organization=org)
     for employee in page.object_list:
@@ -327,10 +322,10 @@ def values(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("Organization definition loaded."))
                 return redirect("values", slug=slug)
-    value_list = list(CompanyValue.objects.filter(organization=org).prefetch_related("questions"))
+    value_list = list(values_list(reach=membership))
     context = _org_context(membership) | {
         "values": value_list,
-        "general_questions": Question.objects.filter(organization=org, value__isnull=True),
+        "general_questions": questions_list(reach=membership, filters={"general": True}),
         "definition_errors": definition_errors,
         "bank": bank_values(),
         "adopted": {v.code for v in value_list},
@@ -483,9 +478,7 @@ def history_import(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("organization", slug=slug)
     context = _org_context(membership) | {
         "import_errors": import_errors,
-        "imported_total": SurveyResponse.objects.filter(
-            wave__campaign__organization=membership.organization, wave__campaign__imported=True
-        ).count(),
+        "imported_total": imported_response_count(reach=membership),
     }
     return render(
         request, "surveys/history_import.html", context, status=400 if import_errors else 200
@@ -505,9 +498,7 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
     org = membership.organization
     value = None
     if code is not None:
-        value = CompanyValue.objects.filter(organization=org, code=code).first()
-        if value is None:
-            raise Http404
+        value = value_get(reach=membership, code=code)
     current = _value_definition(value) if value else {"code": "", "name": "", "questions": []}
     answered = (
         set(questions_asked(organization=org).filter(value=value).values_list("code", flat=True))
