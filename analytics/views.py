@@ -24,24 +24,22 @@ from surveys.services.rounds import round_label_problem
 
 from . import exports
 from .forms import ActionForm
-from .models import (
-    AccessAction,
-    AnalysisJob,
-    JobStatus,
-    ReportSnapshot,
-)
+from .models import AccessAction, AnalysisJob, JobStatus, ReportSnapshot
 from .presentation import report_charts, report_view, segment_label
 from .selectors import (
-    access_log_entries,
-    action_get_for_member,
-    actions_for_member,
+    access_log_list,
+    action_get,
+    actions_list,
     analysis_job_get,
     department_scope,
     report_progress,
     report_scope,
+    round_get,
+    round_jobs,
     round_latest_reportable,
     rounds_reported,
     scope_label,
+    snapshot_data,
     snapshot_of_round,
 )
 from .services import (
@@ -69,7 +67,7 @@ def _round_for(
     organization = membership.organization
     if wave:
         round_ = next((r for r in reported or [] if r.label == wave), None)
-        round_ = round_ or Round.objects.filter(organization=organization, label=wave).first()
+        round_ = round_ or round_get(reach=membership, label=wave)
         if round_ is None:
             raise Http404
         return round_
@@ -83,22 +81,13 @@ def _snapshot(round_: Round | None, *, with_data: bool = True) -> ReportSnapshot
 
 
 def _scoped(membership: Membership, snapshot: ReportSnapshot) -> tuple[dict, str]:
-    names = department_scope(membership=membership)
+    names = department_scope(reach=membership)
     return report_scope(data=snapshot.data, department_names=names), scope_label(names)
 
 
 def _jobs(round_: Round | None) -> tuple[AnalysisJob | None, AnalysisJob | None]:
     """The round's analysis job under way, and its latest failed one (one query)."""
-    if round_ is None:
-        return None, None
-    jobs = list(
-        AnalysisJob.objects.filter(
-            round=round_, status__in=[JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED]
-        ).order_by("-created_at")
-    )
-    active = next((j for j in jobs if j.status != JobStatus.FAILED), None)
-    failed = next((j for j in jobs if j.status == JobStatus.FAILED), None)
-    return active, failed
+    return round_jobs(round_=round_) if round_ else (None, None)
 
 
 def _report_cached(
@@ -111,7 +100,7 @@ def _report_cached(
     are cached per snapshot, scope and language: when every leader opens the report on the
     same morning, it is decoded and rendered once, not once per reader.
     """
-    names = department_scope(membership=membership)
+    names = department_scope(reach=membership)
     scope = scope_label(names)
     prefix = ":".join(
         [
@@ -125,8 +114,7 @@ def _report_cached(
     cache = caches["reports"]
 
     def scoped() -> dict:
-        full = ReportSnapshot.objects.values_list("data", flat=True).get(pk=snapshot.pk)
-        return report_scope(data=full, department_names=names)
+        return report_scope(data=snapshot_data(snapshot=snapshot), department_names=names)
 
     data = cache.get_or_set(f"report-data:{prefix}", scoped, seconds)
 
@@ -172,11 +160,7 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
         snapshot=snapshot,
         scope=scope,
     )
-    actions = list(
-        actions_for_member(organization=organization, membership=membership).order_by(
-            "status", "due_on"
-        )
-    )
+    actions = list(actions_list(reach=membership).order_by("status", "due_on"))
     visible_segments = {e["segment"] for e in data["stated_vs_lived"]}
     actions = [a for a in actions if a.segment in visible_segments]
     for action in actions:
@@ -252,7 +236,7 @@ def report_compute(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
 def analysis_job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     """The progress of an analysis job: a page that refreshes itself, or JSON for scripts."""
     membership = membership_get(user=request.user, slug=slug)
-    job = analysis_job_get(organization=membership.organization, job_id=job_id)
+    job = analysis_job_get(reach=membership, job_id=job_id)
     report_url = reverse("report_wave", kwargs={"slug": slug, "wave": job.round.label})
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
@@ -343,9 +327,7 @@ def action_new(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
 @require_POST
 def action_done(request: HttpRequest, slug: str, action_id: int) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    action = action_get_for_member(
-        organization=membership.organization, membership=membership, action_id=action_id
-    )
+    action = action_get(reach=membership, action_id=action_id)
     action_mark_done(action=action)
     messages.success(request, _("Action marked as done."))
     return redirect(reverse("report", kwargs={"slug": slug}) + "#actions")
@@ -354,7 +336,7 @@ def action_done(request: HttpRequest, slug: str, action_id: int) -> HttpResponse
 @login_required
 def access_log(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    entries = access_log_entries(organization=membership.organization)
+    entries = access_log_list(reach=membership)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,

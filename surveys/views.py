@@ -43,21 +43,22 @@ from .models import (
 from .selectors import (
     campaign_get_for_user,
     campaign_waves,
-    campaigns_with_wave_counts,
-    company_value_get,
-    company_values,
+    campaigns_overview,
     department_paths,
     employee_count,
     employee_get_for_user,
-    employees_search,
+    employees_list,
+    imported_response_count,
     invitation_get_by_token,
     membership_get,
     memberships_for_user,
     questions_asked,
-    questions_general,
-    responses_imported_count,
+    questions_list,
     submission_questions,
     submission_target_by_token,
+    value_count,
+    value_get,
+    values_list,
     wave_get_for_user,
     wave_invitations,
     wave_response_counts,
@@ -245,16 +246,15 @@ def _status(*forms_shown: forms.Form, problems: Any = None) -> int:
 @login_required
 def organization(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    org = membership.organization
-    waves = waves_recent(organization=org)
+    waves = waves_recent(reach=membership)
     counts = wave_response_counts(waves=waves)
     for wave in waves:
         wave.counts = counts[wave.pk]
     context = _org_context(membership) | {
-        "campaigns": list(campaigns_with_wave_counts(organization=org)),
+        "campaigns": list(campaigns_overview(reach=membership)),
         "waves": waves,
-        "employee_count": employee_count(organization=org),
-        "value_count": company_values(organization=org).count(),
+        "employee_count": employee_count(reach=membership),
+        "value_count": value_count(reach=membership),
     }
     return render(request, "surveys/organization.html", context)
 
@@ -269,7 +269,7 @@ def _roster_page(
 ) -> HttpResponse:
     org = membership.organization
     query = request.GET.get("q", "").strip()
-    employees = employees_search(organization=org, query=query)
+    employees = employees_list(reach=membership, filters={"q": query})
     page = Paginator(employees, 50).get_page(request.GET.get("page"))
     paths = department_paths(organization=org)
     for employee in page.object_list:
@@ -340,13 +340,12 @@ def _values_page(
     bank_form: BankAdoptForm | None = None,
     definition_errors: list | None = None,
 ) -> HttpResponse:
-    org = membership.organization
     form = form or DefinitionUploadForm()
     bank_form = bank_form or BankAdoptForm(bank=bank_values())
-    value_list = list(company_values(organization=org))
+    value_list = list(values_list(reach=membership))
     context = _org_context(membership) | {
         "values": value_list,
-        "general_questions": questions_general(organization=org),
+        "general_questions": questions_list(reach=membership, filters={"general": True}),
         "form": form,
         "bank_form": bank_form,
         "definition_errors": definition_errors,
@@ -527,7 +526,7 @@ def history_import(request: HttpRequest, slug: str) -> HttpResponse:
     context = _org_context(membership) | {
         "form": form,
         "import_errors": import_errors,
-        "imported_total": responses_imported_count(organization=membership.organization),
+        "imported_total": imported_response_count(reach=membership),
     }
     status = _status(form, problems=import_errors)
     return render(request, "surveys/history_import.html", context, status=status)
@@ -544,7 +543,7 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
     loader, so the same checks (and the same error messages) apply."""
     membership = membership_get(user=request.user, slug=slug, roles=HR)
     org = membership.organization
-    value = company_value_get(organization=org, code=code) if code is not None else None
+    value = value_get(reach=membership, code=code) if code is not None else None
     current = _value_definition(value) if value else {"code": "", "name": "", "questions": []}
     answered = (
         set(questions_asked(organization=org).filter(value=value).values_list("code", flat=True))

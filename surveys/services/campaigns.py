@@ -113,6 +113,35 @@ def campaign_update_anonymity(
     return campaign
 
 
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    name: str | None = None,
+    intro: str | None = None,
+    min_group_size: int | None = None,
+    kept_attributes: Sequence[str] | None = None,
+) -> Campaign:
+    """Rename, reword the intro, and (until the first wave opens) change k and the kept
+    attributes; None leaves a field as it is. Sending the anonymity settings back unchanged
+    (a GET, edited, sent back) is no change, so it is no conflict either."""
+    texts = {
+        field: value for field, value in (("name", name), ("intro", intro)) if value is not None
+    }
+    for field, value in texts.items():
+        setattr(campaign, field, value)
+    if texts:
+        campaign.save(update_fields=list(texts))
+    k = campaign.min_group_size if min_group_size is None else min_group_size
+    kept = campaign.kept_attributes if kept_attributes is None else kept_attributes
+    kept = list(dict.fromkeys(kept))
+    if (k, kept) != (campaign.min_group_size, campaign.kept_attributes):
+        campaign = campaign_update_anonymity(
+            campaign=campaign, min_group_size=k, kept_attributes=kept
+        )
+    return campaign
+
+
 def campaign_questions(*, campaign: Campaign, wave: Wave | None = None) -> list[Question]:
     """The campaign's questions in order; for a wave, only those it asks."""
     questions = [

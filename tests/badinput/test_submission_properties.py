@@ -223,7 +223,7 @@ def test_a_body_over_the_upload_limit_is_a_clean_413(invitation, token_for):
     response = post_json(body)
 
     assert response.status_code == 413
-    assert response.json()["detail"].startswith("The submission is too large")
+    assert response.json()["detail"].startswith("The request body is too large")
     assert snapshot() == before
 
 

@@ -67,7 +67,7 @@ def test_bad_answers_get_field_errors_and_nothing_is_stored(open_wave, token_for
 def test_malformed_submissions_are_refused(payload):
     response = APIClient().post("/api/v1/survey/responses/", payload, format="json")
     assert response.status_code == 400
-    assert response.json()["detail"] == "The submission is malformed."
+    assert response.json()["detail"] == "Invalid input; nothing was changed."
 
 
 def test_unknown_tokens_get_404(db):
