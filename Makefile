@@ -3,14 +3,24 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint venv serve clean
+.PHONY: demo test lint venv dev serve clean
 
+## The product's runtime dependencies (requirements.txt): what the demo and production need
 venv: $(VENV)/.installed
 
+## The runtime plus the tests and tooling (requirements-dev.txt)
+dev: $(VENV)/.installed-dev
+
+# One stamp per requirements file: each is installed again when its file changes.
 $(VENV)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) -r requirements-dev.txt
 	touch $@
 
 ## Install, migrate, load the demo organization and serve it on http://127.0.0.1:8000
@@ -20,10 +30,10 @@ demo: venv
 	$(EMBEDDED) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Run the whole suite: on the embedded default, then on PostgreSQL + Redis with a worker
-test: venv
+test: dev
 	scripts/test.sh
 
-lint: venv
+lint: dev
 	$(BIN)/ruff check .
 
 clean:

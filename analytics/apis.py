@@ -5,8 +5,9 @@ to a department gets the report through `report_scope`, exactly as the page and 
 show it; and every read of a report is written to the access log.
 """
 
-import django_filters
-from django.db.models import Exists, OuterRef, Subquery
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -22,10 +23,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.apis.base import SLUG, Conflict, StandardPagination, errors
+from core.apis.base import SLUG, Conflict, errors
+from core.apis.lists import ListApi, paginated
 from surveys.apis.base import ApiAccess, api_access
-from surveys.models import Round, WaveStatus
+from surveys.models import Round
 
+from .filters import AccessLogFilter, ReportActionFilter
 from .models import (
     AccessAction,
     AccessLog,
@@ -36,13 +39,17 @@ from .models import (
     ReportSnapshot,
 )
 from .selectors import (
-    ReportScope,
-    action_get_for_member,
-    actions_for_member,
+    access_log_list,
+    action_get,
+    actions_list,
+    analysis_job_get,
     department_scope,
     report_data,
     report_progress,
     report_scope,
+    reports_list,
+    round_get,
+    round_has_closed_responses,
     round_latest_reportable,
     rounds_reported,
     scope_label,
@@ -97,13 +104,22 @@ class NamedChoiceFieldScheme(OpenApiSerializerFieldExtension):
         }
 
 
-def _scope(access: ApiAccess) -> ReportScope | None:
-    """The departments the caller's reports are limited to; None for everything (tokens too)."""
-    return department_scope(membership=access.membership) if access.membership else None
+T = TypeVar("T")
 
 
-def _round(access: ApiAccess, wave: str) -> Round | None:
-    return Round.objects.filter(organization=access.organization, label=wave).first()
+def _found(get: Callable[[], T], message: str) -> T:
+    """What a selector found, or a 404 that says what was not found."""
+    try:
+        return get()
+    except Http404:
+        raise exceptions.NotFound(message) from None
+
+
+def _round(access: ApiAccess, wave: str) -> Round:
+    round_ = round_get(reach=access, label=wave)
+    if round_ is None:
+        raise exceptions.NotFound(f"There is no survey round {wave!r}.")
+    return round_
 
 
 def _report_url(request: Request, slug: str, wave: str) -> str:
@@ -113,47 +129,31 @@ def _report_url(request: Request, slug: str, wave: str) -> str:
 # --- Reports ---------------------------------------------------------------------------------
 
 
+class ReportUrlField(serializers.URLField):
+    """The address of a round's report, from the round's label."""
+
+    def to_representation(self, value: str) -> str:
+        return _report_url(self.context["request"], self.context["slug"], value)
+
+
+# Reads the rounds of `reports_list`, with their newest snapshot's figures.
 class ReportSummaryOutput(serializers.Serializer):
-    wave = serializers.CharField(help_text="The survey round's label.")
+    wave = serializers.CharField(source="label", help_text="The survey round's label.")
     created_at = serializers.DateTimeField(help_text="When its newest snapshot was computed.")
     method_version = serializers.CharField()
     fingerprint = serializers.CharField(help_text="SHA-256 of the snapshot's input.")
-    url = serializers.URLField(help_text="The report.")
+    url = ReportUrlField(source="label", help_text="The report.")
 
 
-class ReportListApi(APIView):
-    pagination_class = StandardPagination
-
+class ReportListApi(ListApi):
     @extend_schema(
         parameters=[SLUG], responses={200: ReportSummaryOutput(many=True), **errors(401, 404)}
     )
     def get(self, request: Request, slug: str) -> Response:
         """The survey rounds that have a report, newest round first."""
         access = api_access(request, slug)
-        newest = ReportSnapshot.objects.filter(round=OuterRef("pk")).order_by("-created_at", "-id")
-        rounds = (
-            Round.objects.filter(organization=access.organization)
-            .filter(Exists(ReportSnapshot.objects.filter(round=OuterRef("pk"))))
-            .annotate(
-                created_at=Subquery(newest.values("created_at")[:1]),
-                method_version=Subquery(newest.values("method_version")[:1]),
-                fingerprint=Subquery(newest.values("fingerprint")[:1]),
-            )
-            .order_by("-sequence")
-        )
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(rounds, request, view=self)
-        items = [
-            {
-                "wave": r.label,
-                "created_at": r.created_at,
-                "method_version": r.method_version,
-                "fingerprint": r.fingerprint,
-                "url": _report_url(request, slug, r.label),
-            }
-            for r in page
-        ]
-        return paginator.get_paginated_response(ReportSummaryOutput(items, many=True).data)
+        context = {"request": request, "slug": slug}
+        return paginated(request, reports_list(reach=access), ReportSummaryOutput, context=context)
 
 
 class ReportDetailApi(APIView):
@@ -171,8 +171,6 @@ class ReportDetailApi(APIView):
                 raise exceptions.NotFound("No report has been computed yet." + hint)
         else:
             round_ = _round(access, wave)
-            if round_ is None:
-                raise exceptions.NotFound(f"There is no survey round {wave!r}.")
         snapshot = snapshot_of_round(round_=round_)
         if snapshot is None:
             raise exceptions.NotFound(
@@ -187,7 +185,7 @@ class ReportDetailApi(APIView):
         log."""
         access = api_access(request, slug)
         snapshot = self._snapshot(access, wave)
-        scope = _scope(access)
+        scope = department_scope(reach=access)
         data = report_scope(data=report_data(snapshot=snapshot), scope=scope)
         access_log_record(
             organization=access.organization,
@@ -253,11 +251,9 @@ class ReportComputeApi(APIView):
         method on the same answers."""
         access = api_access(request, slug, write=True)
         round_ = _round(access, wave)
-        if round_ is None:
-            raise exceptions.NotFound(f"There is no survey round {wave!r}.")
         serializer = ReportComputeInput(data=request.data or {})
         serializer.is_valid(raise_exception=True)
-        if not round_.waves.filter(status=WaveStatus.CLOSED, responses__isnull=False).exists():
+        if not round_has_closed_responses(round_=round_):
             raise serializers.ValidationError(
                 {"wave": f"The round {round_.label} has no responses in a closed wave yet."}
             )
@@ -270,7 +266,7 @@ class ReportComputeApi(APIView):
             )
         except AnalysisRefused as exc:
             raise Conflict(exc.message) from None
-        job = AnalysisJob.objects.select_related("round").get(pk=job.pk)
+        job = analysis_job_get(reach=access, job_id=job.pk)
         body = AnalysisJobOutput(job, context={"request": request, "slug": slug}).data
         location = request.build_absolute_uri(
             reverse("api_job", kwargs={"slug": slug, "job_id": job.pk})
@@ -285,13 +281,9 @@ class AnalysisJobDetailApi(APIView):
     def get(self, request: Request, slug: str, job_id: int) -> Response:
         """The progress of an analysis job."""
         access = api_access(request, slug)
-        job = (
-            AnalysisJob.objects.select_related("round")
-            .filter(organization=access.organization, pk=job_id)
-            .first()
+        job = _found(
+            lambda: analysis_job_get(reach=access, job_id=job_id), "There is no such analysis job."
         )
-        if job is None:
-            raise exceptions.NotFound("There is no such analysis job.")
         return Response(
             AnalysisJobOutput(job, context={"request": request, "slug": slug}).data,
             headers={"Cache-Control": "no-store"},
@@ -334,8 +326,6 @@ class ReportProgressApi(APIView):
         report once published. Closing a wave answers with this address."""
         access = api_access(request, slug)
         round_ = _round(access, wave)
-        if round_ is None:
-            raise exceptions.NotFound(f"There is no survey round {wave!r}.")
         progress = report_progress(organization=access.organization, round_=round_)
         context = {"request": request, "slug": slug}
         return Response(
@@ -440,47 +430,21 @@ class ReportActionUpdateInput(serializers.Serializer):
         return attrs
 
 
-class ReportActionFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
-    value = django_filters.CharFilter(field_name="value__code", help_text="A value's code.")
-    wave = django_filters.CharFilter(
-        field_name="round__label", help_text="The round it was recorded on."
-    )
-
-    class Meta:
-        model = Action
-        fields = ["status", "value", "wave"]
-
-
-def _actions(access: ApiAccess):
-    return actions_for_member(organization=access.organization, membership=access.membership)
-
-
 def _newest_report(access: ApiAccess) -> dict | None:
     """The newest report as the caller sees it: what actions are measured against."""
     round_ = rounds_reported(organization=access.organization).first()
     snapshot = snapshot_of_round(round_=round_) if round_ else None
     if snapshot is None:
         return None
-    return report_scope(data=report_data(snapshot=snapshot), scope=_scope(access))
+    return report_scope(data=report_data(snapshot=snapshot), scope=department_scope(reach=access))
 
 
 def _action_get(access: ApiAccess, action_id: int) -> Action:
-    try:
-        return action_get_for_member(
-            organization=access.organization, membership=access.membership, action_id=action_id
-        )
-    except Http404:
-        raise exceptions.NotFound("There is no such action.") from None
+    return _found(lambda: action_get(reach=access, action_id=action_id), "There is no such action.")
 
 
-class ReportActionListApi(APIView):
-    # Read by drf-spectacular for the filter parameters and the paginated envelope; the view
-    # applies them itself, after the access check.
-    queryset = Action.objects.none()
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+class ReportActionListApi(ListApi):
     filterset_class = ReportActionFilter
-    pagination_class = StandardPagination
 
     @extend_schema(
         parameters=[SLUG],
@@ -489,15 +453,9 @@ class ReportActionListApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         """Actions recorded on report values, by due date."""
         access = api_access(request, slug)
-        filtered = self.filterset_class(request.query_params, queryset=_actions(access))
-        if not filtered.is_valid():
-            raise serializers.ValidationError(filtered.errors)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(filtered.qs.order_by("due_on", "id"), request, view=self)
+        actions = actions_list(reach=access, filters=request.query_params)
         context = {"newest": _newest_report(access)}
-        return paginator.get_paginated_response(
-            ReportActionOutput(page, many=True, context=context).data
-        )
+        return paginated(request, actions, ReportActionOutput, context=context)
 
     @extend_schema(
         parameters=[SLUG],
@@ -511,13 +469,15 @@ class ReportActionListApi(APIView):
         serializer = ReportActionInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         given = serializer.validated_data
-        round_ = _round(access, given["wave"])
+        round_ = round_get(reach=access, label=given["wave"])
         if round_ is None:
             raise serializers.ValidationError({"wave": "There is no such survey round."})
         snapshot = snapshot_of_round(round_=round_)
         if snapshot is None:
             raise serializers.ValidationError({"wave": "This round has no report yet."})
-        data = report_scope(data=report_data(snapshot=snapshot), scope=_scope(access))
+        data = report_scope(
+            data=report_data(snapshot=snapshot), scope=department_scope(reach=access)
+        )
         if given["segment"] not in {e["segment"] for e in data["stated_vs_lived"]}:
             raise serializers.ValidationError(
                 {"segment": "Choose a segment of this report that you can see."}
@@ -579,30 +539,8 @@ class AccessLogEntryOutput(serializers.ModelSerializer):
         fields = ["id", "created_at", "username", "action", "wave", "scope"]
 
 
-class AccessLogFilter(django_filters.FilterSet):
-    action = django_filters.ChoiceFilter(choices=AccessAction.choices)
-    username = django_filters.CharFilter(help_text="Exact; a token shows as api-token:<name>.")
-    wave = django_filters.CharFilter()
-
-    class Meta:
-        model = AccessLog
-        fields = ["action", "username", "wave"]
-
-
-# `from` is a Python keyword, so these two are added by name.
-AccessLogFilter.base_filters["from"] = django_filters.DateFilter(
-    field_name="created_at", lookup_expr="date__gte", help_text="On or after this day."
-)
-AccessLogFilter.base_filters["to"] = django_filters.DateFilter(
-    field_name="created_at", lookup_expr="date__lte", help_text="On or before this day."
-)
-
-
-class AccessLogApi(APIView):
-    queryset = AccessLog.objects.none()
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+class AccessLogApi(ListApi):
     filterset_class = AccessLogFilter
-    pagination_class = StandardPagination
 
     @extend_schema(
         parameters=[SLUG],
@@ -611,12 +549,5 @@ class AccessLogApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         """Who read or exported which report, and when; newest first."""
         access = api_access(request, slug)
-        entries = AccessLog.objects.filter(organization=access.organization).order_by(
-            "-created_at", "-id"
-        )
-        filtered = self.filterset_class(request.query_params, queryset=entries)
-        if not filtered.is_valid():
-            raise serializers.ValidationError(filtered.errors)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(filtered.qs, request, view=self)
-        return paginator.get_paginated_response(AccessLogEntryOutput(page, many=True).data)
+        entries = access_log_list(reach=access, filters=request.query_params)
+        return paginated(request, entries, AccessLogEntryOutput)

@@ -8,19 +8,21 @@ a report without touching the database.
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from core.filters import filter_apply
 from surveys.models import (
     GROUP_OF_KIND,
     Answer,
     CampaignQuestion,
     CompanyValue,
     Department,
-    Membership,
     Organization,
     Question,
     Round,
@@ -28,11 +30,12 @@ from surveys.models import (
     Wave,
     WaveStatus,
 )
-from surveys.selectors import department_subtree_ids
+from surveys.selectors import Reach, department_subtree_ids
 from surveys.services.rounds import label_date
 
 from . import stats
-from .models import Action, AnalysisJob, JobStatus, ReportSnapshot
+from .filters import AccessLogFilter, ReportActionFilter
+from .models import AccessLog, Action, AnalysisJob, JobStatus, ReportSnapshot
 from .report.legacy import is_legacy, upgrade
 from .report.schema import ALL, Report, department_segment
 
@@ -461,13 +464,12 @@ def scope_label(scope: ReportScope | None) -> str:
     return ", ".join(scope.names) if scope is not None else ""
 
 
-def department_scope(*, membership) -> ReportScope | None:
-    """The departments a member's reports are limited to, or None for everything."""
-    if membership.department_id is None:
+def department_scope(*, reach: Reach) -> ReportScope | None:
+    """The departments a reader's reports are limited to, or None for everything (an unscoped
+    member, an API token)."""
+    if reach.department_id is None:
         return None
-    ids = department_subtree_ids(
-        organization=membership.organization, department_id=membership.department_id
-    )
+    ids = department_subtree_ids(organization=reach.organization, department_id=reach.department_id)
     names = Department.objects.filter(pk__in=ids).values_list("name", flat=True)
     return ReportScope(department_ids=frozenset(ids), names=tuple(sorted(names)))
 
@@ -480,33 +482,93 @@ def scope_segments(scope: ReportScope) -> set[str]:
 # --- Actions on flagged values -------------------------------------------------------------
 
 
-def actions_for_member(
-    *, organization: Organization, membership: Membership | None
-) -> QuerySet[Action]:
-    """The organization's actions a reader may see and change: a leader scoped to a department,
-    those on company-wide figures and on that subtree's departments, exactly the cells their
-    report shows; an unscoped member (or an API token, `membership` None) every one."""
-    actions = Action.objects.filter(organization=organization).select_related(
-        "value", "round", "created_by"
+def actions_list(*, reach: Reach, filters: Mapping[str, Any] | None = None) -> QuerySet[Action]:
+    """The organization's actions a reader may see and change, by due date: a leader scoped to
+    a department, those on company-wide figures and on that subtree's departments, exactly
+    the cells their report shows; an unscoped member (or an API token) every one. Filtered by
+    `filters` (ReportActionFilter's query parameters)."""
+    actions = (
+        Action.objects.filter(organization=reach.organization)
+        .select_related("value", "round", "created_by")
+        .order_by("due_on", "id")
     )
-    scope = department_scope(membership=membership) if membership is not None else None
+    scope = department_scope(reach=reach)
     if scope is not None:
         actions = actions.filter(segment__in=scope_segments(scope))
-    return actions
+    return filter_apply(ReportActionFilter, actions, filters)
 
 
-def action_get_for_member(
-    *, organization: Organization, membership: Membership | None, action_id: int
-) -> Action:
+def action_get(*, reach: Reach, action_id: int) -> Action:
     """One action the reader may see and change (the one access check for actions, of pages
     and API alike); 404 for another organization's or another department's."""
-    action = actions_for_member(organization=organization, membership=membership).filter(
-        pk=action_id
-    )
-    found = action.first()
+    found = actions_list(reach=reach).filter(pk=action_id).first()
     if found is None:
         raise Http404
     return found
+
+
+# --- Rounds, reports, jobs and the access log, as a reader reaches them ------------------------
+
+
+def round_get(*, reach: Reach, label: str) -> Round | None:
+    """The organization's survey round called `label`, if there is one."""
+    return Round.objects.filter(organization=reach.organization, label=label).first()
+
+
+def round_has_closed_responses(*, round_: Round) -> bool:
+    """Whether a closed wave of the round has responses: something to report on."""
+    return round_.waves.filter(status=WaveStatus.CLOSED, responses__isnull=False).exists()
+
+
+def reports_list(*, reach: Reach) -> QuerySet[Round]:
+    """The rounds that have a report, newest round first, each with its newest snapshot's
+    `created_at`, `method_version` and `fingerprint` (not its data)."""
+    newest = ReportSnapshot.objects.filter(round=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        Round.objects.filter(organization=reach.organization)
+        .filter(Exists(ReportSnapshot.objects.filter(round=OuterRef("pk"))))
+        .annotate(
+            created_at=Subquery(newest.values("created_at")[:1]),
+            method_version=Subquery(newest.values("method_version")[:1]),
+            fingerprint=Subquery(newest.values("fingerprint")[:1]),
+        )
+        .order_by("-sequence")
+    )
+
+
+def analysis_job_get(*, reach: Reach, job_id: int) -> AnalysisJob:
+    """One of the organization's analysis jobs; 404 for another organization's."""
+    job = (
+        AnalysisJob.objects.select_related("round")
+        .filter(organization=reach.organization, pk=job_id)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
+
+
+def round_jobs(*, round_: Round) -> tuple[AnalysisJob | None, AnalysisJob | None]:
+    """The round's analysis job under way, and its latest failed one (one query)."""
+    jobs = list(
+        AnalysisJob.objects.filter(
+            round=round_, status__in=[JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED]
+        ).order_by("-created_at")
+    )
+    active = next((j for j in jobs if j.status != JobStatus.FAILED), None)
+    failed = next((j for j in jobs if j.status == JobStatus.FAILED), None)
+    return active, failed
+
+
+def access_log_list(
+    *, reach: Reach, filters: Mapping[str, Any] | None = None
+) -> QuerySet[AccessLog]:
+    """Who read or exported which report, and when; newest first. Filtered by `filters`
+    (AccessLogFilter's query parameters)."""
+    entries = AccessLog.objects.filter(organization=reach.organization).order_by(
+        "-created_at", "-id"
+    )
+    return filter_apply(AccessLogFilter, entries, filters)
 
 
 # --- Progress of a round's report -----------------------------------------------------------

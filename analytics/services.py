@@ -294,7 +294,7 @@ def action_create(
 
 def action_update(*, action, **changes) -> None:
     """Change an action's status, owner, due date or description; what it answers (value,
-    segment, round) stays. The caller has checked access (`action_get_for_member`)."""
+    segment, round) stays. The caller has checked access (`action_get`)."""
     allowed = {"status", "owner", "due_on", "description"}
     unknown = set(changes) - allowed
     if unknown:

@@ -2,6 +2,8 @@
 view and export is written to the access log."""
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -22,24 +24,23 @@ from surveys.models import Membership, Role, Round
 from surveys.selectors import membership_get
 from surveys.services.rounds import round_label_problem
 
-from .models import (
-    AccessAction,
-    AccessLog,
-    AnalysisJob,
-    JobStatus,
-    ReportSnapshot,
-)
+from .forms import ActionForm
+from .models import AccessAction, AnalysisJob, JobStatus, ReportSnapshot
 from .report import exports
 from .report.format import segment_label
 from .report.view import ReportView
 from .selectors import (
     ReportScope,
-    action_get_for_member,
-    actions_for_member,
+    access_log_list,
+    action_get,
+    actions_list,
+    analysis_job_get,
     department_scope,
     report_data,
     report_progress,
     report_scope,
+    round_get,
+    round_jobs,
     round_latest_reportable,
     rounds_reported,
     scope_label,
@@ -70,7 +71,7 @@ def _round_for(
     organization = membership.organization
     if wave:
         round_ = next((r for r in reported or [] if r.label == wave), None)
-        round_ = round_ or Round.objects.filter(organization=organization, label=wave).first()
+        round_ = round_ or round_get(reach=membership, label=wave)
         if round_ is None:
             raise Http404
         return round_
@@ -84,26 +85,18 @@ def _snapshot(round_: Round | None, *, with_data: bool = True) -> ReportSnapshot
 
 
 def _scoped(membership: Membership, snapshot: ReportSnapshot) -> tuple[dict, str]:
-    scope = department_scope(membership=membership)
+    scope = department_scope(reach=membership)
     return report_scope(data=report_data(snapshot=snapshot), scope=scope), scope_label(scope)
 
 
 def _jobs(round_: Round | None) -> tuple[AnalysisJob | None, AnalysisJob | None]:
     """The round's analysis job under way, and its latest failed one (one query)."""
-    if round_ is None:
-        return None, None
-    jobs = list(
-        AnalysisJob.objects.filter(
-            round=round_, status__in=[JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED]
-        ).order_by("-created_at")
-    )
-    active = next((j for j in jobs if j.status != JobStatus.FAILED), None)
-    failed = next((j for j in jobs if j.status == JobStatus.FAILED), None)
-    return active, failed
+    return round_jobs(round_=round_) if round_ else (None, None)
 
 
 # Bump when what the cache holds changes shape, so no process reads another release's entries.
 PAGE_CACHE_VERSION = 1
+logger = logging.getLogger(__name__)
 
 
 def _report_page(snapshot: ReportSnapshot, scope: ReportScope | None) -> dict[str, Any]:
@@ -149,7 +142,24 @@ def _report_page(snapshot: ReportSnapshot, scope: ReportScope | None) -> dict[st
             },
         }
 
-    return cache.get_or_set(key, render, settings.REPORT_CACHE_SECONDS)
+    return _cached(key, render)
+
+
+def _cached(key: str, make: Callable[[], Any]) -> Any:
+    """`make()`, kept in the cache; made afresh, and not kept, while the cache (Redis) is away:
+    a report page never fails for want of its cache."""
+    try:
+        found = cache.get(key)
+    except Exception:  # any error of the cache's backend: fail open, like the rate limits
+        logger.warning("report cache unavailable: rendering without it", exc_info=True)
+        return make()
+    if found is None:
+        found = make()
+        try:
+            cache.set(key, found, settings.REPORT_CACHE_SECONDS)
+        except Exception:
+            logger.warning("report cache unavailable: not kept", exc_info=True)
+    return found
 
 
 @login_required
@@ -179,7 +189,7 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
     }
     if snapshot is None:
         return render(request, "analytics/report_empty.html", base)
-    scope = department_scope(membership=membership)
+    scope = department_scope(reach=membership)
     page = _report_page(snapshot, scope)
     access_log_record(
         organization=organization,
@@ -188,11 +198,7 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
         snapshot=snapshot,
         scope=scope_label(scope),
     )
-    actions = list(
-        actions_for_member(organization=organization, membership=membership).order_by(
-            "status", "due_on"
-        )
-    )
+    actions = list(actions_list(reach=membership).order_by("status", "due_on"))
     actions = [a for a in actions if a.segment in page["labels"]]
     for action in actions:
         action.progress = action_progress(action=action, data=page["report"])
@@ -261,13 +267,7 @@ def report_compute(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
 def analysis_job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     """The progress of an analysis job: a page that refreshes itself, or JSON for scripts."""
     membership = membership_get(user=request.user, slug=slug)
-    job = (
-        AnalysisJob.objects.select_related("round")
-        .filter(organization=membership.organization, pk=job_id)
-        .first()
-    )
-    if job is None:
-        raise Http404
+    job = analysis_job_get(reach=membership, job_id=job_id)
     report_url = reverse("report_wave", kwargs={"slug": slug, "wave": job.round.label})
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
@@ -328,24 +328,25 @@ def action_new(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
     if snapshot is None:
         raise Http404
     data, _scope = _scoped(membership, snapshot)
-    segment = request.POST.get("segment", "all")
-    if segment not in {e["segment"] for e in data["stated_vs_lived"]}:
-        raise Http404
-    try:
-        due = request.POST.get("due_on", "")
-        action_create(
-            snapshot=snapshot,
-            value_code=request.POST.get("value", ""),
-            owner=request.POST.get("owner", ""),
-            due_on=dt.date.fromisoformat(due) if due else None,
-            description=request.POST.get("description", ""),
-            user=request.user,
-            segment=segment,
-        )
-    except ValueError:
-        messages.error(request, _("Give the due date as YYYY-MM-DD."))
-    except ActionInvalid as exc:
-        messages.error(request, " ".join(exc.errors.values()))
+    form = ActionForm(request.POST, segments={e["segment"] for e in data["stated_vs_lived"]})
+    valid = form.is_valid()
+    if form.has_error("segment") or form.cleaned_data.get("segment") not in form.segments:
+        raise Http404  # a segment the reader cannot see is not theirs to act on
+    if valid:
+        try:
+            action_create(
+                snapshot=snapshot,
+                value_code=form.cleaned_data["value"],
+                owner=form.cleaned_data["owner"],
+                due_on=form.cleaned_data["due_on"],
+                description=form.cleaned_data["description"],
+                user=request.user,
+                segment=form.cleaned_data["segment"],
+            )
+        except ActionInvalid as exc:
+            form.service_errors(exc.errors)
+    if form.errors:
+        messages.error(request, " ".join(form.problems()))
     else:
         messages.success(
             request, _("Action recorded. Later rounds will show whether the gap closes.")
@@ -357,9 +358,7 @@ def action_new(request: HttpRequest, slug: str, wave: str) -> HttpResponse:
 @require_POST
 def action_done(request: HttpRequest, slug: str, action_id: int) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    action = action_get_for_member(
-        organization=membership.organization, membership=membership, action_id=action_id
-    )
+    action = action_get(reach=membership, action_id=action_id)
     action_mark_done(action=action)
     messages.success(request, _("Action marked as done."))
     return redirect(reverse("report", kwargs={"slug": slug}) + "#actions")
@@ -368,7 +367,7 @@ def action_done(request: HttpRequest, slug: str, action_id: int) -> HttpResponse
 @login_required
 def access_log(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    entries = AccessLog.objects.filter(organization=membership.organization)
+    entries = access_log_list(reach=membership)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,

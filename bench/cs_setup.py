@@ -52,7 +52,8 @@ from surveys.models import (  # noqa: E402
     Wave,
 )
 from surveys.selectors import token_hash  # noqa: E402
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch  # noqa: E402
+from surveys.services.automation import campaign_create  # noqa: E402
+from surveys.services.campaigns import wave_close, wave_launch  # noqa: E402
 from surveys.services.invitations import TOKEN_BYTES  # noqa: E402
 from surveys.services.roster import roster_import  # noqa: E402
 from surveys.services.sealing import wave_seal  # noqa: E402

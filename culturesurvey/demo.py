@@ -39,8 +39,8 @@ from surveys.models import (
     Wave,
     WaveStatus,
 )
+from surveys.services.automation import campaign_create
 from surveys.services.campaigns import (
-    campaign_create,
     organization_today,
     wave_close,
     wave_launch,

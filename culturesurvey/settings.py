@@ -15,7 +15,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def envbool(name: str, default: str = "False") -> bool:
-    return os.getenv(name, default).strip().lower() in {"1", "true", "yes", "on"}
+    """A yes/no setting: 1/0, true/false, yes/no or on/off, in any case; unset or empty means
+    the default. Anything else stops the start: a typo in SECURE_HTTPS must not quietly turn
+    the HTTPS protections off."""
+    raw = os.getenv(name)
+    word = (default if raw is None or not raw.strip() else raw).strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a yes/no value: use 1/0, true/false, yes/no or on/off."
+    )
 
 
 def envint(name: str, default: int) -> int:
@@ -75,7 +86,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # A request the database cannot serve for a moment (a restart, a failover) gets a 503 with
+    # Retry-After, never a 500: from a view, or from saving its session afterwards.
+    "culturesurvey.middleware.DatabaseUnavailableMiddleware",
+    "culturesurvey.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -263,18 +277,22 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# The cache holds rate-limit counters and rendered gap reports. With several web processes,
-# point it at Redis so they share them.
 # How long a rendered gap report (its body, for one snapshot, scope and language) is reused.
 REPORT_CACHE_SECONDS = envint("REPORT_CACHE_SECONDS", 300)
 
+# The default cache holds rate-limit counters and rendered gap reports: in each process's memory
+# unless CACHE_URL points at Redis, which several web processes need to share them
+# (docker-compose.yml sets it). Rate limits let requests through and report pages render afresh
+# while Redis is unreachable; the short timeouts keep an unanswering Redis from holding a request.
+CACHE_URL = os.getenv("CACHE_URL", "")
 CACHES = {
     "default": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.getenv("CACHE_URL"),
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
-        if os.getenv("CACHE_URL")
+        if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
 }

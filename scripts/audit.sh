@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Known vulnerabilities in the product's installed dependencies (pip-audit, which asks the PyPI
-# and OSV advisory services). Fails when a dependency has a known vulnerability. When neither
-# service can be reached (a build machine without internet access beyond the package index), it
-# says so loudly and exits 0, or 1 with AUDIT_REQUIRED=1.
+# and OSV advisory services): everything in .venv, so the runtime (requirements.txt) and, once
+# `make dev` has run, the tests and tooling too. Fails when a dependency has a known
+# vulnerability. When neither service can be reached (a build machine without internet access
+# beyond the package index), it says so loudly and exits 0, or 1 with AUDIT_REQUIRED=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
+make --no-print-directory -s dev  # the runtime and the test tools (requirements-dev.txt)
 scripts/services.sh
 
 export SECRET_KEY=${SECRET_KEY:-test-secret-key-not-for-production}

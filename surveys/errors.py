@@ -13,6 +13,14 @@ class ServiceError(Exception):
         self.message = message
 
 
+class FieldsInvalid(ServiceError):
+    """Named fields are invalid; nothing was changed."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors  # field -> problem
+        super().__init__("; ".join(f"{field}: {problem}" for field, problem in errors.items()))
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1-based line number in the file, the header being line 1

@@ -6,22 +6,28 @@ import functools
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from core.confidentiality import hidden_key, visible_cells
+from core.filters import filter_apply
 
 from .errors import InvalidToken
+from .filters import CampaignFilter, EmployeeFilter, QuestionFilter, WaveFilter
 from .models import (
+    KIND_PERSPECTIVES,
     QUESTION_TYPE_RANGES,
+    ApiToken,
     Campaign,
     CampaignQuestion,
+    CompanyValue,
     Department,
     Employee,
     Invitation,
@@ -77,38 +83,275 @@ def memberships_for_user(*, user: AnyUser) -> QuerySet[Membership]:
     return Membership.objects.select_related("organization").filter(user=user)
 
 
+# --- The caller's reach ------------------------------------------------------------------------
+
+
+class Reach(Protocol):
+    """Who reads, as every selector below takes it. A page's `Membership` and the API's
+    `ApiAccess` both have this shape, so pages and endpoints reach data through the same
+    selectors: the organization, the role (an API token acts as an HR admin) and the
+    department subtree a leader is limited to (None: the whole organization)."""
+
+    @property
+    def organization(self) -> Organization: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def department_id(self) -> int | None: ...
+
+
+HR_ONLY = (Role.HR_ADMIN,)
+
+
+def reach_require(*, reach: Reach, roles: Iterable[str]) -> None:
+    """403 unless the caller holds one of `roles`: what only HR admins may read stays so even
+    for a caller that came in through a wider gate."""
+    if reach.role not in roles:
+        raise PermissionDenied
+
+
+def _one(queryset: QuerySet, **lookup: object):
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# --- Departments -------------------------------------------------------------------------------
+
+
+def departments_list(*, reach: Reach) -> QuerySet[Department]:
+    return Department.objects.filter(organization=reach.organization).select_related("parent")
+
+
+def department_get(*, reach: Reach, department_id: int) -> Department:
+    return _one(departments_list(reach=reach), pk=department_id)
+
+
+def department_by_name(*, organization: Organization, name: str) -> Department | None:
+    return Department.objects.filter(organization=organization, name=name).first()
+
+
+# --- The roster (HR admins) ----------------------------------------------------------------
+
+
+def employees_list(*, reach: Reach, filters: Mapping[str, Any] | None = None) -> QuerySet[Employee]:
+    """The roster, filtered by `filters` (EmployeeFilter's query parameters)."""
+    reach_require(reach=reach, roles=HR_ONLY)
+    employees = Employee.objects.filter(organization=reach.organization).select_related(
+        "department"
+    )
+    return filter_apply(EmployeeFilter, employees, filters)
+
+
+def employee_get(*, reach: Reach, employee_id: int) -> Employee:
+    return _one(employees_list(reach=reach), pk=employee_id)
+
+
+def employee_get_by_email(*, reach: Reach, email: str) -> Employee | None:
+    return employees_list(reach=reach).filter(email=email).first()
+
+
+def employee_ids_by_email(*, organization: Organization, emails: list[str]) -> dict[str, int]:
+    """Roster email -> employee id, for those of `emails` on the roster."""
+    found: dict[str, int] = {}
+    for part in chunks(emails):
+        found |= dict(
+            Employee.objects.filter(organization=organization, email__in=part).values_list(
+                "email", "pk"
+            )
+        )
+    return found
+
+
+def employee_count(*, reach: Reach) -> int:
+    return Employee.objects.filter(organization=reach.organization).count()
+
+
+# --- Campaigns and waves -------------------------------------------------------------------
+
+
+def campaigns_list(*, reach: Reach, filters: Mapping[str, Any] | None = None) -> QuerySet[Campaign]:
+    """The organization's campaigns, newest first, each with its questions in the order asked
+    (`campaignquestion_set`), filtered by `filters` (CampaignFilter's query parameters)."""
+    campaigns = (
+        Campaign.objects.filter(organization=reach.organization)
+        .select_related("audience_department")
+        .prefetch_related(
+            Prefetch(
+                "campaignquestion_set",
+                queryset=CampaignQuestion.objects.select_related("question").order_by(
+                    "position", "id"
+                ),
+            )
+        )
+    )
+    return filter_apply(CampaignFilter, campaigns, filters)
+
+
+def campaigns_overview(*, reach: Reach) -> QuerySet[Campaign]:
+    """The organization's campaigns with their number of waves (`wave_count`)."""
+    return Campaign.objects.filter(organization=reach.organization).annotate(
+        wave_count=Count("waves", distinct=True)
+    )
+
+
+def campaign_get(*, reach: Reach, campaign_id: int) -> Campaign:
+    return _one(campaigns_list(reach=reach), pk=campaign_id)
+
+
+def waves_list(*, reach: Reach, filters: Mapping[str, Any] | None = None) -> QuerySet[Wave]:
+    """Every wave of the organization's campaigns, newest first, filtered by `filters`
+    (WaveFilter's query parameters)."""
+    waves = (
+        Wave.objects.filter(campaign__organization=reach.organization)
+        .select_related("campaign__organization", "round")
+        .order_by("-opens_on", "-id")
+    )
+    return filter_apply(WaveFilter, waves, filters)
+
+
+def waves_recent(*, reach: Reach, limit: int = 12) -> list[Wave]:
+    """The newest waves, by round, for an overview."""
+    return list(
+        Wave.objects.filter(campaign__organization=reach.organization)
+        .select_related("campaign", "round")
+        .order_by("-round__sequence", "campaign__name", "-number")[:limit]
+    )
+
+
+def imported_response_count(*, reach: Reach) -> int:
+    """Responses imported as history from another tool."""
+    return SurveyResponse.objects.filter(
+        wave__campaign__organization=reach.organization, wave__campaign__imported=True
+    ).count()
+
+
+def wave_get(*, reach: Reach, wave_id: int) -> Wave:
+    return _one(waves_list(reach=reach), pk=wave_id)
+
+
+def wave_invitation_counts(*, reach: Reach, wave: Wave) -> dict[str, int | None]:
+    """How many were invited, answered (as `answered_count` allows) and were sent their
+    email: counts, never names (HR admins)."""
+    reach_require(reach=reach, roles=HR_ONLY)
+    counts = wave_response_counts(waves=[wave])[wave.pk]
+    sent = wave.invitations.filter(sent_at__isnull=False).count()
+    return {
+        "invited": counts["invited"],
+        "answered": counts["answered"],
+        "sent": sent,
+        "not_sent": counts["invited"] - sent,
+    }
+
+
+def wave_invitation_total(*, wave: Wave) -> int:
+    return wave.invitations.count()
+
+
+# --- Values and questions ------------------------------------------------------------------
+
+
+def values_list(*, reach: Reach) -> QuerySet[CompanyValue]:
+    """The organization's values, in order, each with its questions."""
+    return CompanyValue.objects.filter(organization=reach.organization).prefetch_related(
+        Prefetch("questions", queryset=Question.objects.select_related("value", "pairs_with"))
+    )
+
+
+def value_get(*, reach: Reach, code: str) -> CompanyValue:
+    return _one(values_list(reach=reach), code=code)
+
+
+def value_exists(*, organization: Organization, code: str) -> bool:
+    return CompanyValue.objects.filter(organization=organization, code=code).exists()
+
+
+def value_count(*, reach: Reach) -> int:
+    return CompanyValue.objects.filter(organization=reach.organization).count()
+
+
+def questions_list(*, reach: Reach, filters: Mapping[str, Any] | None = None) -> QuerySet[Question]:
+    """The organization's questions, filtered by `filters` (QuestionFilter's query
+    parameters)."""
+    questions = Question.objects.filter(organization=reach.organization).select_related(
+        "value", "pairs_with"
+    )
+    return filter_apply(QuestionFilter, questions, filters)
+
+
+def question_get(*, reach: Reach, code: str) -> Question:
+    return _one(questions_list(reach=reach), code=code)
+
+
+def question_exists(*, organization: Organization, code: str) -> bool:
+    return Question.objects.filter(organization=organization, code=code).exists()
+
+
+def questions_by_code(*, organization: Organization, codes: list[str]) -> dict[str, Question]:
+    return {q.code: q for q in Question.objects.filter(organization=organization, code__in=codes)}
+
+
+def question_homes(
+    *, organization: Organization, outside: CompanyValue | None = None
+) -> dict[str, str]:
+    """Question code -> where it lives (a value, or the general questions), for the
+    organization's questions outside the value `outside`."""
+    questions = Question.objects.filter(organization=organization).select_related("value")
+    if outside is not None:
+        questions = questions.exclude(value=outside)
+    return {
+        q.code: (f'value "{q.value.code}"' if q.value else "the general questions")
+        for q in questions
+    }
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+def api_tokens_list(*, reach: Reach) -> QuerySet[ApiToken]:
+    reach_require(reach=reach, roles=HR_ONLY)
+    return ApiToken.objects.filter(organization=reach.organization)
+
+
+def api_token_get(*, reach: Reach, token_id: int) -> ApiToken:
+    return _one(api_tokens_list(reach=reach), pk=token_id)
+
+
+def api_token_by_value(*, token: str) -> ApiToken | None:
+    """The live (unrevoked) API token with this value, with its organization: how a request
+    made with a token finds who it is."""
+    return (
+        ApiToken.objects.select_related("organization")
+        .filter(token_hash=token_hash(token), revoked_at__isnull=True)
+        .first()
+    )
+
+
+# --- The pages' shortcuts: the member's reach, then the same selectors -------------------------
+
+
 def campaign_get_for_user(
     *, user: AnyUser, slug: str, campaign_id: int, roles: Iterable[str] = ALL_ROLES
 ) -> Campaign:
     membership = membership_get(user=user, slug=slug, roles=roles)
-    campaign = Campaign.objects.filter(organization=membership.organization, pk=campaign_id).first()
-    if campaign is None:
-        raise Http404
-    return campaign
+    return campaign_get(reach=membership, campaign_id=campaign_id)
 
 
 def wave_get_for_user(
     *, user: AnyUser, slug: str, wave_id: int, roles: Iterable[str] = ALL_ROLES
 ) -> Wave:
     membership = membership_get(user=user, slug=slug, roles=roles)
-    wave = (
-        Wave.objects.select_related("campaign", "round")
-        .filter(campaign__organization=membership.organization, pk=wave_id)
-        .first()
-    )
-    if wave is None:
-        raise Http404
-    return wave
+    return wave_get(reach=membership, wave_id=wave_id)
 
 
 def employee_get_for_user(
-    *, user: AnyUser, slug: str, employee_id: int, roles: Iterable[str] = (Role.HR_ADMIN,)
+    *, user: AnyUser, slug: str, employee_id: int, roles: Iterable[str] = HR_ONLY
 ) -> Employee:
     membership = membership_get(user=user, slug=slug, roles=roles)
-    employee = Employee.objects.filter(organization=membership.organization, pk=employee_id).first()
-    if employee is None:
-        raise Http404
-    return employee
+    return employee_get(reach=membership, employee_id=employee_id)
 
 
 def questions_asked(*, organization: Organization) -> QuerySet[Question]:
@@ -499,3 +742,41 @@ def wave_response_rates(*, wave: Wave, k: int) -> dict:
         if segments:
             result["dimensions"].append({"name": name, "segments": segments})
     return result
+
+
+# --- What the HR pages list -----------------------------------------------------------------
+
+
+def questions_fitting_kind(*, organization: Organization, kind: str) -> list[Question]:
+    """The questions a campaign of this kind may ask, value by value."""
+    return list(
+        Question.objects.filter(organization=organization, perspective__in=KIND_PERSPECTIVES[kind])
+        .select_related("value")
+        .order_by("value__position", "value_id", "position", "pk")
+    )
+
+
+def questions_in_order(*, organization: Organization, ids: list[int]) -> list[Question]:
+    """The organization's questions with these ids, in the order given."""
+    order = {pk: i for i, pk in enumerate(ids)}
+    found = Question.objects.filter(organization=organization, pk__in=ids).select_related("value")
+    return sorted(found, key=lambda q: order[q.pk])
+
+
+def values_measured_count(*, question_ids: list[int]) -> int:
+    return CompanyValue.objects.filter(questions__pk__in=question_ids).distinct().count()
+
+
+def campaign_waves(*, campaign: Campaign) -> list[Wave]:
+    return list(campaign.waves.select_related("round", "campaign"))
+
+
+def wave_invitations(*, wave: Wave) -> QuerySet[Invitation]:
+    return wave.invitations.order_by("email")
+
+
+def wave_invited_count(*, campaign: Campaign) -> int:
+    """How many the campaign's latest wave invited."""
+    return Invitation.objects.filter(
+        wave=Wave.objects.filter(campaign=campaign).order_by("-number").first()
+    ).count()

@@ -1,16 +1,15 @@
 """Pages. Views parse input, call a selector or service, and render; no business logic here."""
 
-import datetime as dt
 import math
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,32 +21,49 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.apis.base import SurveyRateThrottle
 
 from .errors import AnswersInvalid, DefinitionError, ImportRejected, InvalidToken, ServiceError
+from .forms import (
+    BankAdoptForm,
+    DefinitionUploadForm,
+    HistoryImportForm,
+    LeaverForm,
+    RosterImportForm,
+    ValueForm,
+    WaveLaunchForm,
+)
 from .models import (
     Campaign,
     CampaignKind,
     CompanyValue,
-    Employee,
     Perspective,
     Question,
     QuestionType,
     Role,
     SegmentAttribute,
-    SurveyResponse,
-    Wave,
 )
 from .selectors import (
     campaign_get_for_user,
+    campaign_waves,
+    campaigns_overview,
     department_paths,
+    employee_count,
     employee_get_for_user,
+    employees_list,
+    imported_response_count,
     invitation_get_by_token,
     membership_get,
     memberships_for_user,
     questions_asked,
+    questions_list,
     submission_questions,
     submission_target_by_token,
+    value_count,
+    value_get,
+    values_list,
     wave_get_for_user,
+    wave_invitations,
     wave_response_counts,
     wave_response_rates,
+    waves_recent,
 )
 from .services.automation import wave_send_reminders
 from .services.campaigns import (
@@ -199,6 +215,9 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 # --- Staff pages ------------------------------------------------------------------------
+#
+# Input comes through the forms of surveys/forms.py; a service's refusal is handed back to the
+# form, so it shows next to the field it is about, with status 400 and nothing changed.
 
 
 @login_required
@@ -220,62 +239,37 @@ def _org_context(membership) -> dict[str, Any]:
     }
 
 
+def _status(*forms_shown: forms.Form, problems: Any = None) -> int:
+    return 400 if problems or any(f.is_bound and f.errors for f in forms_shown) else 200
+
+
 @login_required
 def organization(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    org = membership.organization
-    campaigns = list(
-        Campaign.objects.filter(organization=org).annotate(wave_count=Count("waves", distinct=True))
-    )
-    waves = list(
-        Wave.objects.filter(campaign__organization=org)
-        .select_related("campaign", "round")
-        .order_by("-round__sequence", "campaign__name", "-number")[:12]
-    )
+    waves = waves_recent(reach=membership)
     counts = wave_response_counts(waves=waves)
     for wave in waves:
         wave.counts = counts[wave.pk]
     context = _org_context(membership) | {
-        "campaigns": campaigns,
+        "campaigns": list(campaigns_overview(reach=membership)),
         "waves": waves,
-        "employee_count": Employee.objects.filter(organization=org).count(),
-        "value_count": CompanyValue.objects.filter(organization=org).count(),
+        "employee_count": employee_count(reach=membership),
+        "value_count": value_count(reach=membership),
     }
     return render(request, "surveys/organization.html", context)
 
 
-@login_required
-def roster(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = membership_get(user=request.user, slug=slug, roles=HR)
+def _roster_page(
+    request: HttpRequest,
+    membership,
+    *,
+    form: RosterImportForm,
+    import_errors: list | None = None,
+    leaver: tuple[int, LeaverForm] | None = None,
+) -> HttpResponse:
     org = membership.organization
-    import_errors = None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose a CSV file to upload."))
-        else:
-            try:
-                result = roster_import(organization=org, content=upload.read())
-            except ImportRejected as exc:
-                import_errors = exc.errors
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Roster imported: %(created)d added, %(updated)d updated, "
-                        "%(unchanged)d unchanged."
-                    )
-                    % {
-                        "created": result.created,
-                        "updated": result.updated,
-                        "unchanged": result.unchanged,
-                    },
-                )
-                return redirect("roster", slug=slug)
     query = request.GET.get("q", "").strip()
-    employees = Employee.objects.filter(organization=org).select_related("department")
-    if query:
-        employees = employees.filter(Q(email__icontains=query) | Q(name__icontains=query))
+    employees = employees_list(reach=membership, filters={"q": query})
     page = Paginator(employees, 50).get_page(request.GET.get("page"))
     paths = department_paths(organization=org)
     for employee in page.object_list:
@@ -283,59 +277,100 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
     context = _org_context(membership) | {
         "page": page,
         "query": query,
+        "form": form,
         "import_errors": import_errors,
+        "leaver_id": leaver[0] if leaver else None,
+        "leaver_form": leaver[1] if leaver else LeaverForm(),
         "today": organization_today(org),
     }
-    return render(request, "surveys/roster.html", context, status=400 if import_errors else 200)
+    status = _status(form, *([leaver[1]] if leaver else []), problems=import_errors)
+    return render(request, "surveys/roster.html", context, status=status)
+
+
+@login_required
+def roster(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    if request.method != "POST":
+        return _roster_page(request, membership, form=RosterImportForm())
+    form = RosterImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _roster_page(request, membership, form=form)
+    try:
+        result = roster_import(organization=membership.organization, content=form.content())
+    except ImportRejected as exc:
+        return _roster_page(request, membership, form=form, import_errors=exc.errors)
+    messages.success(
+        request,
+        _("Roster imported: %(created)d added, %(updated)d updated, %(unchanged)d unchanged.")
+        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    )
+    return redirect("roster", slug=slug)
 
 
 @login_required
 @require_POST
 def employee_leaver(request: HttpRequest, slug: str, employee_id: int) -> HttpResponse:
     employee = employee_get_for_user(user=request.user, slug=slug, employee_id=employee_id)
-    try:
-        leaving = dt.date.fromisoformat(request.POST.get("leaving_date", ""))
-        invited = employee_mark_leaver(employee=employee, leaving_date=leaving)
-    except ValueError:
-        messages.error(request, _("Give the leaving date as YYYY-MM-DD."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("%(email)s marked as leaving.") % {"email": employee.email}
-            + (" " + _("The exit survey invitation is on its way.") if invited else ""),
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    form = LeaverForm(request.POST)
+    if form.is_valid():
+        try:
+            invited = employee_mark_leaver(
+                employee=employee, leaving_date=form.cleaned_data["leaving_date"]
+            )
+        except ValidationError as exc:
+            form.add_error("leaving_date", exc.messages)
+    if form.errors:
+        return _roster_page(
+            request, membership, form=RosterImportForm(), leaver=(employee.pk, form)
         )
+    messages.success(
+        request,
+        _("%(email)s marked as leaving.") % {"email": employee.email}
+        + (" " + _("The exit survey invitation is on its way.") if invited else ""),
+    )
     return redirect("roster", slug=slug)
+
+
+def _values_page(
+    request: HttpRequest,
+    membership,
+    *,
+    form: DefinitionUploadForm | None = None,
+    bank_form: BankAdoptForm | None = None,
+    definition_errors: list | None = None,
+) -> HttpResponse:
+    form = form or DefinitionUploadForm()
+    bank_form = bank_form or BankAdoptForm(bank=bank_values())
+    value_list = list(values_list(reach=membership))
+    context = _org_context(membership) | {
+        "values": value_list,
+        "general_questions": questions_list(reach=membership, filters={"general": True}),
+        "form": form,
+        "bank_form": bank_form,
+        "definition_errors": definition_errors,
+        "bank": bank_values(),
+        "adopted": {v.code for v in value_list},
+    }
+    status = _status(form, bank_form, problems=definition_errors)
+    return render(request, "surveys/values.html", context, status=status)
 
 
 @login_required
 def values(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug)
-    org = membership.organization
-    definition_errors = None
-    if request.method == "POST":
-        membership = membership_get(user=request.user, slug=slug, roles=HR)
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose a definition file to upload."))
-        else:
-            try:
-                organization_load_definition(content=upload.read(), organization=org)
-            except DefinitionError as exc:
-                definition_errors = exc.errors
-            else:
-                messages.success(request, _("Organization definition loaded."))
-                return redirect("values", slug=slug)
-    value_list = list(CompanyValue.objects.filter(organization=org).prefetch_related("questions"))
-    context = _org_context(membership) | {
-        "values": value_list,
-        "general_questions": Question.objects.filter(organization=org, value__isnull=True),
-        "definition_errors": definition_errors,
-        "bank": bank_values(),
-        "adopted": {v.code for v in value_list},
-    }
-    return render(request, "surveys/values.html", context, status=400 if definition_errors else 200)
+    if request.method != "POST":
+        return _values_page(request, membership)
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    form = DefinitionUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _values_page(request, membership, form=form)
+    try:
+        organization_load_definition(content=form.content(), organization=membership.organization)
+    except DefinitionError as exc:
+        return _values_page(request, membership, form=form, definition_errors=exc.errors)
+    messages.success(request, _("Organization definition loaded."))
+    return redirect("values", slug=slug)
 
 
 @login_required
@@ -351,57 +386,67 @@ def definition_download(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def bank_adopt(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug, roles=HR)
-    codes = request.POST.getlist("values")
-    try:
-        added = question_bank_adopt(organization=membership.organization, value_codes=codes)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    except DefinitionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Added from the question bank: %(n)d value(s).") % {"n": added})
+    form = BankAdoptForm(request.POST, bank=bank_values())
+    if form.is_valid():
+        try:
+            added = question_bank_adopt(
+                organization=membership.organization, value_codes=form.cleaned_data["values"]
+            )
+        except (ServiceError, DefinitionError) as exc:
+            form.add_error("values", exc.message)
+    if form.errors:
+        return _values_page(request, membership, bank_form=form)
+    messages.success(request, _("Added from the question bank: %(n)d value(s).") % {"n": added})
     return redirect("values", slug=slug)
+
+
+def _campaign_page(
+    request: HttpRequest, slug: str, campaign: Campaign, *, form: WaveLaunchForm | None = None
+) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug)
+    form = form or WaveLaunchForm()
+    waves = campaign_waves(campaign=campaign)
+    counts = wave_response_counts(waves=waves)
+    for wave in waves:
+        wave.counts = counts[wave.pk]
+    context = _org_context(membership) | {
+        "campaign": campaign,
+        "questions": campaign_questions(campaign=campaign),
+        "waves": waves,
+        "locked": campaign_is_locked(campaign=campaign),
+        "kept": [SegmentAttribute(a).label for a in campaign.kept_attributes],
+        "today": organization_today(membership.organization),
+        "form": form,
+    }
+    return render(request, "surveys/campaign.html", context, status=_status(form))
 
 
 @login_required
 def campaign(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     obj = campaign_get_for_user(user=request.user, slug=slug, campaign_id=campaign_id)
-    membership = membership_get(user=request.user, slug=slug)
-    waves = list(obj.waves.select_related("round", "campaign"))
-    counts = wave_response_counts(waves=waves)
-    for wave in waves:
-        wave.counts = counts[wave.pk]
-    context = _org_context(membership) | {
-        "campaign": obj,
-        "questions": campaign_questions(campaign=obj),
-        "waves": waves,
-        "locked": campaign_is_locked(campaign=obj),
-        "kept": [SegmentAttribute(a).label for a in obj.kept_attributes],
-        "today": organization_today(membership.organization),
-    }
-    return render(request, "surveys/campaign.html", context)
+    return _campaign_page(request, slug, obj)
 
 
 @login_required
 @require_POST
 def campaign_launch(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     obj = campaign_get_for_user(user=request.user, slug=slug, campaign_id=campaign_id, roles=HR)
-    try:
-        closes_on = request.POST.get("closes_on") or None
-        wave = wave_launch(
-            campaign=obj,
-            round_label=request.POST.get("round") or None,
-            closes_on=dt.date.fromisoformat(closes_on) if closes_on else None,
-        )
-    except ValueError:
-        messages.error(request, _("Give the closing date as YYYY-MM-DD."))
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Wave %(number)d launched; invitations are being sent.") % {"number": wave.number},
-        )
+    form = WaveLaunchForm(request.POST)
+    if form.is_valid():
+        try:
+            wave = wave_launch(
+                campaign=obj,
+                round_label=form.cleaned_data["round"],
+                closes_on=form.cleaned_data["closes_on"],
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+    if form.errors:
+        return _campaign_page(request, slug, obj, form=form)
+    messages.success(
+        request,
+        _("Wave %(number)d launched; invitations are being sent.") % {"number": wave.number},
+    )
     return redirect("campaign", slug=slug, campaign_id=campaign_id)
 
 
@@ -430,9 +475,7 @@ def wave_detail(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     """A wave's response rate, overall and per segment (following k), and who was invited."""
     wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
     membership = membership_get(user=request.user, slug=slug, roles=HR)
-    invitations = Paginator(wave.invitations.order_by("email"), 100).get_page(
-        request.GET.get("page")
-    )
+    invitations = Paginator(wave_invitations(wave=wave), 100).get_page(request.GET.get("page"))
     context = _org_context(membership) | {
         "wave": wave,
         "campaign": wave.campaign,
@@ -462,15 +505,14 @@ def wave_remind(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
 @login_required
 def history_import(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug, roles=HR)
+    form = HistoryImportForm()
     import_errors = None
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose a CSV file to upload."))
-        else:
+        form = HistoryImportForm(request.POST, request.FILES)
+        if form.is_valid():
             try:
                 result = responses_import(
-                    organization=membership.organization, content=upload.read()
+                    organization=membership.organization, content=form.content()
                 )
             except ImportRejected as exc:
                 import_errors = exc.errors
@@ -482,14 +524,12 @@ def history_import(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 return redirect("organization", slug=slug)
     context = _org_context(membership) | {
+        "form": form,
         "import_errors": import_errors,
-        "imported_total": SurveyResponse.objects.filter(
-            wave__campaign__organization=membership.organization, wave__campaign__imported=True
-        ).count(),
+        "imported_total": imported_response_count(reach=membership),
     }
-    return render(
-        request, "surveys/history_import.html", context, status=400 if import_errors else 200
-    )
+    status = _status(form, problems=import_errors)
+    return render(request, "surveys/history_import.html", context, status=status)
 
 
 def _value_definition(value: CompanyValue) -> dict[str, Any]:
@@ -503,69 +543,54 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
     loader, so the same checks (and the same error messages) apply."""
     membership = membership_get(user=request.user, slug=slug, roles=HR)
     org = membership.organization
-    value = None
-    if code is not None:
-        value = CompanyValue.objects.filter(organization=org, code=code).first()
-        if value is None:
-            raise Http404
+    value = value_get(reach=membership, code=code) if code is not None else None
     current = _value_definition(value) if value else {"code": "", "name": "", "questions": []}
     answered = (
         set(questions_asked(organization=org).filter(value=value).values_list("code", flat=True))
         if value
         else set()
     )
-    errors: list[tuple[str, str]] = []
-    if request.method == "POST":
-        item: dict[str, Any] = {
-            "code": value.code if value else request.POST.get("code", "").strip(),
-            "name": request.POST.get("name", "").strip(),
-            "claim": request.POST.get("claim", "").strip(),
-            "description": request.POST.get("description", "").strip(),
-            "questions": [],
-        }
-        for question in current["questions"]:
-            edited = dict(question)
-            edited["text"] = request.POST.get(f"text_{question['code']}", question["text"])
-            if question["code"] not in answered and question.get("type", "likert") == "likert":
-                edited["reverse"] = request.POST.get(f"reverse_{question['code']}") == "on"
-            item["questions"].append(edited)
-        new_code = request.POST.get("new_code", "").strip()
-        if new_code:
-            new = {
-                "code": new_code,
-                "text": request.POST.get("new_text", ""),
-                "perspective": request.POST.get("new_perspective", "employee"),
-                "type": "percent"
-                if request.POST.get("new_perspective") == "leader_prediction"
-                else "likert",
-                "reverse": request.POST.get("new_reverse") == "on",
-            }
-            if new["perspective"] == "onboarding_found":
-                new["pairs_with"] = request.POST.get("new_pairs_with") or None
-            item["questions"].append(new)
-        try:
-            organization_load_definition(
-                organization=org,
-                data={"organization": {"slug": org.slug, "name": org.name}, "values": [item]},
-            )
-        except DefinitionError as exc:
-            errors = exc.errors
-            current = item
-        else:
-            messages.success(request, _("Saved %(name)s.") % {"name": item["name"]})
-            return redirect("values", slug=slug)
+    options = {"current": current, "answered": answered, "is_new": value is None}
+    if request.method != "POST":
+        form = ValueForm(initial=_value_initial(current), **options)
+    else:
+        form = ValueForm(request.POST, **options)
+        if form.is_valid():
+            item = form.definition_item()
+            try:
+                organization_load_definition(
+                    organization=org,
+                    data={"organization": {"slug": org.slug, "name": org.name}, "values": [item]},
+                )
+            except DefinitionError as exc:
+                form.add_loader_errors(exc.errors)
+            else:
+                messages.success(request, _("Saved %(name)s.") % {"name": item["name"]})
+                return redirect("values", slug=slug)
     context = _org_context(membership) | {
         "value": value,
-        "current": current,
-        "answered": answered,
-        "errors": errors,
-        "perspectives": [
-            (p, label) for p, label in Perspective.choices if p != Perspective.EMPLOYEE
-        ],
-        "expected_codes": [
-            q["code"]
+        "form": form,
+        "questions": [
+            {
+                "code": q["code"],
+                "perspective": q.get("perspective", Perspective.EMPLOYEE),
+                "type": q.get("type", "likert"),
+                "text": form[f"text_{q['code']}"],
+                "reverse": form[f"reverse_{q['code']}"]
+                if f"reverse_{q['code']}" in form.fields
+                else None,
+                "answered": q["code"] in answered,
+            }
             for q in current["questions"]
-            if q.get("perspective") == Perspective.ONBOARDING_EXPECTED
         ],
     }
-    return render(request, "surveys/value_edit.html", context, status=400 if errors else 200)
+    return render(request, "surveys/value_edit.html", context, status=_status(form))
+
+
+def _value_initial(current: dict[str, Any]) -> dict[str, Any]:
+    initial = {name: current.get(name, "") for name in ("code", "name", "claim", "description")}
+    for question in current["questions"]:
+        initial[f"text_{question['code']}"] = question["text"]
+        initial[f"reverse_{question['code']}"] = bool(question.get("reverse"))
+    initial["new_perspective"] = Perspective.EMPLOYEE
+    return initial

@@ -1,13 +1,14 @@
 """The campaign wizard: kind, questions, audience and schedule, anonymity, then a preview
-exactly as employees will see it, and launch. Each step's answers wait in the session until the
-campaign is created through the services."""
+exactly as employees will see it, and launch. One form per step; each step's cleaned answers
+wait in the session, so going back shows them again, until `campaign_create` makes the
+campaign from them."""
 
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,18 +16,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .errors import ServiceError
-from .models import (
-    KIND_PERSPECTIVES,
-    CampaignKind,
-    CompanyValue,
-    Department,
-    Question,
-    Role,
-    SegmentAttribute,
+from .forms import AnonymityStep, BasicsStep, PreviewStep, QuestionsStep, ScheduleStep
+from .models import CampaignKind, Organization, Role, SegmentAttribute
+from .selectors import (
+    department_paths,
+    membership_get,
+    questions_fitting_kind,
+    questions_in_order,
+    values_measured_count,
+    wave_invited_count,
 )
-from .selectors import department_paths, membership_get
-from .services.automation import campaign_schedule_set, recurring_wave_launch
-from .services.campaigns import campaign_create, organization_today, wave_launch
+from .services.automation import RECURRING_KINDS, CampaignSchedule, campaign_create
+from .services.campaigns import organization_today
 from .views import survey_items
 
 STEPS = [
@@ -36,7 +37,7 @@ STEPS = [
     ("anonymity", gettext_lazy("Anonymity")),
     ("preview", gettext_lazy("Preview & launch")),
 ]
-RECURRING_KINDS = (CampaignKind.PULSE, CampaignKind.ENGAGEMENT)
+NAMES = [name for name, _label in STEPS]
 
 
 def _key(slug: str) -> str:
@@ -44,6 +45,7 @@ def _key(slug: str) -> str:
 
 
 def _state(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """The cleaned answers so far (flat, JSON-safe), and which steps gave them ("done")."""
     return dict(request.session.get(_key(slug), {}))
 
 
@@ -51,142 +53,53 @@ def _save(request: HttpRequest, slug: str, state: dict[str, Any]) -> None:
     request.session[_key(slug)] = state
 
 
-def _int(value: str, field: str, errors: dict[str, str], *, low: int, high: int) -> int | None:
-    if not value.strip():
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        errors[field] = _("Enter a whole number.")
-        return None
-    if not low <= number <= high:
-        errors[field] = _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}
-    return number
+def _departments(org: Organization) -> list[tuple[int, str]]:
+    return sorted(department_paths(organization=org).items(), key=lambda item: item[1])
 
 
-def _fitting_questions(organization, kind: str) -> list[Question]:
-    return list(
-        Question.objects.filter(organization=organization, perspective__in=KIND_PERSPECTIVES[kind])
-        .select_related("value")
-        .order_by("value__position", "value_id", "position", "pk")
-    )
-
-
-def _step_basics(request, org, state, errors):
-    if request.method == "POST":
-        state["name"] = request.POST.get("name", "").strip()
-        state["kind"] = request.POST.get("kind", "")
-        state["intro"] = request.POST.get("intro", "").strip()
-        if not state["name"]:
-            errors["name"] = _("Give the campaign a name.")
-        if state["kind"] not in CampaignKind.values:
-            errors["kind"] = _("Choose a kind of survey.")
-        state.pop("questions", None)  # the kind decides which questions fit
-    return {"kinds": CampaignKind.choices}
-
-
-def _step_questions(request, org, state, errors):
-    questions = _fitting_questions(org, state["kind"])
-    if request.method == "POST":
-        chosen = set(request.POST.getlist("questions"))
-        state["questions"] = [q.pk for q in questions if str(q.pk) in chosen]
-        if not state["questions"]:
-            errors["questions"] = _("Choose at least one question.")
-    selected = set(state.get("questions", [q.pk for q in questions]))
-    groups: dict[str, dict[str, Any]] = {}
-    for question in questions:
-        title = question.value.name if question.value else _("Questions measuring no value")
-        groups.setdefault(title, {"title": title, "items": []})["items"].append(
-            {"question": question, "checked": question.pk in selected}
+def _form(step: str, org: Organization, state: dict[str, Any], data=None) -> forms.Form:
+    """The step's form, bound to a post or showing the answers kept for it."""
+    initial = {name: state[name] for name in state if name != "done"}
+    kind = state.get("kind", "")
+    if step == "basics":
+        return BasicsStep(data, initial=initial)
+    if step == "questions":
+        return QuestionsStep(
+            data, initial=initial, fitting=questions_fitting_kind(organization=org, kind=kind)
         )
-    return {"groups": list(groups.values())}
+    if step == "schedule":
+        return ScheduleStep(data, initial=initial, kind=kind, departments=_departments(org))
+    if step == "anonymity":
+        return AnonymityStep(data, initial=initial, kind=kind, organization_k=org.min_group_size)
+    return PreviewStep(data)
 
 
-def _step_schedule(request, org, state, errors):
-    kind = state["kind"]
-    if request.method == "POST":
-        department = request.POST.get("audience_department", "")
-        state["audience_department"] = (
-            int(department)
-            if department.isdigit()
-            and Department.objects.filter(organization=org, pk=int(department)).exists()
-            else None
-        )
-        state["wave_days"] = (
-            _int(request.POST.get("wave_days", ""), "wave_days", errors, low=1, high=90) or 14
-        )
-        state["recurrence_weeks"] = (
-            _int(
-                request.POST.get("recurrence_weeks", ""), "recurrence_weeks", errors, low=1, high=52
+def _extra(step: str, org: Organization, state: dict[str, Any], form: forms.Form) -> dict:
+    """What a step's page shows besides its form."""
+    if step == "basics":
+        return {"kinds": CampaignKind.choices}
+    if step == "questions":
+        if form.is_bound:
+            selected = {int(pk) for pk in form.data.getlist("questions") if pk.isdigit()}
+        else:
+            selected = set(state.get("questions", [q.pk for q in form.fitting]))
+        groups: dict[str, dict[str, Any]] = {}
+        for question in form.fitting:
+            title = question.value.name if question.value else _("Questions measuring no value")
+            groups.setdefault(title, {"title": title, "items": []})["items"].append(
+                {"question": question, "checked": question.pk in selected}
             )
-            if kind in RECURRING_KINDS
-            else None
-        )
-        state["rotation_values"] = (
-            _int(request.POST.get("rotation_values", ""), "rotation_values", errors, low=1, high=50)
-            if kind in RECURRING_KINDS
-            else None
-        )
-        state["onboarding_after_days"] = (
-            _int(
-                request.POST.get("onboarding_after_days", ""),
-                "onboarding_after_days",
-                errors,
-                low=1,
-                high=365,
-            )
-            if kind == CampaignKind.ONBOARDING
-            else None
-        )
-        days = []
-        for part in request.POST.get("reminder_days", "").replace(";", ",").split(","):
-            if part.strip():
-                day = _int(part, "reminder_days", errors, low=1, high=89)
-                if day is not None:
-                    days.append(day)
-        state["reminder_days"] = sorted(set(days))
-        if any(day >= state["wave_days"] for day in state["reminder_days"]):
-            errors["reminder_days"] = _("Reminders must go out while the wave is open.")
-    paths = department_paths(organization=org)
-    return {
-        "departments": sorted(paths.items(), key=lambda item: item[1]),
-        "recurring": kind in RECURRING_KINDS,
-        "onboarding": kind == CampaignKind.ONBOARDING,
-        "values_count": CompanyValue.objects.filter(
-            organization=org, questions__pk__in=state.get("questions", [])
-        )
-        .distinct()
-        .count(),
-    }
-
-
-def _step_anonymity(request, org, state, errors):
-    leadership = state["kind"] == CampaignKind.LEADERSHIP
-    if request.method == "POST":
-        state["min_group_size"] = (
-            _int(
-                request.POST.get("min_group_size", ""),
-                "min_group_size",
-                errors,
-                low=org.min_group_size,
-                high=1000,
-            )
-            or org.min_group_size
-        )
-        state["kept_attributes"] = (
-            []
-            if leadership
-            else [
-                a for a in request.POST.getlist("kept_attributes") if a in SegmentAttribute.values
-            ]
-        )
-    return {"attributes": SegmentAttribute.choices, "leadership": leadership}
-
-
-def _step_preview(request, org, state, errors):
-    by_pk = {q.pk: q for q in _fitting_questions(org, state["kind"])}
-    questions = [by_pk[pk] for pk in state.get("questions", []) if pk in by_pk]
-    paths = department_paths(organization=org)
+        return {"groups": list(groups.values())}
+    if step == "schedule":
+        return {
+            "departments": _departments(org),
+            "recurring": state["kind"] in RECURRING_KINDS,
+            "onboarding": state["kind"] == CampaignKind.ONBOARDING,
+            "values_count": values_measured_count(question_ids=state.get("questions", [])),
+        }
+    if step == "anonymity":
+        return {"attributes": SegmentAttribute.choices, "leadership": form.leadership}
+    questions = questions_in_order(organization=org, ids=state.get("questions", []))
     return {
         "questions": questions,
         "sections": survey_items(questions),
@@ -194,38 +107,31 @@ def _step_preview(request, org, state, errors):
         "minutes": max(1, round(len(questions) * 12 / 60)),
         "is_leadership": state["kind"] == CampaignKind.LEADERSHIP,
         "kept_labels": [SegmentAttribute(a).label for a in state.get("kept_attributes", [])],
-        "audience": paths.get(state.get("audience_department"), _("Everyone on the roster")),
+        "audience": dict(_departments(org)).get(
+            state.get("audience_department"), _("Everyone on the roster")
+        ),
         "kind_label": CampaignKind(state["kind"]).label,
     }
 
 
-HANDLERS = {
-    "basics": _step_basics,
-    "questions": _step_questions,
-    "schedule": _step_schedule,
-    "anonymity": _step_anonymity,
-    "preview": _step_preview,
-}
-
-
-@login_required
-def campaign_wizard(request: HttpRequest, slug: str, step: str = "basics") -> HttpResponse:
-    membership = membership_get(user=request.user, slug=slug, roles=(Role.HR_ADMIN,))
-    org = membership.organization
-    names = [name for name, _label in STEPS]
-    if step not in names:
-        return redirect("campaign_wizard", slug=slug)
-    state = _state(request, slug)
-    if step != "basics" and "kind" not in state:
-        return redirect("campaign_wizard", slug=slug)
-    if request.GET.get("restart"):
+def _remember(state: dict[str, Any], step: str, cleaned: dict[str, Any]) -> dict[str, Any]:
+    """The state with a step's cleaned answers. A new kind of survey changes which questions
+    and settings fit, so the steps after it are asked again."""
+    if step == "basics" and cleaned["kind"] != state.get("kind"):
         state = {}
-    errors: dict[str, str] = {}
-    extra = HANDLERS[step](request, org, state, errors)
-    _save(request, slug, state)
-    if request.method == "POST" and not errors and step != "preview":
-        return redirect("campaign_wizard_step", slug=slug, step=names[names.index(step) + 1])
-    index = names.index(step)
+    done = [name for name in state.get("done", []) if name != step]
+    return state | cleaned | {"done": [*done, step]}
+
+
+def _first_missing(state: dict[str, Any], step: str) -> str | None:
+    """The first step before this one without answers, if any: steps are taken in order."""
+    done = set(state.get("done", []))
+    return next((name for name in NAMES[: NAMES.index(step)] if name not in done), None)
+
+
+def _page(request, membership, step: str, state: dict, form: forms.Form) -> HttpResponse:
+    org = membership.organization
+    index = NAMES.index(step)
     context = {
         "membership": membership,
         "organization": org,
@@ -235,14 +141,52 @@ def campaign_wizard(request: HttpRequest, slug: str, step: str = "basics") -> Ht
             {"name": name, "label": label, "done": i < index, "current": i == index}
             for i, (name, label) in enumerate(STEPS)
         ],
-        "previous": names[index - 1] if index else None,
+        "previous": NAMES[index - 1] if index else None,
         "state": state,
-        "errors": errors,
+        "form": form,
+        "errors": form.errors if form.is_bound else {},
         "today": organization_today(org),
         "preview": True,
         "organization_name": org.name,
-    } | extra
-    return render(request, f"surveys/wizard/{step}.html", context, status=400 if errors else 200)
+    } | _extra(step, org, state, form)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, f"surveys/wizard/{step}.html", context, status=status)
+
+
+@login_required
+def campaign_wizard(request: HttpRequest, slug: str, step: str = "basics") -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug, roles=(Role.HR_ADMIN,))
+    org = membership.organization
+    if step not in NAMES:
+        return redirect("campaign_wizard", slug=slug)
+    state = {} if request.GET.get("restart") else _state(request, slug)
+    missing = _first_missing(state, step)
+    if missing == "basics":
+        return redirect("campaign_wizard", slug=slug)
+    if missing:
+        return redirect("campaign_wizard_step", slug=slug, step=missing)
+    if request.method == "POST" and step != "preview":
+        form = _form(step, org, state, request.POST)
+        if form.is_valid():
+            _save(request, slug, _remember(state, step, form.cleaned_data))
+            return redirect("campaign_wizard_step", slug=slug, step=NAMES[NAMES.index(step) + 1])
+        return _page(request, membership, step, state, form)
+    _save(request, slug, state)
+    return _page(request, membership, step, state, _form(step, org, state))
+
+
+def _schedule(state: dict[str, Any], *, launch: bool, today: dt.date) -> CampaignSchedule:
+    weeks = state.get("recurrence_weeks")
+    return CampaignSchedule(
+        wave_days=state["wave_days"],
+        recurrence_weeks=weeks,
+        # Not launched now, a recurring campaign starts one period from today.
+        first_wave_on=today + dt.timedelta(weeks=weeks) if weeks and not launch else None,
+        rotation_values=state.get("rotation_values"),
+        reminder_days=state.get("reminder_days", []),
+        onboarding_after_days=state.get("onboarding_after_days"),
+        audience_department_id=state.get("audience_department"),
+    )
 
 
 @login_required
@@ -251,61 +195,33 @@ def campaign_wizard_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get(user=request.user, slug=slug, roles=(Role.HR_ADMIN,))
     org = membership.organization
     state = _state(request, slug)
-    if request.method != "POST" or "kind" not in state:
+    if request.method != "POST" or _first_missing(state, "preview"):
         return redirect("campaign_wizard", slug=slug)
-    launch = request.POST.get("launch") == "1"
+    form = PreviewStep(request.POST)
+    if not form.is_valid():
+        return _page(request, membership, "preview", state, form)
+    launch = form.cleaned_data["launch"]
     try:
-        with transaction.atomic():
-            questions = list(
-                Question.objects.filter(organization=org, pk__in=state.get("questions", []))
-            )
-            order = {pk: i for i, pk in enumerate(state.get("questions", []))}
-            questions.sort(key=lambda q: order[q.pk])
-            campaign = campaign_create(
-                organization=org,
-                name=state["name"],
-                kind=state["kind"],
-                questions=questions,
-                min_group_size=state.get("min_group_size"),
-                kept_attributes=state.get("kept_attributes"),
-                intro=state.get("intro", ""),
-            )
-            today = organization_today(org)
-            campaign_schedule_set(
-                campaign=campaign,
-                recurrence_weeks=state.get("recurrence_weeks"),
-                # Launching now opens the first wave today; otherwise a recurring campaign
-                # starts one period from now.
-                first_wave_on=(
-                    (today if launch else today + dt.timedelta(weeks=state["recurrence_weeks"]))
-                    if state.get("recurrence_weeks")
-                    else None
-                ),
-                wave_days=state.get("wave_days") or 14,
-                rotation_values=state.get("rotation_values"),
-                reminder_days=state.get("reminder_days", []),
-                onboarding_after_days=state.get("onboarding_after_days"),
-                audience_department_id=state.get("audience_department"),
-            )
-            campaign.refresh_from_db()
-            wave = None
-            if launch:
-                if campaign.recurrence_weeks:
-                    wave = recurring_wave_launch(campaign_id=campaign.pk, today=today)
-                else:
-                    wave = wave_launch(
-                        campaign=campaign,
-                        closes_on=today + dt.timedelta(days=campaign.wave_days),
-                    )
+        campaign = campaign_create(
+            organization=org,
+            name=state["name"],
+            kind=state["kind"],
+            questions=questions_in_order(organization=org, ids=state["questions"]),
+            min_group_size=state["min_group_size"],
+            kept_attributes=state["kept_attributes"],
+            intro=state["intro"],
+            schedule=_schedule(state, launch=launch, today=organization_today(org)),
+            launch=launch,
+        )
     except ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("campaign_wizard_step", slug=slug, step="preview")
+        form.add_error(None, exc.message)
+        return _page(request, membership, "preview", state, form)
     request.session.pop(_key(slug), None)
-    if wave is not None:
+    if launch:
         messages.success(
             request,
             _("%(name)s is live: %(n)d invitations are being sent.")
-            % {"name": campaign.name, "n": wave.invitations.count()},
+            % {"name": campaign.name, "n": wave_invited_count(campaign=campaign)},
         )
     elif campaign.next_wave_on:
         messages.success(

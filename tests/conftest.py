@@ -12,7 +12,8 @@ import pytest
 from django.core import mail
 
 from surveys.models import CampaignKind, Employee, Invitation, Organization, Question, Role
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_close, wave_launch
 from surveys.services.definitions import organization_load_definition
 from surveys.services.invitations import invitation_issue_token
 from tests.factories import EmployeeFactory, MembershipFactory, OrganizationFactory, UserFactory

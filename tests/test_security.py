@@ -51,10 +51,39 @@ def test_pages_send_the_security_headers(alice):
 
 
 @pytest.mark.django_db
-def test_survey_pages_never_send_a_referrer(open_wave, token_for):
-    response = Client().get(f"/s/{token_for(open_wave.invitations.first())}/")
-    assert response["Referrer-Policy"] == "no-referrer"
-    assert "script-src 'self'" in response["Content-Security-Policy"]
+def test_survey_pages_never_send_a_referrer(open_wave, token_for, monkeypatch):
+    from core.apis.base import SurveyRateThrottle
+
+    token = token_for(open_wave.invitations.first())
+    client = Client()
+    responses = {
+        "survey": client.get(f"/s/{token}/"),
+        "answers refused": client.post(f"/s/{token}/", {"od1": "9"}),
+        "answers taken": client.post(f"/s/{token}/", {"od1": "4"}),
+        "done": client.get("/s/done/"),
+        "used link": client.get(f"/s/{token}/"),
+        "unknown link": client.get("/s/Q3ZkN2x1bWVfdG9rZW4xMg/"),
+        "privacy": client.get("/privacy/"),
+    }
+    monkeypatch.setattr(SurveyRateThrottle, "THROTTLE_RATES", {"survey": "1/minute"})
+    client.get(f"/s/{token}/")
+    responses["too many"] = client.get(f"/s/{token}/")
+
+    statuses = {name: response.status_code for name, response in responses.items()}
+    assert statuses == {
+        "survey": 200,
+        "answers refused": 400,
+        "answers taken": 302,
+        "done": 200,
+        "used link": 404,
+        "unknown link": 404,
+        "privacy": 200,
+        "too many": 429,
+    }
+    for name, response in responses.items():
+        assert response["Referrer-Policy"] == "no-referrer", name
+        assert "script-src 'self'" in response["Content-Security-Policy"], name
+        assert not response.cookies, name  # and no cookie either
 
 
 @pytest.mark.django_db
@@ -80,7 +109,14 @@ def test_sign_in_is_locked_after_five_wrong_passwords(alice):
 
 @pytest.mark.django_db
 def test_a_correct_password_signs_in(alice):
-    response = Client().post(
+    client = Client()
+    assert client.get("/o/acme/").status_code == 302  # to the sign-in page
+
+    response = client.post(
         "/accounts/login/", {"username": "alice", "password": "correct horse battery staple"}
     )
+
     assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.session["_auth_user_id"] == str(alice.pk)
+    assert client.get("/o/acme/").status_code == 200

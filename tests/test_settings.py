@@ -5,6 +5,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from culturesurvey.settings import envbool
 from tests.conftest import ROOT
 
 PROBE = (
@@ -12,7 +16,8 @@ PROBE = (
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'],"
     " 'name': str(settings.DATABASES['default']['NAME']),"
     " 'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL,"
-    " 'email': settings.EMAIL_BACKEND, 'hsts': settings.SECURE_HSTS_SECONDS}))"
+    " 'email': settings.EMAIL_BACKEND, 'hsts': settings.SECURE_HSTS_SECONDS,"
+    " 'cache': settings.CACHES['default']}))"
 )
 
 
@@ -63,3 +68,54 @@ def test_a_production_database_requires_a_secret_key():
     result = settings_with({"DATABASE_URL": "postgres://u:p@db:5432/culture"})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        *[(word, True) for word in ("1", "true", "True", "TRUE", "yes", "Yes", "on", " ON ")],
+        *[(word, False) for word in ("0", "false", "False", "FALSE", "no", "No", "off", "Off ")],
+    ],
+)
+def test_envbool_reads_every_spelling_of_yes_and_no(monkeypatch, raw, expected):
+    monkeypatch.setenv("CS_TEST_FLAG", raw)
+
+    assert envbool("CS_TEST_FLAG", "False") is expected
+    assert envbool("CS_TEST_FLAG", "True") is expected  # the default plays no part
+
+
+@pytest.mark.parametrize("raw", [None, "", "  "])
+def test_envbool_falls_back_to_its_default_when_unset_or_empty(monkeypatch, raw):
+    if raw is None:
+        monkeypatch.delenv("CS_TEST_FLAG", raising=False)
+    else:
+        monkeypatch.setenv("CS_TEST_FLAG", raw)
+
+    assert envbool("CS_TEST_FLAG", "True") is True
+    assert envbool("CS_TEST_FLAG", "False") is False
+
+
+@pytest.mark.parametrize("raw", ["ture", "Flase", "2", "-1", "y", "n", "enabled", "none", "1.0"])
+def test_envbool_refuses_anything_else_and_names_the_variable(monkeypatch, raw):
+    monkeypatch.setenv("CS_TEST_FLAG", raw)
+
+    with pytest.raises(ImproperlyConfigured) as caught:
+        envbool("CS_TEST_FLAG", "False")
+
+    assert str(caught.value).startswith(f"CS_TEST_FLAG={raw!r} is not a yes/no value")
+
+
+def test_a_typo_in_a_yes_no_setting_stops_the_start():
+    result = settings_with({"SECURE_HTTPS": "ture"})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECURE_HTTPS='ture' is not a yes/no value" in result.stderr
+
+
+def test_cache_url_shares_rate_limit_counters_through_redis():
+    alone, shared = (settings_with(env) for env in ({}, {"CACHE_URL": "redis://redis:6379/1"}))
+
+    assert json.loads(alone.stdout)["cache"]["BACKEND"].endswith("locmem.LocMemCache")
+    cache = json.loads(shared.stdout)["cache"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://redis:6379/1"

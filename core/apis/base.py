@@ -1,5 +1,6 @@
 """API conventions every app's endpoints share: the error bodies and their documentation,
-pagination, rate limits that fail open, and the path parameter naming the organization."""
+pagination, rate limits that fail open, and the path parameter naming the organization.
+(List endpoints: `core.apis.lists`.)"""
 
 import logging
 from typing import Any

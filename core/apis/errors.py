@@ -10,6 +10,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.filters import FilterInvalid
+
 logger = logging.getLogger(__name__)
 
 
@@ -52,6 +54,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         )
         response["Retry-After"] = "5"
         return response
+    if isinstance(exc, FilterInvalid):  # a selector could not read a query parameter
+        exc = exceptions.ValidationError(exc.errors)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from ..models import ApiToken
-from ..services.tokens import TOKEN_PREFIX, api_token_hash
+from ..selectors import api_token_by_value
+from ..services.tokens import TOKEN_PREFIX, api_token_mark_used
 
 
 class TokenUser:
@@ -42,16 +42,10 @@ class OrganizationTokenAuthentication(BaseAuthentication):
         token = header[len(self.keyword) + 1 :].strip()
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
-        record = (
-            ApiToken.objects.select_related("organization")
-            .filter(token_hash=api_token_hash(token), revoked_at__isnull=True)
-            .first()
-        )
+        record = api_token_by_value(token=token)
         if record is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
-        today = timezone.localdate()
-        if record.last_used_on != today:
-            ApiToken.objects.filter(pk=record.pk).update(last_used_on=today)
+        api_token_mark_used(token=record)
         return TokenUser(record), record
 
     def authenticate_header(self, request: Request) -> str:

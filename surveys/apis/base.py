@@ -3,7 +3,9 @@
 Two ways in: the browser session of a signed-in member, or a per-organization API token
 (`Authorization: Bearer cs_…`) for integrations. Every endpoint resolves its organization with
 `api_access`, the API's one access helper, built on the same `membership_get` as the pages:
-another organization's data is a 404, the wrong role a 403, no credentials a 401.
+another organization's data is a 404, the wrong role a 403, no credentials a 401. The
+`ApiAccess` it returns has the shape of a page's membership (`selectors.Reach`), so endpoints
+then read through the same selectors as the pages.
 """
 
 from dataclasses import dataclass
@@ -32,6 +34,12 @@ class ApiAccess:
     user: Any
     token: ApiToken | None
     membership: Membership | None
+
+    @property
+    def department_id(self) -> int | None:
+        """The department subtree a scoped leader is limited to; None for everything (a
+        token too). With `organization` and `role`, the `Reach` every selector takes."""
+        return self.membership.department_id if self.membership else None
 
     @property
     def username(self) -> str:

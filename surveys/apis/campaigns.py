@@ -9,10 +9,7 @@ answered; how many answered only while at least k have and at least k have not, 
 
 from typing import Any
 
-import django_filters
 from django.db import transaction
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -20,37 +17,52 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.apis.base import SLUG, Conflict, Rejected, StandardPagination, created, errors
+from core.apis.base import SLUG, Conflict, Rejected, created, errors
+from core.apis.lists import ListApi, paginated
 
 from ..errors import ServiceError
+from ..filters import CampaignFilter, WaveFilter
 from ..models import (
     MIN_GROUP_SIZE_FLOOR,
     Campaign,
     CampaignKind,
-    CampaignQuestion,
-    Department,
-    Employee,
     Organization,
     Question,
     SegmentAttribute,
     Wave,
-    WaveStatus,
 )
-from ..selectors import department_subtree_ids, wave_response_counts, wave_response_rates
-from ..services.automation import campaign_schedule_set, wave_send_reminders
+from ..selectors import (
+    campaign_get,
+    campaigns_list,
+    department_by_name,
+    department_subtree_ids,
+    employee_ids_by_email,
+    questions_by_code,
+    wave_get,
+    wave_invitation_counts,
+    wave_invitation_total,
+    wave_response_counts,
+    wave_response_rates,
+    waves_list,
+)
+from ..services.automation import (
+    CampaignSchedule,
+    campaign_create,
+    campaign_schedule_set,
+    wave_send_reminders,
+)
 from ..services.campaigns import (
     CampaignLocked,
     audience_for,
-    campaign_create,
     campaign_is_locked,
-    campaign_update_anonymity,
+    campaign_update,
     organization_today,
     wave_close,
     wave_launch,
 )
 from ..services.invitations import invitations_create
 from ..services.rounds import ROUND_LABEL_MAX, round_label_problem
-from .base import HR, ApiAccess, api_access
+from .base import HR, api_access
 
 CAMPAIGN_ID = OpenApiParameter("campaign_id", int, OpenApiParameter.PATH)
 WAVE_ID = OpenApiParameter("wave_id", int, OpenApiParameter.PATH)
@@ -59,7 +71,7 @@ WAVE_ID = OpenApiParameter("wave_id", int, OpenApiParameter.PATH)
 def _department_id(organization: Organization, name: str | None, field: str) -> int | None:
     if not name:
         return None
-    department = Department.objects.filter(organization=organization, name=name).first()
+    department = department_by_name(organization=organization, name=name)
     if department is None:
         raise serializers.ValidationError({field: f'unknown department "{name}"'})
     return department.pk
@@ -111,25 +123,6 @@ class CampaignOutput(serializers.ModelSerializer):
 
     def get_locked(self, campaign: Campaign) -> bool:
         return campaign_is_locked(campaign=campaign)
-
-
-def _campaigns(organization: Organization):
-    return (
-        Campaign.objects.filter(organization=organization)
-        .select_related("audience_department")
-        .prefetch_related(
-            Prefetch(
-                "campaignquestion_set",
-                queryset=CampaignQuestion.objects.select_related("question").order_by(
-                    "position", "id"
-                ),
-            )
-        )
-    )
-
-
-def _campaign(access: ApiAccess, campaign_id: int) -> Campaign:
-    return get_object_or_404(_campaigns(access.organization), pk=campaign_id)
 
 
 class ScheduleInput(serializers.Serializer):
@@ -230,7 +223,7 @@ class CampaignPatchInput(ScheduleInput):
 
 
 def _questions_by_code(organization: Organization, codes: list[str]) -> list[Question]:
-    found = {q.code: q for q in Question.objects.filter(organization=organization, code__in=codes)}
+    found = questions_by_code(organization=organization, codes=codes)
     problems, seen = {}, set()
     for index, code in enumerate(codes):
         if code not in found:
@@ -243,21 +236,8 @@ def _questions_by_code(organization: Organization, codes: list[str]) -> list[Que
     return [found[code] for code in codes]
 
 
-class CampaignFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=CampaignKind.choices)
-
-    class Meta:
-        model = Campaign
-        fields = ["kind"]
-
-
-class CampaignListApi(APIView):
-    # For the schema: the filters and pagination this view applies (by hand, below). The
-    # queryset is never read; every read is scoped to the caller's organization.
-    queryset = Campaign.objects.none()
+class CampaignListApi(ListApi):
     filterset_class = CampaignFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
-    pagination_class = StandardPagination
 
     @extend_schema(
         parameters=[SLUG], responses={200: CampaignOutput(many=True), **errors(400, 401, 404)}
@@ -265,12 +245,8 @@ class CampaignListApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         """The organization's campaigns, newest first (HR admins, leaders, tokens)."""
         access = api_access(request, slug)
-        filtered = CampaignFilter(request.query_params, queryset=_campaigns(access.organization))
-        if not filtered.is_valid():
-            raise serializers.ValidationError(filtered.errors)
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(filtered.qs, request, view=self)
-        return paginator.get_paginated_response(CampaignOutput(page, many=True).data)
+        campaigns = campaigns_list(reach=access, filters=request.query_params)
+        return paginated(request, campaigns, CampaignOutput)
 
     @extend_schema(
         parameters=[SLUG],
@@ -286,21 +262,33 @@ class CampaignListApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         questions = _questions_by_code(organization, data["questions"])
+        schedule = None
+        if any(field in data for field in SCHEDULE_FIELDS):
+            schedule = CampaignSchedule(
+                wave_days=data.get("wave_days", CampaignSchedule.wave_days),
+                recurrence_weeks=data.get("recurrence_weeks"),
+                first_wave_on=data.get("first_wave_on"),
+                rotation_values=data.get("rotation_values"),
+                reminder_days=data.get("reminder_days", ()),
+                onboarding_after_days=data.get("onboarding_after_days"),
+                audience_department_id=_department_id(
+                    organization, data.get("audience_department"), "audience_department"
+                ),
+            )
         try:
-            with transaction.atomic():
-                campaign = campaign_create(
-                    organization=organization,
-                    name=data["name"],
-                    kind=data["kind"],
-                    questions=questions,
-                    min_group_size=data.get("min_group_size"),
-                    kept_attributes=data.get("kept_attributes"),
-                    intro=data["intro"],
-                )
-                _schedule_set(organization, campaign, data)
+            campaign = campaign_create(
+                organization=organization,
+                name=data["name"],
+                kind=data["kind"],
+                questions=questions,
+                min_group_size=data.get("min_group_size"),
+                kept_attributes=data.get("kept_attributes"),
+                intro=data["intro"],
+                schedule=schedule,
+            )
         except ServiceError as exc:
             raise Rejected(exc.message) from exc
-        return created(CampaignOutput(_campaigns(organization).get(pk=campaign.pk)).data)
+        return created(CampaignOutput(campaign_get(reach=access, campaign_id=campaign.pk)).data)
 
 
 class CampaignDetailApi(APIView):
@@ -309,7 +297,7 @@ class CampaignDetailApi(APIView):
     )
     def get(self, request: Request, slug: str, campaign_id: int) -> Response:
         access = api_access(request, slug)
-        return Response(CampaignOutput(_campaign(access, campaign_id)).data)
+        return Response(CampaignOutput(campaign_get(reach=access, campaign_id=campaign_id)).data)
 
     @extend_schema(
         parameters=[SLUG, CAMPAIGN_ID],
@@ -320,30 +308,25 @@ class CampaignDetailApi(APIView):
         """Rename, reword the intro, change the schedule, or (until the first wave opens) the
         anonymity settings: k and the kept attributes. All or nothing."""
         access = api_access(request, slug, roles=HR, write=True)
-        campaign = _campaign(access, campaign_id)
+        campaign = campaign_get(reach=access, campaign_id=campaign_id)
         serializer = CampaignPatchInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        k = data.get("min_group_size", campaign.min_group_size)
-        kept = list(dict.fromkeys(data.get("kept_attributes", campaign.kept_attributes)))
         try:
             with transaction.atomic():
-                texts = [field for field in ("name", "intro") if field in data]
-                for field in texts:
-                    setattr(campaign, field, data[field])
-                if texts:
-                    campaign.save(update_fields=texts)
-                # Sending back the settings unchanged (a GET, edited, PATCHed) is no change.
-                if (k, kept) != (campaign.min_group_size, campaign.kept_attributes):
-                    campaign_update_anonymity(
-                        campaign=campaign, min_group_size=k, kept_attributes=kept
-                    )
+                campaign = campaign_update(
+                    campaign=campaign,
+                    name=data.get("name"),
+                    intro=data.get("intro"),
+                    min_group_size=data.get("min_group_size"),
+                    kept_attributes=data.get("kept_attributes"),
+                )
                 _schedule_set(access.organization, campaign, data)
         except CampaignLocked as exc:
             raise Conflict(exc.message) from exc
         except ServiceError as exc:
             raise Rejected(exc.message) from exc
-        return Response(CampaignOutput(_campaign(access, campaign_id)).data)
+        return Response(CampaignOutput(campaign_get(reach=access, campaign_id=campaign_id)).data)
 
 
 # --- Waves -----------------------------------------------------------------------------------
@@ -388,16 +371,6 @@ def wave_data(wave: Wave) -> dict[str, Any]:
     return WaveOutput(wave, context={"counts": wave_response_counts(waves=[wave])}).data
 
 
-def _waves(organization: Organization):
-    return Wave.objects.filter(campaign__organization=organization).select_related(
-        "campaign__organization", "round"
-    )
-
-
-def _wave(access: ApiAccess, wave_id: int) -> Wave:
-    return get_object_or_404(_waves(access.organization), pk=wave_id)
-
-
 class LaunchInput(serializers.Serializer):
     round = serializers.CharField(
         max_length=ROUND_LABEL_MAX,
@@ -428,7 +401,7 @@ class CampaignLaunchApi(APIView):
         """Open the campaign's next wave and invite its audience (emails go out in the
         background). Refused, with nothing launched, when nobody is in the audience."""
         access = api_access(request, slug, roles=HR, write=True)
-        campaign = _campaign(access, campaign_id)
+        campaign = campaign_get(reach=access, campaign_id=campaign_id)
         serializer = LaunchInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -442,24 +415,8 @@ class CampaignLaunchApi(APIView):
         return created(wave_data(wave))
 
 
-class WaveFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(
-        field_name="campaign_id", help_text="A campaign id.", min_value=1, max_value=2**63 - 1
-    )
-    status = django_filters.ChoiceFilter(choices=WaveStatus.choices)
-    round = django_filters.CharFilter(field_name="round__label", help_text="A round label.")
-
-    class Meta:
-        model = Wave
-        fields = ["campaign", "status", "round"]
-
-
-class WaveListApi(APIView):
-    # For the schema, as on CampaignListApi.
-    queryset = Wave.objects.none()
+class WaveListApi(ListApi):
     filterset_class = WaveFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
-    pagination_class = StandardPagination
 
     @extend_schema(
         parameters=[SLUG], responses={200: WaveOutput(many=True), **errors(400, 401, 404)}
@@ -467,21 +424,20 @@ class WaveListApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         """Every wave of the organization's campaigns, newest first."""
         access = api_access(request, slug)
-        waves = _waves(access.organization).order_by("-opens_on", "-id")
-        filtered = WaveFilter(request.query_params, queryset=waves)
-        if not filtered.is_valid():
-            raise serializers.ValidationError(filtered.errors)
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(filtered.qs, request, view=self)
-        context = {"counts": wave_response_counts(waves=page)}
-        return paginator.get_paginated_response(WaveOutput(page, many=True, context=context).data)
+        waves = waves_list(reach=access, filters=request.query_params)
+        return paginated(
+            request,
+            waves,
+            WaveOutput,
+            context=lambda page: {"counts": wave_response_counts(waves=page)},
+        )
 
 
 class WaveDetailApi(APIView):
     @extend_schema(parameters=[SLUG, WAVE_ID], responses={200: WaveOutput, **errors(401, 404)})
     def get(self, request: Request, slug: str, wave_id: int) -> Response:
         access = api_access(request, slug)
-        return Response(wave_data(_wave(access, wave_id)))
+        return Response(wave_data(wave_get(reach=access, wave_id=wave_id)))
 
 
 class WaveCloseOutput(serializers.Serializer):
@@ -506,7 +462,7 @@ class WaveCloseApi(APIView):
         round is queued once every wave of the round is in (follow `report_progress`). Closing
         again changes nothing and queues nothing (`already_closed` is then true)."""
         access = api_access(request, slug, roles=HR, write=True)
-        wave = _wave(access, wave_id)
+        wave = wave_get(reach=access, wave_id=wave_id)
         closed = wave_close(wave=wave)
         # The reporting side's endpoint, by URL name: surveys knows nothing of reports.
         progress = reverse("api_report_progress", kwargs={"slug": slug, "wave": wave.round.label})
@@ -554,7 +510,7 @@ class WaveResponseRatesApi(APIView):
         answered count below the campaign's k, or one that would reveal such a count by
         subtraction, is null."""
         access = api_access(request, slug, roles=HR)
-        wave = _wave(access, wave_id)
+        wave = wave_get(reach=access, wave_id=wave_id)
         return Response(wave_response_rates(wave=wave, k=wave.campaign.min_group_size))
 
 
@@ -575,7 +531,7 @@ class WaveRemindersApi(APIView):
     def post(self, request: Request, slug: str, wave_id: int) -> Response:
         """Remind, with a fresh link, everyone invited who has not answered yet."""
         access = api_access(request, slug, roles=HR, write=True)
-        wave = _wave(access, wave_id)
+        wave = wave_get(reach=access, wave_id=wave_id)
         queued = wave_send_reminders(wave=wave)
         if wave_response_counts(waves=[wave])[wave.pk]["answered"] is None:
             queued = None
@@ -622,11 +578,7 @@ def _people(wave: Wave, data: dict[str, Any]) -> list[tuple[str, int | None]]:
     organization = campaign.organization
     if "employees" in data:
         emails = [email.strip().lower() for email in data["employees"]]
-        roster = dict(
-            Employee.objects.filter(organization=organization, email__in=emails).values_list(
-                "email", "pk"
-            )
-        )
+        roster = employee_ids_by_email(organization=organization, emails=emails)
         # Positions, not addresses: this endpoint never sends an email address back.
         unknown = {
             f"employees[{i}]": "not on the roster" for i, e in enumerate(emails) if e not in roster
@@ -657,17 +609,8 @@ class WaveInvitationsApi(APIView):
     def get(self, request: Request, slug: str, wave_id: int) -> Response:
         """How many were invited, were sent their email, and answered: counts, never names."""
         access = api_access(request, slug, roles=HR)
-        wave = _wave(access, wave_id)
-        counts = wave_response_counts(waves=[wave])[wave.pk]
-        sent = wave.invitations.filter(sent_at__isnull=False).count()
-        return Response(
-            {
-                "invited": counts["invited"],
-                "answered": counts["answered"],
-                "sent": sent,
-                "not_sent": counts["invited"] - sent,
-            }
-        )
+        wave = wave_get(reach=access, wave_id=wave_id)
+        return Response(wave_invitation_counts(reach=access, wave=wave))
 
     @extend_schema(
         parameters=[SLUG, WAVE_ID],
@@ -679,7 +622,7 @@ class WaveInvitationsApi(APIView):
         are skipped, so sending the same request twice invites nobody twice. A closed wave is
         a 409."""
         access = api_access(request, slug, roles=HR, write=True)
-        wave = _wave(access, wave_id)
+        wave = wave_get(reach=access, wave_id=wave_id)
         serializer = InvitationsInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not wave.is_open:
@@ -687,4 +630,4 @@ class WaveInvitationsApi(APIView):
         people = _people(wave, serializer.validated_data)
         with transaction.atomic():  # the emails are queued once this commits
             added = invitations_create(wave=wave, people=people)
-        return Response({"created": added, "total": wave.invitations.count()})
+        return Response({"created": added, "total": wave_invitation_total(wave=wave)})

@@ -1,20 +1,17 @@
 """Organizations, departments, the roster (with the HRIS push) and API tokens."""
 
-import django_filters
-import django_filters.rest_framework
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.apis.base import SLUG, Conflict, StandardPagination, created, errors
+from core.apis.base import SLUG, Conflict, created, errors
+from core.apis.lists import ListApi, paginated
 
-from ..errors import ImportRejected
+from ..errors import FieldsInvalid, ImportRejected
+from ..filters import EmployeeFilter
 from ..models import (
     MIN_GROUP_SIZE_FLOOR,
     ApiToken,
@@ -25,7 +22,17 @@ from ..models import (
     TokenScope,
     validate_timezone,
 )
-from ..selectors import memberships_for_user
+from ..selectors import (
+    api_token_get,
+    api_tokens_list,
+    department_get,
+    departments_list,
+    employee_get,
+    employee_get_by_email,
+    employees_list,
+    memberships_for_user,
+)
+from ..services.organizations import KEEP, department_save, organization_update
 from ..services.roster import employee_mark_leaver, roster_upsert
 from ..services.tokens import api_token_create, api_token_revoke
 from .base import HR, ApiAccess, api_access
@@ -97,10 +104,9 @@ class OrganizationDetailApi(APIView):
         access = api_access(request, slug, roles=HR, write=True)
         serializer = OrganizationSettingsInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        organization = access.organization
-        for field, value in serializer.validated_data.items():
-            setattr(organization, field, value)
-        organization.save()
+        organization = organization_update(
+            organization=access.organization, **serializer.validated_data
+        )
         return Response(OrganizationOutput(organization).data)
 
 
@@ -123,34 +129,15 @@ class DepartmentInput(serializers.Serializer):
 
 
 def _department_save(access: ApiAccess, data: dict, department: Department | None) -> Department:
-    organization = access.organization
-    name = data.get("name", department.name if department else "").strip()
-    clash = Department.objects.filter(organization=organization, name=name)
-    if department:
-        clash = clash.exclude(pk=department.pk)
-    if clash.exists():
-        raise serializers.ValidationError({"name": f'"{name}" already exists'})
-    parent = department.parent if department else None
-    if "parent" in data:
-        parent = None
-        if data["parent"]:
-            parent = Department.objects.filter(
-                organization=organization, name=data["parent"]
-            ).first()
-            if parent is None:
-                raise serializers.ValidationError(
-                    {"parent": f'unknown department "{data["parent"]}"'}
-                )
-            node = parent
-            while node is not None:  # a department cannot sit below itself
-                if department and node.pk == department.pk:
-                    raise serializers.ValidationError({"parent": "would make a cycle"})
-                node = node.parent
-    if department is None:
-        return Department.objects.create(organization=organization, name=name, parent=parent)
-    department.name, department.parent = name, parent
-    department.save()
-    return department
+    try:
+        return department_save(
+            organization=access.organization,
+            department=department,
+            name=data.get("name"),
+            parent_name=data.get("parent", KEEP),
+        )
+    except FieldsInvalid as exc:
+        raise serializers.ValidationError(exc.errors) from exc
 
 
 class DepartmentListApi(APIView):
@@ -159,10 +146,7 @@ class DepartmentListApi(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         access = api_access(request, slug)
-        departments = Department.objects.filter(organization=access.organization).select_related(
-            "parent"
-        )
-        return Response(DepartmentOutput(departments, many=True).data)
+        return Response(DepartmentOutput(departments_list(reach=access), many=True).data)
 
     @extend_schema(
         parameters=[SLUG],
@@ -179,13 +163,12 @@ class DepartmentListApi(APIView):
 
 
 class DepartmentDetailApi(APIView):
-    def _get(self, access: ApiAccess, department_id: int) -> Department:
-        return get_object_or_404(Department, organization=access.organization, pk=department_id)
-
     @extend_schema(parameters=[SLUG], responses={200: DepartmentOutput, **errors(401, 404)})
     def get(self, request: Request, slug: str, department_id: int) -> Response:
         access = api_access(request, slug)
-        return Response(DepartmentOutput(self._get(access, department_id)).data)
+        return Response(
+            DepartmentOutput(department_get(reach=access, department_id=department_id)).data
+        )
 
     @extend_schema(
         parameters=[SLUG],
@@ -194,7 +177,7 @@ class DepartmentDetailApi(APIView):
     )
     def patch(self, request: Request, slug: str, department_id: int) -> Response:
         access = api_access(request, slug, roles=HR, write=True)
-        department = self._get(access, department_id)
+        department = department_get(reach=access, department_id=department_id)
         serializer = DepartmentInput(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         return Response(
@@ -254,32 +237,8 @@ class BulkOutput(serializers.Serializer):
     dry_run = serializers.BooleanField()
 
 
-class EmployeeFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", help_text="Part of an email or a name.")
-    department = django_filters.CharFilter(field_name="department__name")
-    location = django_filters.CharFilter()
-    level = django_filters.CharFilter()
-    leaving = django_filters.BooleanFilter(
-        field_name="leaving_date",
-        lookup_expr="isnull",
-        exclude=True,
-        help_text="true: only leavers; false: only those staying.",
-    )
-
-    class Meta:
-        model = Employee
-        fields = ["q", "department", "location", "level", "leaving"]
-
-    def search(self, queryset, name: str, value: str):
-        return queryset.filter(Q(email__icontains=value) | Q(name__icontains=value))
-
-
-class EmployeeListApi(APIView):
-    # For the schema: the filters and the paginated list are documented from these.
-    queryset = Employee.objects.none()
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+class EmployeeListApi(ListApi):
     filterset_class = EmployeeFilter
-    pagination_class = StandardPagination
 
     @extend_schema(
         parameters=[SLUG],
@@ -288,15 +247,8 @@ class EmployeeListApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         """The roster (HR admins and tokens), filterable and paginated."""
         access = api_access(request, slug, roles=HR)
-        queryset = Employee.objects.filter(organization=access.organization).select_related(
-            "department"
-        )
-        filtered = EmployeeFilter(request.query_params, queryset=queryset)
-        if not filtered.is_valid():
-            raise serializers.ValidationError(filtered.errors)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(filtered.qs, request, view=self)
-        return paginator.get_paginated_response(EmployeeOutput(page, many=True).data)
+        employees = employees_list(reach=access, filters=request.query_params)
+        return paginated(request, employees, EmployeeOutput)
 
     @extend_schema(
         parameters=[SLUG],
@@ -309,14 +261,13 @@ class EmployeeListApi(APIView):
         serializer = PersonInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         email = serializer.validated_data["email"].strip().lower()
-        if Employee.objects.filter(organization=access.organization, email=email).exists():
+        if employee_get_by_email(reach=access, email=email) is not None:
             raise Conflict(f"{email} is already on the roster.")
         try:
             roster_upsert(organization=access.organization, people=[serializer.validated_data])
         except ImportRejected as exc:
             raise serializers.ValidationError({e.column: e.message for e in exc.errors}) from exc
-        employee = Employee.objects.get(organization=access.organization, email=email)
-        return created(EmployeeOutput(employee).data)
+        return created(EmployeeOutput(employee_get_by_email(reach=access, email=email)).data)
 
 
 class EmployeeBulkApi(APIView):
@@ -353,17 +304,10 @@ class EmployeeBulkApi(APIView):
 
 
 class EmployeeDetailApi(APIView):
-    def _get(self, access: ApiAccess, employee_id: int) -> Employee:
-        return get_object_or_404(
-            Employee.objects.select_related("department"),
-            organization=access.organization,
-            pk=employee_id,
-        )
-
     @extend_schema(parameters=[SLUG], responses={200: EmployeeOutput, **errors(401, 403, 404)})
     def get(self, request: Request, slug: str, employee_id: int) -> Response:
         access = api_access(request, slug, roles=HR)
-        return Response(EmployeeOutput(self._get(access, employee_id)).data)
+        return Response(EmployeeOutput(employee_get(reach=access, employee_id=employee_id)).data)
 
     @extend_schema(
         parameters=[SLUG],
@@ -372,7 +316,7 @@ class EmployeeDetailApi(APIView):
     )
     def patch(self, request: Request, slug: str, employee_id: int) -> Response:
         access = api_access(request, slug, roles=HR, write=True)
-        employee = self._get(access, employee_id)
+        employee = employee_get(reach=access, employee_id=employee_id)
         serializer = PersonInput(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         person = dict(serializer.validated_data)
@@ -385,7 +329,7 @@ class EmployeeDetailApi(APIView):
             roster_upsert(organization=access.organization, people=[person])
         except ImportRejected as exc:
             raise serializers.ValidationError({e.column: e.message for e in exc.errors}) from exc
-        return Response(EmployeeOutput(self._get(access, employee_id)).data)
+        return Response(EmployeeOutput(employee_get(reach=access, employee_id=employee_id)).data)
 
 
 class LeaverInput(serializers.Serializer):
@@ -408,7 +352,7 @@ class EmployeeLeaverApi(APIView):
     def post(self, request: Request, slug: str, employee_id: int) -> Response:
         """Mark a leaver; the first time, they are invited to the exit survey. Idempotent."""
         access = api_access(request, slug, roles=HR, write=True)
-        employee = get_object_or_404(Employee, organization=access.organization, pk=employee_id)
+        employee = employee_get(reach=access, employee_id=employee_id)
         serializer = LeaverInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -470,9 +414,7 @@ class TokenListApi(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         access = _session_hr(request, slug)
-        return Response(
-            TokenOutput(ApiToken.objects.filter(organization=access.organization), many=True).data
-        )
+        return Response(TokenOutput(api_tokens_list(reach=access), many=True).data)
 
     @extend_schema(
         parameters=[SLUG],
@@ -498,7 +440,5 @@ class TokenDetailApi(APIView):
     def delete(self, request: Request, slug: str, token_id: int) -> Response:
         """Revoke a token. It stops working at once; revoking twice is harmless."""
         access = _session_hr(request, slug)
-        record = ApiToken.objects.filter(organization=access.organization, pk=token_id).first()
-        if record is None:
-            raise Http404
+        record = api_token_get(reach=access, token_id=token_id)
         return Response(TokenOutput(api_token_revoke(token=record)).data)

@@ -1,11 +1,12 @@
-"""JSON API. Survey endpoints authenticate by survey token only and set no cookie."""
+"""JSON API. Survey endpoints authenticate by survey token only and set no cookie.
+
+Their errors are the API's: they raise, and `core.apis.errors.exception_handler` writes the one
+error body (a body too large, a malformed submission, invalid answers, an unknown token)."""
 
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,8 +27,9 @@ TOKEN_HEADER = "X-Survey-Token"  # noqa: S105 (a header name)
 SurveyJSONParser = SafeJSONParser  # the survey endpoints were the first to need it
 
 
-def token_error(exc: InvalidToken) -> Response:
-    return Response({"detail": exc.message}, status=status.HTTP_404_NOT_FOUND)
+def token_error(exc: InvalidToken) -> exceptions.NotFound:
+    """One answer for an unknown token, a used one and a closed survey."""
+    return exceptions.NotFound(exc.message)
 
 
 class SurveyQuestionSerializer(serializers.Serializer):
@@ -77,7 +79,7 @@ class SurveyDefinitionApi(APIView):
         try:
             invitation = invitation_get_by_token(token=request.headers.get(TOKEN_HEADER, ""))
         except InvalidToken as exc:
-            return token_error(exc)
+            raise token_error(exc) from None
         campaign = invitation.wave.campaign
         questions = []
         for question in campaign_questions(campaign=campaign, wave=invitation.wave):
@@ -141,33 +143,18 @@ class SurveySubmitApi(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        try:
-            data = request.data
-        except RequestDataTooBig:  # Django's own answer would be an HTML page
-            megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-            detail = f"The submission is too large (over {megabytes} MB); nothing was stored."
-            return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        serializer = self.InputSerializer(data=data)
-        if not serializer.is_valid():
-            return Response(
-                {
-                    "detail": "The submission is malformed.",
-                    "errors": {k: " ".join(map(str, v)) for k, v in serializer.errors.items()},
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        # A body over the upload limit raises RequestDataTooBig here: the handler's 413.
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         try:
             response_accept(
                 token=serializer.validated_data["token"],
                 answers=serializer.validated_data["answers"],
             )
         except InvalidToken as exc:
-            return token_error(exc)
+            raise token_error(exc) from None
         except AnswersInvalid as exc:
-            return Response(
-                {"detail": "Some answers are not valid; nothing was stored.", "errors": exc.errors},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise exceptions.ValidationError(exc.errors) from None
         return Response(
             {"detail": "Thank you. Your answers are stored anonymously."},
             status=status.HTTP_201_CREATED,

@@ -12,22 +12,34 @@ field (`questions[1].type`).
 from collections.abc import Callable
 from typing import Any
 
-import django_filters
-from django.db import transaction
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.apis.base import SLUG, Conflict, StandardPagination, created, errors
+from core.apis.base import SLUG, Conflict, created, errors
+from core.apis.lists import ListApi, paginated
 
 from ..errors import DefinitionError, ServiceError
-from ..models import CompanyValue, Organization, Perspective, Question, QuestionType
+from ..filters import QuestionFilter
+from ..models import CompanyValue, Organization, Question
+from ..selectors import (
+    question_exists,
+    question_get,
+    question_homes,
+    questions_list,
+    value_exists,
+    value_get,
+    values_list,
+)
 from ..services import definitions
-from ..services.definitions import organization_export_definition, organization_load_definition
+from ..services.definitions import (
+    Where,
+    organization_edit_definition,
+    organization_export_definition,
+    organization_load_definition,
+)
 from ..services.question_bank import bank_values, question_bank, question_bank_adopt
 from .base import HR, api_access
 
@@ -68,24 +80,10 @@ class OrganizationFile(definitions.DefinitionInput):
 
 # --- Editing through the loader ----------------------------------------------------------------
 
-# Key path in the exported file -> the request's field it came from ("" for the request itself).
-Where = dict[str, str]
 
-
-def _request_key(path: str, where: Where) -> str:
-    for prefix in sorted(where, key=len, reverse=True):
-        if path == prefix:
-            return where[prefix] or "non_field"
-        if path.startswith(prefix + "."):
-            rest = path[len(prefix) + 1 :]
-            return f"{where[prefix]}.{rest}" if where[prefix] else rest
-    return path
-
-
-def definition_rejected(exc: DefinitionError, where: Where) -> serializers.ValidationError:
+def definition_rejected(exc: DefinitionError) -> serializers.ValidationError:
     found: dict[str, str] = {}
-    for path, problem in exc.errors:
-        key = _request_key(path, where)
+    for key, problem in exc.errors:
         found[key] = f"{found[key]} {problem}" if key in found else problem
     return serializers.ValidationError(found)
 
@@ -93,17 +91,10 @@ def definition_rejected(exc: DefinitionError, where: Where) -> serializers.Valid
 def definition_edit(
     *, organization: Organization, change: Callable[[dict[str, Any]], Where]
 ) -> None:
-    """Export the file, let `change` edit it, load it back; all or nothing."""
-    with transaction.atomic():
-        # Serialise edits of one organization: two exports taken at once would each load back
-        # the other's old text.
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
-        data = organization_export_definition(organization=organization)
-        where = change(data)
-        try:
-            organization_load_definition(data=data, organization=organization)
-        except DefinitionError as exc:
-            raise definition_rejected(exc, where) from exc
+    try:
+        organization_edit_definition(organization=organization, change=change)
+    except DefinitionError as exc:
+        raise definition_rejected(exc) from exc
 
 
 def _plain(data: Any) -> Any:
@@ -115,23 +106,12 @@ def _plain(data: Any) -> Any:
     return data
 
 
-def _question_codes_elsewhere(organization: Organization, value: CompanyValue | None) -> dict:
-    """Question code -> where it lives, for the organization's questions outside `value`."""
-    questions = Question.objects.filter(organization=organization).select_related("value")
-    if value is not None:
-        questions = questions.exclude(value=value)
-    return {
-        q.code: (f'value "{q.value.code}"' if q.value else "the general questions")
-        for q in questions
-    }
-
-
 def _check_new_question_codes(
     organization: Organization, value: CompanyValue | None, questions: list[dict]
 ) -> None:
     """A value's questions are created or updated in place; a code used by another value's
     question (or a general one) would be ambiguous, so it is refused with a clear pointer."""
-    elsewhere = _question_codes_elsewhere(organization, value)
+    elsewhere = question_homes(organization=organization, outside=value)
     clashes, seen = {}, set()
     for index, item in enumerate(questions):
         if item["code"] in seen:
@@ -182,16 +162,6 @@ class ValueOutput(serializers.ModelSerializer):
         fields = ["code", "name", "claim", "description", "questions"]
 
 
-def _questions(organization: Organization):
-    return Question.objects.filter(organization=organization).select_related("value", "pairs_with")
-
-
-def _values(organization: Organization):
-    return CompanyValue.objects.filter(organization=organization).prefetch_related(
-        Prefetch("questions", queryset=Question.objects.select_related("value", "pairs_with"))
-    )
-
-
 # --- Values ----------------------------------------------------------------------------------
 
 
@@ -211,7 +181,7 @@ class ValueListApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         """The organization's values, in order, each with its questions."""
         access = api_access(request, slug)
-        return Response(ValueOutput(_values(access.organization), many=True).data)
+        return Response(ValueOutput(values_list(reach=access), many=True).data)
 
     @extend_schema(
         parameters=[SLUG],
@@ -226,7 +196,7 @@ class ValueListApi(APIView):
         serializer = FileValue(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = _plain(serializer.validated_data)
-        if CompanyValue.objects.filter(organization=organization, code=item["code"]).exists():
+        if value_exists(organization=organization, code=item["code"]):
             raise Conflict(f'A value with the code "{item["code"]}" already exists; PATCH it.')
         _check_new_question_codes(organization, None, item["questions"])
 
@@ -235,16 +205,14 @@ class ValueListApi(APIView):
             return {f"values[{len(data['values']) - 1}]": ""}
 
         definition_edit(organization=organization, change=add)
-        return created(ValueOutput(_values(organization).get(code=item["code"])).data)
+        return created(ValueOutput(value_get(reach=access, code=item["code"])).data)
 
 
 class ValueDetailApi(APIView):
     @extend_schema(parameters=[SLUG, CODE], responses={200: ValueOutput, **errors(401, 404)})
     def get(self, request: Request, slug: str, code: str) -> Response:
         access = api_access(request, slug)
-        return Response(
-            ValueOutput(get_object_or_404(_values(access.organization), code=code)).data
-        )
+        return Response(ValueOutput(value_get(reach=access, code=code)).data)
 
     @extend_schema(
         parameters=[SLUG, CODE],
@@ -255,7 +223,7 @@ class ValueDetailApi(APIView):
         """Change the name, claim or description, and add or change questions."""
         access = api_access(request, slug, roles=HR, write=True)
         organization = access.organization
-        value = get_object_or_404(CompanyValue, organization=organization, code=code)
+        value = value_get(reach=access, code=code)
         serializer = ValuePatchInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = _plain(serializer.validated_data)
@@ -279,7 +247,7 @@ class ValueDetailApi(APIView):
             return where
 
         definition_edit(organization=organization, change=edit)
-        return Response(ValueOutput(_values(organization).get(pk=value.pk)).data)
+        return Response(ValueOutput(value_get(reach=access, code=value.code)).data)
 
 
 # --- Questions ---------------------------------------------------------------------------------
@@ -304,23 +272,8 @@ class QuestionPatchInput(QuestionCreateInput):
         return attrs  # the merged question is checked whole by the loader
 
 
-class QuestionFilter(django_filters.FilterSet):
-    value = django_filters.CharFilter(
-        field_name="value__code", help_text="Only the questions of this value (its code)."
-    )
-    general = django_filters.BooleanFilter(
-        field_name="value", lookup_expr="isnull", help_text="true: only questions of no value."
-    )
-    perspective = django_filters.ChoiceFilter(choices=Perspective.choices)
-    type = django_filters.ChoiceFilter(choices=QuestionType.choices)
-
-    class Meta:
-        model = Question
-        fields = ["value", "general", "perspective", "type"]
-
-
 def _value_code_check(organization: Organization, code: str | None) -> None:
-    if code and not CompanyValue.objects.filter(organization=organization, code=code).exists():
+    if code and not value_exists(organization=organization, code=code):
         raise serializers.ValidationError({"value": f'unknown value "{code}"'})
 
 
@@ -334,13 +287,8 @@ def _place(data: dict[str, Any], question: dict[str, Any], value_code: str | Non
     return f"questions[{len(data['questions']) - 1}]"
 
 
-class QuestionListApi(APIView):
-    # For the schema: the filters and pagination this view applies (by hand, below). The
-    # queryset is never read; every read is scoped to the caller's organization.
-    queryset = Question.objects.none()
+class QuestionListApi(ListApi):
     filterset_class = QuestionFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
-    pagination_class = StandardPagination
 
     @extend_schema(
         parameters=[SLUG], responses={200: QuestionOutput(many=True), **errors(400, 401, 404)}
@@ -348,12 +296,8 @@ class QuestionListApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         """The organization's questions, filterable and paginated."""
         access = api_access(request, slug)
-        filtered = QuestionFilter(request.query_params, queryset=_questions(access.organization))
-        if not filtered.is_valid():
-            raise serializers.ValidationError(filtered.errors)
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(filtered.qs, request, view=self)
-        return paginator.get_paginated_response(QuestionOutput(page, many=True).data)
+        questions = questions_list(reach=access, filters=request.query_params)
+        return paginated(request, questions, QuestionOutput)
 
     @extend_schema(
         parameters=[SLUG],
@@ -368,7 +312,7 @@ class QuestionListApi(APIView):
         serializer.is_valid(raise_exception=True)
         item = _plain(serializer.validated_data)
         value_code = item.pop("value", None)
-        if Question.objects.filter(organization=organization, code=item["code"]).exists():
+        if question_exists(organization=organization, code=item["code"]):
             raise Conflict(f'A question with the code "{item["code"]}" already exists; PATCH it.')
         _value_code_check(organization, value_code)
 
@@ -376,16 +320,14 @@ class QuestionListApi(APIView):
             return {_place(data, item, value_code): ""}
 
         definition_edit(organization=organization, change=add)
-        return created(QuestionOutput(_questions(organization).get(code=item["code"])).data)
+        return created(QuestionOutput(question_get(reach=access, code=item["code"])).data)
 
 
 class QuestionDetailApi(APIView):
     @extend_schema(parameters=[SLUG, CODE], responses={200: QuestionOutput, **errors(401, 404)})
     def get(self, request: Request, slug: str, code: str) -> Response:
         access = api_access(request, slug)
-        return Response(
-            QuestionOutput(get_object_or_404(_questions(access.organization), code=code)).data
-        )
+        return Response(QuestionOutput(question_get(reach=access, code=code)).data)
 
     @extend_schema(
         parameters=[SLUG, CODE],
@@ -396,7 +338,7 @@ class QuestionDetailApi(APIView):
         """Reword a question, or (while it has no answers) change what it measures."""
         access = api_access(request, slug, roles=HR, write=True)
         organization = access.organization
-        question = get_object_or_404(_questions(organization), code=code)
+        question = question_get(reach=access, code=code)
         serializer = QuestionPatchInput(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = _plain(serializer.validated_data)
@@ -420,7 +362,7 @@ class QuestionDetailApi(APIView):
             raise AssertionError(f"{question.code} is missing from the export")
 
         definition_edit(organization=organization, change=edit)
-        return Response(QuestionOutput(_questions(organization).get(pk=question.pk)).data)
+        return Response(QuestionOutput(question_get(reach=access, code=question.code)).data)
 
 
 def _locate(data: dict[str, Any], code: str) -> str:
@@ -454,7 +396,7 @@ class DefinitionApi(APIView):
         try:
             organization_load_definition(data=request.data, organization=access.organization)
         except DefinitionError as exc:
-            raise definition_rejected(exc, {}) from exc
+            raise definition_rejected(exc) from exc
         access.organization.refresh_from_db()
         return Response(organization_export_definition(organization=access.organization))
 

@@ -1,6 +1,7 @@
-"""The survey automation: recurring waves, reminders, onboarding invitations, closing waves.
+"""Creating a campaign with its schedule, and the survey automation: recurring waves,
+reminders, onboarding invitations, closing waves.
 
-Everything here is run by a periodic task (surveys/automation_tasks.py) and is safe to run twice:
+The automation is run by a periodic task (surveys/automation_tasks.py) and is safe to run twice:
 each function first looks at what is already done (a wave opened this period, the reminder count
 on an invitation, someone already invited, a wave already closed) and does only the rest.
 """
@@ -9,6 +10,7 @@ import datetime as dt
 import json
 import zoneinfo
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
@@ -21,15 +23,21 @@ from ..errors import ServiceError
 from ..models import (
     Campaign,
     CampaignKind,
+    CampaignQuestion,
     Department,
     Employee,
     Invitation,
+    Organization,
+    Question,
+    SegmentAttribute,
     Wave,
     WaveStatus,
 )
 from ..selectors import department_subtree_ids
 from .campaigns import (
+    campaign_anonymity_check,
     campaign_questions,
+    campaign_questions_check,
     organization_today,
     wave_close,
     wave_launch,
@@ -296,6 +304,87 @@ def recurring_wave_launch(*, campaign_id: int, today: dt.date | None = None) -> 
     campaign.next_wave_on = today + dt.timedelta(days=period)
     campaign.save(update_fields=["next_wave_on"])
     return wave
+
+
+# --- Creating a campaign -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignSchedule:
+    """How a new campaign runs by itself; the defaults are a campaign launched by hand."""
+
+    wave_days: int = 14
+    recurrence_weeks: int | None = None
+    first_wave_on: dt.date | None = None
+    rotation_values: int | None = None
+    reminder_days: Sequence[int] = ()
+    onboarding_after_days: int | None = None
+    audience_department_id: int | None = None
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    organization: Organization,
+    name: str,
+    kind: str,
+    questions: Sequence[Question],
+    min_group_size: int | None = None,
+    kept_attributes: Sequence[str] | None = None,
+    intro: str = "",
+    schedule: CampaignSchedule | None = None,
+    launch: bool = False,
+) -> Campaign:
+    """Create a campaign with its questions and schedule and, with `launch`, open its first
+    wave today. All or nothing: bad input raises ServiceError and nothing is created.
+
+    Launched now, a recurring campaign's first wave is today's, and the next one follows a
+    period later; otherwise it starts on `schedule.first_wave_on`.
+    """
+    if kind not in CampaignKind.values:
+        raise ServiceError(f'Unknown campaign kind "{kind}".')
+    if not name.strip():
+        raise ServiceError("A campaign needs a name.")
+    if kept_attributes is None:
+        kept_attributes = [] if kind == CampaignKind.LEADERSHIP else list(SegmentAttribute.values)
+    k = min_group_size if min_group_size is not None else organization.min_group_size
+    campaign_anonymity_check(
+        organization=organization, kind=kind, min_group_size=k, kept_attributes=kept_attributes
+    )
+    campaign_questions_check(organization=organization, kind=kind, questions=questions)
+    campaign = Campaign.objects.create(
+        organization=organization,
+        name=name.strip(),
+        kind=kind,
+        intro=intro,
+        min_group_size=k,
+        kept_attributes=list(dict.fromkeys(kept_attributes)),
+    )
+    CampaignQuestion.objects.bulk_create(
+        CampaignQuestion(campaign=campaign, question=q, position=i)
+        for i, q in enumerate(questions, 1)
+    )
+    today = organization_today(organization)
+    if schedule is not None:
+        if launch and schedule.first_wave_on not in (None, today):
+            raise ServiceError("A campaign launched now opens its first wave today.")
+        campaign = campaign_schedule_set(
+            campaign=campaign,
+            recurrence_weeks=schedule.recurrence_weeks,
+            first_wave_on=schedule.first_wave_on,
+            wave_days=schedule.wave_days,
+            rotation_values=schedule.rotation_values,
+            reminder_days=list(schedule.reminder_days),
+            onboarding_after_days=schedule.onboarding_after_days,
+            audience_department_id=schedule.audience_department_id,
+        )
+    if launch:
+        if campaign.recurrence_weeks:
+            recurring_wave_launch(campaign_id=campaign.pk, today=today)
+        else:
+            wave_launch(campaign=campaign, closes_on=today + dt.timedelta(days=campaign.wave_days))
+    campaign.refresh_from_db()
+    return campaign
 
 
 # --- Reminders --------------------------------------------------------------------------------

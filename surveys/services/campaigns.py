@@ -1,4 +1,5 @@
-"""Campaigns and their waves: creating, launching, closing."""
+"""Campaigns and their waves: checking their settings, launching, closing. A campaign is created
+with its schedule by `automation.campaign_create`."""
 
 import datetime as dt
 import zoneinfo
@@ -58,7 +59,7 @@ def campaign_is_locked(*, campaign: Campaign) -> bool:
     return Wave.objects.filter(campaign=campaign).exists()
 
 
-def _check_anonymity(
+def campaign_anonymity_check(
     *, organization: Organization, kind: str, min_group_size: int, kept_attributes: Sequence[str]
 ) -> None:
     if min_group_size < organization.min_group_size:
@@ -75,7 +76,7 @@ def _check_anonymity(
         )
 
 
-def _check_questions(
+def campaign_questions_check(
     *, organization: Organization, kind: str, questions: Sequence[Question]
 ) -> None:
     if not questions:
@@ -93,43 +94,6 @@ def _check_questions(
 
 
 @transaction.atomic
-def campaign_create(
-    *,
-    organization: Organization,
-    name: str,
-    kind: str,
-    questions: Sequence[Question],
-    min_group_size: int | None = None,
-    kept_attributes: Sequence[str] | None = None,
-    intro: str = "",
-) -> Campaign:
-    if kind not in CampaignKind.values:
-        raise ServiceError(f'Unknown campaign kind "{kind}".')
-    if not name.strip():
-        raise ServiceError("A campaign needs a name.")
-    if kept_attributes is None:
-        kept_attributes = [] if kind == CampaignKind.LEADERSHIP else list(SegmentAttribute.values)
-    k = min_group_size if min_group_size is not None else organization.min_group_size
-    _check_anonymity(
-        organization=organization, kind=kind, min_group_size=k, kept_attributes=kept_attributes
-    )
-    _check_questions(organization=organization, kind=kind, questions=questions)
-    campaign = Campaign.objects.create(
-        organization=organization,
-        name=name.strip(),
-        kind=kind,
-        intro=intro,
-        min_group_size=k,
-        kept_attributes=list(dict.fromkeys(kept_attributes)),
-    )
-    CampaignQuestion.objects.bulk_create(
-        CampaignQuestion(campaign=campaign, question=q, position=i)
-        for i, q in enumerate(questions, 1)
-    )
-    return campaign
-
-
-@transaction.atomic
 def campaign_update_anonymity(
     *, campaign: Campaign, min_group_size: int, kept_attributes: Sequence[str]
 ) -> Campaign:
@@ -137,7 +101,7 @@ def campaign_update_anonymity(
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign_is_locked(campaign=campaign):
         raise CampaignLocked
-    _check_anonymity(
+    campaign_anonymity_check(
         organization=campaign.organization,
         kind=campaign.kind,
         min_group_size=min_group_size,
@@ -146,6 +110,35 @@ def campaign_update_anonymity(
     campaign.min_group_size = min_group_size
     campaign.kept_attributes = list(dict.fromkeys(kept_attributes))
     campaign.save(update_fields=["min_group_size", "kept_attributes"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    name: str | None = None,
+    intro: str | None = None,
+    min_group_size: int | None = None,
+    kept_attributes: Sequence[str] | None = None,
+) -> Campaign:
+    """Rename, reword the intro, and (until the first wave opens) change k and the kept
+    attributes; None leaves a field as it is. Sending the anonymity settings back unchanged
+    (a GET, edited, sent back) is no change, so it is no conflict either."""
+    texts = {
+        field: value for field, value in (("name", name), ("intro", intro)) if value is not None
+    }
+    for field, value in texts.items():
+        setattr(campaign, field, value)
+    if texts:
+        campaign.save(update_fields=list(texts))
+    k = campaign.min_group_size if min_group_size is None else min_group_size
+    kept = campaign.kept_attributes if kept_attributes is None else kept_attributes
+    kept = list(dict.fromkeys(kept))
+    if (k, kept) != (campaign.min_group_size, campaign.kept_attributes):
+        campaign = campaign_update_anonymity(
+            campaign=campaign, min_group_size=k, kept_attributes=kept
+        )
     return campaign
 
 
@@ -224,7 +217,9 @@ def wave_launch(
         if unknown or not asked:
             raise ServiceError("A wave can only ask questions of its campaign.")
         questions = [q for q in questions if q.pk in set(asked)]
-    _check_questions(organization=campaign.organization, kind=campaign.kind, questions=questions)
+    campaign_questions_check(
+        organization=campaign.organization, kind=campaign.kind, questions=questions
+    )
     today = organization_today(campaign.organization)
     opens_on = opens_on or today
     if closes_on and closes_on < opens_on:

@@ -9,6 +9,7 @@ The format is documented in docs/organization-file.md.
 
 import json
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -477,3 +478,39 @@ def definition_dump(*, data: dict[str, Any], fmt: str = "yaml") -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False)
     return yaml.dump(data, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+# --- Editing one part of the file --------------------------------------------------------------
+
+# Key path in the exported file -> the caller's field it came from ("" for the request itself).
+Where = dict[str, str]
+
+
+def _request_key(path: str, where: Where) -> str:
+    for prefix in sorted(where, key=len, reverse=True):
+        if path == prefix:
+            return where[prefix] or "non_field"
+        if path.startswith(prefix + "."):
+            rest = path[len(prefix) + 1 :]
+            return f"{where[prefix]}.{rest}" if where[prefix] else rest
+    return path
+
+
+def organization_edit_definition(
+    *, organization: Organization, change: Callable[[dict[str, Any]], Where]
+) -> None:
+    """Export the organization file, let `change` edit it, load it back; all or nothing, so an
+    edit keeps exactly the rules of an uploaded file. `change` says where in the file the
+    caller's fields went; a DefinitionError names those fields rather than the file's keys."""
+    with transaction.atomic():
+        # Serialise edits of one organization: two exports taken at once would each load back
+        # the other's old text.
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        data = organization_export_definition(organization=organization)
+        where = change(data)
+        try:
+            organization_load_definition(data=data, organization=organization)
+        except DefinitionError as exc:
+            raise DefinitionError(
+                [(_request_key(path, where), problem) for path, problem in exc.errors]
+            ) from exc

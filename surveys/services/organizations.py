@@ -1,8 +1,10 @@
-"""Organizations as a whole: members, and removal with everything in them."""
+"""Organizations as a whole: settings, departments, members, and removal with everything in
+them."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from ..errors import FieldsInvalid
 from ..models import (
     Answer,
     Campaign,
@@ -19,6 +21,62 @@ from ..models import (
     SurveyResponse,
     Wave,
 )
+
+
+def organization_update(
+    *,
+    organization: Organization,
+    name: str | None = None,
+    min_group_size: int | None = None,
+    timezone: str | None = None,
+) -> Organization:
+    """Change the settings given (None leaves one as it is); the caller has checked them."""
+    changes = {"name": name, "min_group_size": min_group_size, "timezone": timezone}
+    changed = [field for field, value in changes.items() if value is not None]
+    for field in changed:
+        setattr(organization, field, changes[field])
+    if changed:
+        organization.save(update_fields=changed)
+    return organization
+
+
+KEEP = object()  # a department's parent left as it is
+
+
+@transaction.atomic
+def department_save(
+    *,
+    organization: Organization,
+    department: Department | None = None,
+    name: str | None = None,
+    parent_name: object = KEEP,
+) -> Department:
+    """Create a department (`department` None) or rename or move one. Names are unique in the
+    organization; the parent is named (None or empty: the top) and may not sit below the
+    department itself. FieldsInvalid names the field at fault."""
+    name = (name if name is not None else department.name if department else "").strip()
+    clash = Department.objects.filter(organization=organization, name=name)
+    if department:
+        clash = clash.exclude(pk=department.pk)
+    if clash.exists():
+        raise FieldsInvalid({"name": f'"{name}" already exists'})
+    parent = department.parent if department else None
+    if parent_name is not KEEP:
+        parent = None
+        if parent_name:
+            parent = Department.objects.filter(organization=organization, name=parent_name).first()
+            if parent is None:
+                raise FieldsInvalid({"parent": f'unknown department "{parent_name}"'})
+            node = parent
+            while node is not None:  # a department cannot sit below itself
+                if department and node.pk == department.pk:
+                    raise FieldsInvalid({"parent": "would make a cycle"})
+                node = node.parent
+    if department is None:
+        return Department.objects.create(organization=organization, name=name, parent=parent)
+    department.name, department.parent = name, parent
+    department.save()
+    return department
 
 
 def membership_add(

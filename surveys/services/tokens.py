@@ -34,6 +34,13 @@ def api_token_create(
     return record, token
 
 
+def api_token_mark_used(*, token: ApiToken) -> None:
+    """Note the day a token was last used: at most one write per token a day."""
+    today = timezone.localdate()
+    if token.last_used_on != today:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_on=today)
+
+
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke a token; it stops working at once. Revoking twice changes nothing."""
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from analytics.services import snapshot_compute
 from surveys.models import CampaignKind, Employee, Invitation, Organization, Question, Round
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_close, wave_launch
 from surveys.services.invitations import invitation_issue_token
 from surveys.services.responses import response_accept
 from surveys.services.sealing import wave_seal

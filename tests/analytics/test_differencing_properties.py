@@ -32,7 +32,8 @@ from analytics.services import NothingToReport, snapshot_compute
 from surveys.errors import ImportRejected, ServiceError
 from surveys.models import CampaignKind, Invitation, Question, Round
 from surveys.selectors import _question_cache
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_close, wave_launch
 from surveys.services.definitions import organization_load_definition
 from surveys.services.invitations import invitation_issue_token
 from surveys.services.responses import response_accept, responses_import

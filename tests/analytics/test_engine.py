@@ -1,6 +1,7 @@
 """The gap report built from stored answers, checked against scipy called directly."""
 
 import json
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -250,10 +251,16 @@ def test_enps_and_its_interval(report):
 
 
 def test_floats_are_stored_unrounded_and_the_json_round_trips(report):
-    data, _ = report
+    data, answers = report
     assert json.loads(json.dumps(data)) == data
-    mean = cell(data, "all")["employee_mean"]
-    assert mean != round(mean, 6) or mean == round(mean, 1)
+    # The mean of 31 value scores has a repeating decimal: rounding it anywhere would show.
+    exact = sum(Fraction(od1 + 6 - od2, 2) for od1, od2, _ in answers) / 31
+    assert round(exact, 9) != exact
+
+    entry = cell(data, "all")
+
+    assert entry["employee_mean"] == pytest.approx(float(exact), rel=1e-14, abs=0)
+    assert entry["gap"] == pytest.approx(float(Fraction(14, 3) - exact), rel=1e-14, abs=0)
 
 
 def test_comments_need_max_k_10_and_are_masked(acme):

@@ -20,7 +20,8 @@ from analytics.services import (
 from analytics.tasks import run_analysis
 from surveys.errors import ImportRejected
 from surveys.models import Round, Wave
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_close, wave_launch
 from surveys.services.responses import response_accept, responses_import
 from surveys.services.sealing import wave_seal
 from tests.analytics.test_engine import employees_answers, history

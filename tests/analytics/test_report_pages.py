@@ -221,7 +221,9 @@ def test_a_leader_records_an_action_and_later_rounds_show_the_gap(leo, acme, sna
     now = next(e["gap"] for e in later.data["stated_vs_lived"] if e["segment"] == "all")
     assert abs(now) < abs(first_gap)
     assert "Monthly open Q&amp;A with the leadership team." in body
-    assert ("gap closed" in body) or ("narrowing" in body)
+    # From +2.4 to +0.2: below the quarter point that counts as closed, and the page says so.
+    assert (round(first_gap, 1), round(now, 1)) == (2.4, 0.2)
+    assert '<td>+2.4 → +0.2 <span class="badge progress-closed">gap closed</span>' in body
 
 
 def test_bad_actions_are_refused_with_a_message(leo, snapshot):
@@ -229,6 +231,41 @@ def test_bad_actions_are_refused_with_a_message(leo, snapshot):
         "/o/acme/report/2026-09/actions/", {"value": "open_door", "owner": ""}, follow=True
     )
     assert "Name who owns the action." in response.content.decode()
+    assert not Action.objects.exists()
+
+
+GOOD_ACTION = {
+    "value": "open_door",
+    "owner": "Maren",
+    "due_on": "2026-12-01",
+    "description": "Monthly open Q&A.",
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "message"),
+    [
+        ("value", "synergy", "Value: Choose a value of this report."),
+        ("owner", "", "Owner: Name who owns the action."),
+        ("due_on", "01/12/2026", "Due on: Give the due date as YYYY-MM-DD."),
+        ("description", "", "Description: Say what will change."),
+    ],
+)
+def test_each_bad_action_field_is_named_in_the_message_and_nothing_is_recorded(
+    leo, snapshot, field, bad, message
+):
+    response = client_for(leo).post(
+        "/o/acme/report/2026-09/actions/", {**GOOD_ACTION, field: bad}, follow=True
+    )
+    assert message in response.content.decode()
+    assert not Action.objects.exists()
+
+
+def test_an_action_on_a_segment_the_reader_cannot_see_is_not_found(petra, snapshot):
+    response = client_for(petra).post(
+        "/o/acme/report/2026-09/actions/", {**GOOD_ACTION, "segment": "department:Sales"}
+    )
+    assert response.status_code == 404
     assert not Action.objects.exists()
 
 

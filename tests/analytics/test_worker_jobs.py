@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from django.db import connections
 
 from analytics.models import AnalysisJob, ReportSnapshot
 from analytics.services import analysis_request
@@ -49,13 +50,24 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_finishes_once(celery_wo
     responses_import(organization=acme, content=big_history())
     round_ = Round.objects.get(label="big")
 
-    job = analysis_request(organization=acme, round_=round_)
-    # Kill the worker while it is well into the job.
-    wait_for(lambda: job_state(job.pk)[1] >= 15, every=0.05)
-    celery_worker.kill()
-    status, progress = job_state(job.pk)
-    assert status == "running"
-    assert progress < 100
+    # Another session keeps snapshots from being written, so the job computes everything and
+    # then waits to store its snapshot: the worker is killed there, at the last moment, however
+    # fast the analysis runs on this machine.
+    blocker = connections.create_connection("default")
+    with blocker.cursor() as cursor:
+        cursor.execute("BEGIN")
+        table = blocker.ops.quote_name(ReportSnapshot._meta.db_table)
+        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+    try:
+        job = analysis_request(organization=acme, round_=round_)
+        wait_for(lambda: job_state(job.pk)[1] >= 15, every=0.05)
+        time.sleep(1)
+        celery_worker.kill()
+        status, progress = job_state(job.pk)
+        assert status == "running"
+        assert progress < 100
+    finally:
+        blocker.close()  # rolls the lock back
     assert not ReportSnapshot.objects.exists()
 
     celery_worker.start()  # a new worker; the broker redelivers the unacknowledged job

@@ -22,7 +22,8 @@ from surveys.models import (
     Question,
     Wave,
 )
-from surveys.services.campaigns import campaign_create, organization_today
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import organization_today
 from surveys.services.responses import response_accept
 from tests.api.support import ACME, BASE, bearer, session
 from tests.factories import EmployeeFactory
@@ -39,6 +40,7 @@ def state() -> tuple:
         list(Invitation.objects.order_by("pk").values()),
         list(AnalysisJob.objects.order_by("pk").values_list("pk", flat=True)),
         list(PeriodicTask.objects.order_by("pk").values_list("name", flat=True)),
+        list(OutboxMessage.objects.order_by("pk").values_list("task", "args")),
     )
 
 
@@ -153,10 +155,15 @@ def test_a_read_only_token_cannot_write(
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES)
-def test_a_write_token_can_write(urls, acme, method, path, body, newcomer):
+def test_a_write_token_can_write(urls, acme, open_wave, method, path, body, newcomer):
+    open_wave.invitations.update(sent_at=timezone.now())  # so that there is someone to remind
+    before = state()
+
     response = getattr(bearer(acme, "write"), method)(urls(path), body, format="json")
 
-    assert response.status_code in (200, 201), response.json()
+    created = path in ("campaigns/", "campaigns/{campaign}/launch/")
+    assert response.status_code == (201 if created else 200), response.json()
+    assert state() != before
 
 
 @pytest.mark.parametrize("path", READS + HR_READS)

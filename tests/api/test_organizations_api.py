@@ -4,7 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from surveys.models import ApiToken, CampaignKind, Department, Employee, Organization, Question
-from surveys.services.campaigns import campaign_create, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_launch
 from surveys.services.tokens import api_token_create
 from tests.api.support import BASE, bearer, session
 from tests.factories import EmployeeFactory

@@ -128,9 +128,13 @@ def test_a_read_only_token_cannot_write(acme, method, path, body):
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES)
 def test_a_write_token_can_write(acme, method, path, body):
+    before = definition()
+
     response = send(bearer(acme, "write"), method, f"{ACME}/{path}", body)
 
-    assert response.status_code in (200, 201), response.json()
+    created = method == "post" and path in ("values/", "questions/")
+    assert response.status_code == (201 if created else 200), response.json()
+    assert definition() != before
 
 
 @pytest.mark.parametrize("path", READS + HR_READS)

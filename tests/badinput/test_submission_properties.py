@@ -15,7 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from surveys.errors import AnswersInvalid, InvalidToken
+from surveys.errors import INVALID_TOKEN_MESSAGE, AnswersInvalid, InvalidToken
 from surveys.models import Answer, Invitation
 from surveys.services.responses import MAX_TEXT_ANSWER, response_accept
 from tests.badinput.support import assert_storable, rolled_back, seal, snapshot
@@ -168,10 +168,12 @@ def test_a_wrong_token_gets_the_same_404_and_changes_nothing(invitation, token_f
 
         response = post_json(json.dumps({"token": token, "answers": sent}))
 
-        assert response.status_code in (400, 404)
         assert_error_body(response)
-        if response.status_code == 404:
-            assert response.json()["detail"].startswith("This survey link is not valid.")
+        if response.status_code == 404:  # exactly what an unknown, used or closed link gets
+            assert response.json() == {"detail": str(INVALID_TOKEN_MESSAGE)}
+        else:  # a token no link can hold (blank, over 128 characters): refused by its form alone
+            assert response.status_code == 400
+            assert set(response.json()["errors"]) == {"token"}
         assert snapshot() == before
 
 
@@ -221,7 +223,7 @@ def test_a_body_over_the_upload_limit_is_a_clean_413(invitation, token_for):
     response = post_json(body)
 
     assert response.status_code == 413
-    assert response.json()["detail"].startswith("The submission is too large")
+    assert response.json()["detail"].startswith("The request body is too large")
     assert snapshot() == before
 
 

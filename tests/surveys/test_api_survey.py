@@ -1,6 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from surveys.errors import INVALID_TOKEN_MESSAGE
 from surveys.models import Answer, SurveyResponse
 
 pytestmark = pytest.mark.django_db
@@ -66,12 +67,19 @@ def test_bad_answers_get_field_errors_and_nothing_is_stored(open_wave, token_for
 def test_malformed_submissions_are_refused(payload):
     response = APIClient().post("/api/v1/survey/responses/", payload, format="json")
     assert response.status_code == 400
-    assert response.json()["detail"] == "The submission is malformed."
+    assert response.json()["detail"] == "Invalid input; nothing was changed."
 
 
 def test_unknown_tokens_get_404(db):
-    assert APIClient().get("/api/v1/survey/", HTTP_X_SURVEY_TOKEN="nope").status_code == 404
-    assert APIClient().get("/api/v1/survey/").status_code == 404
+    for response in (
+        APIClient().get("/api/v1/survey/", HTTP_X_SURVEY_TOKEN="nope"),
+        APIClient().get("/api/v1/survey/"),
+        APIClient().post(
+            "/api/v1/survey/responses/", {"token": "nope", "answers": {"od1": 4}}, format="json"
+        ),
+    ):
+        assert response.status_code == 404
+        assert response.json() == {"detail": str(INVALID_TOKEN_MESSAGE)}
 
 
 def test_the_schema_describes_the_survey_endpoints(db):

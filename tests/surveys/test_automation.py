@@ -18,6 +18,7 @@ from surveys.automation_tasks import daily_automation, launch_recurring_wave, se
 from surveys.errors import ServiceError
 from surveys.models import Campaign, CampaignKind, Invitation, Question, Wave, WaveStatus
 from surveys.services.automation import (
+    campaign_create,
     campaign_schedule_clear,
     campaign_schedule_set,
     onboarding_invitations_due,
@@ -27,7 +28,7 @@ from surveys.services.automation import (
     wave_reminders_send,
     waves_close_due,
 )
-from surveys.services.campaigns import campaign_create, organization_today, wave_close, wave_launch
+from surveys.services.campaigns import organization_today, wave_close, wave_launch
 from surveys.services.invitations import invitations_create
 from surveys.services.responses import response_accept
 from surveys.tasks import send_wave_reminders

@@ -4,11 +4,12 @@ import pytest
 
 from surveys.errors import ServiceError
 from surveys.models import Campaign, CampaignKind, Invitation, Question, Round, Wave
+from surveys.services.automation import CampaignSchedule, campaign_create
 from surveys.services.campaigns import (
     CampaignLocked,
-    campaign_create,
     campaign_is_locked,
     campaign_update_anonymity,
+    organization_today,
     wave_close,
     wave_launch,
 )
@@ -207,3 +208,76 @@ def test_launch_queues_one_email_per_invitation(
     assert sorted(m.to[0] for m in outbox) == sorted(e.email for e in staff)
     assert Invitation.objects.filter(wave=wave, sent_at__isnull=True).count() == 0
     assert all(m.body.count("/s/") == 1 for m in outbox)
+
+
+# --- campaign_create with a schedule: the one path of the wizard and the API ---------------
+
+
+def employee_survey(acme, kind=CampaignKind.PULSE, **options):
+    return campaign_create(
+        organization=acme,
+        name=kind.label,
+        kind=kind,
+        questions=questions(acme, "employee"),
+        **options,
+    )
+
+
+def test_a_campaign_is_created_with_its_schedule_and_no_wave(acme, staff):
+    today = organization_today(acme)
+
+    campaign = employee_survey(
+        acme,
+        schedule=CampaignSchedule(
+            wave_days=10, recurrence_weeks=4, reminder_days=[7, 3], first_wave_on=today
+        ),
+    )
+
+    assert (campaign.wave_days, campaign.recurrence_weeks, campaign.reminder_days) == (
+        10,
+        4,
+        [3, 7],
+    )
+    assert campaign.next_wave_on == today
+    assert not campaign.waves.exists()
+
+
+def test_launched_at_creation_a_campaign_opens_its_first_wave_today(acme, staff):
+    today = organization_today(acme)
+
+    once = employee_survey(acme, schedule=CampaignSchedule(wave_days=5), launch=True)
+    recurring = employee_survey(
+        acme,
+        CampaignKind.ENGAGEMENT,
+        schedule=CampaignSchedule(wave_days=5, recurrence_weeks=2),
+        launch=True,
+    )
+
+    for campaign in (once, recurring):
+        wave = campaign.waves.get()
+        assert (wave.opens_on, wave.closes_on) == (today, today + dt.timedelta(days=5))
+        assert wave.invitations.count() == len(staff)
+    assert once.next_wave_on is None
+    assert recurring.next_wave_on == today + dt.timedelta(weeks=2)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "launch", "message"),
+    [
+        (CampaignSchedule(wave_days=7, reminder_days=[9]), False, "Reminders go out between"),
+        (CampaignSchedule(recurrence_weeks=1, wave_days=14), False, "must close before"),
+        (CampaignSchedule(onboarding_after_days=30), False, "Only onboarding surveys"),
+        (CampaignSchedule(audience_department_id=2**31), False, "must belong"),
+        (
+            CampaignSchedule(recurrence_weeks=4, first_wave_on=dt.date(2099, 1, 1)),
+            True,
+            "opens its first wave today",
+        ),
+        (CampaignSchedule(), True, "Nobody matches"),  # no roster: nobody to invite
+    ],
+)
+def test_a_refused_schedule_or_launch_creates_nothing(acme, schedule, launch, message):
+    with pytest.raises(ServiceError, match=message):
+        employee_survey(acme, schedule=schedule, launch=launch)
+    assert not Campaign.objects.exists()
+    assert not Wave.objects.exists()

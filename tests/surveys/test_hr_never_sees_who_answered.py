@@ -18,10 +18,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from surveys.models import CampaignKind, Invitation, Question
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_close, wave_launch
 from surveys.services.responses import response_accept
 from surveys.services.roster import employee_mark_leaver
-from tests.test_roles_matrix import OPERATIONS, PAGES
+from tests.test_roles_matrix import OPERATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -77,20 +78,21 @@ def walk(user, acme, wave, staff) -> dict[str, object]:
         seen["api remind"] = api.post(
             f"/api/v1/organizations/acme/waves/{wave.pk}/reminders/"
         ).json()
-    for name, (method, _rule, kwargs) in PAGES.items():
-        if method != "get" or name in ("survey", "login", "healthz"):
+    reads = [op for op in OPERATIONS if op.method == "get" and op.rule != "survey"]
+    for op in reads:
+        if op.kind != "page" or op.target in ("login", "healthz"):
             continue
-        url = reverse(name, kwargs={k: str(v).format(**ids) for k, v in kwargs.items()})
+        url = op.url(ids)
         for suffix in ("", "?page=2"):
             response = page.get(url + suffix)
             seen[f"page {url}{suffix}"] = (response.status_code, _normal(response.content))
     for fmt in ("csv", "xlsx"):  # exports: the report of the wave's round, when there is one
         response = page.get(reverse("report_export", args=["acme", wave.round.label, fmt]))
         seen[f"export {fmt}"] = (response.status_code, response.content)
-    for (method, template), _rule in OPERATIONS.items():
-        if method != "get" or template.startswith("/api/v1/survey"):
+    for op in reads:
+        if op.kind != "api":
             continue
-        url = template.replace("/values/{code}/", "/values/open_door/").format(**ids)
+        url = op.url(ids)
         response = api.get(url)
         body = response.json() if response.get("Content-Type", "").endswith("json") else None
         seen[f"api {url}"] = (

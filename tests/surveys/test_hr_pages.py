@@ -150,7 +150,21 @@ def test_a_bad_edit_names_the_problem_and_saves_nothing(alice, acme):
         },
     )
     assert response.status_code == 400
-    assert "values[0].name" in response.content.decode()
+    assert (
+        '<p class="error" id="name-error">Give the value a name.</p>' in response.content.decode()
+    )
+    assert Question.objects.get(code="od1").text.startswith("I can raise a concern")
+
+
+def test_the_loaders_refusal_shows_next_to_the_question_it_is_about(alice, acme):
+    response = client_for(alice).post(
+        "/o/acme/values/open_door/edit/",
+        {"name": "Open door", "text_od1": "Changed", "new_code": "od1", "new_text": "Again"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert '<p class="error" id="new_code-error">values[0].questions[' in body
+    assert "appears twice" in body
     assert Question.objects.get(code="od1").text.startswith("I can raise a concern")
 
 

@@ -6,7 +6,8 @@ from django.core.management.base import CommandError
 
 from surveys.errors import ImportRejected
 from surveys.models import CampaignKind, Employee, Invitation, Question
-from surveys.services.campaigns import campaign_create, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_launch
 from surveys.services.roster import employee_mark_leaver, roster_import
 from tests.factories import EmployeeFactory
 

@@ -27,7 +27,8 @@ from surveys.models import (
     Wave,
 )
 from surveys.services import responses, sealing
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_close, wave_launch
 from surveys.services.invitations import invitation_issue_token
 from surveys.services.responses import response_accept
 from surveys.services.roster import roster_upsert

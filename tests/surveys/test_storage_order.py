@@ -13,7 +13,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from surveys.models import Answer, CampaignKind, Invitation, Question, SurveyResponse
-from surveys.services.campaigns import campaign_create, wave_close, wave_launch
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_close, wave_launch
 from surveys.services.invitations import invitation_issue_token
 from tests.factories import EmployeeFactory
 

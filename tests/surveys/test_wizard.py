@@ -16,6 +16,16 @@ def hr(alice) -> Client:
     return client
 
 
+def good_answers() -> dict[str, dict]:
+    questions = Question.objects.filter(organization__slug="acme", perspective="employee")
+    return {
+        "": {"name": "Pulse", "kind": "pulse"},
+        "questions/": {"questions": [str(q.pk) for q in questions]},
+        "schedule/": {"wave_days": "14", "reminder_days": "3"},
+        "anonymity/": {"min_group_size": "6"},
+    }
+
+
 def walk(hr: Client, *, kind: str = "pulse", schedule: dict | None = None) -> None:
     assert hr.get("/o/acme/campaigns/new/?restart=1").status_code == 200
     response = hr.post(
@@ -100,11 +110,77 @@ def test_creating_without_launching(hr, staff):
         ("anonymity/", {"min_group_size": "2"}, "Enter a number from 5 to 1000."),
     ],
 )
-def test_each_step_explains_bad_input_and_stays(hr, step, data, message):
-    hr.post("/o/acme/campaigns/new/", {"name": "Pulse", "kind": "pulse"})
+def test_each_step_explains_bad_input_next_to_its_field_and_stays(hr, step, data, message):
+    steps = ["", "questions/", "schedule/", "anonymity/"]
+    good = good_answers()
+    for earlier in steps[: steps.index(step)]:
+        assert hr.post(f"/o/acme/campaigns/new/{earlier}", good[earlier]).status_code == 302
+    before = dict(hr.session["campaign-wizard:acme"]) if step else None
+
     response = hr.post(f"/o/acme/campaigns/new/{step}", data)
+
     assert response.status_code == 400
-    assert message in response.content.decode()
+    body = response.content.decode()
+    field = next(iter(response.context["form"].errors))
+    assert f'<p class="error" id="{field}-error">{message}</p>' in body
+    assert hr.session.get("campaign-wizard:acme") == before  # the bad answer is not kept
+    assert not Campaign.objects.exists()
+
+
+def test_going_back_shows_the_answers_given(hr, staff):
+    walk(hr, schedule={"wave_days": "10", "recurrence_weeks": "4", "reminder_days": ""})
+
+    basics = hr.get("/o/acme/campaigns/new/").content.decode()
+    schedule = hr.get("/o/acme/campaigns/new/schedule/").content.decode()
+    anonymity = hr.get("/o/acme/campaigns/new/anonymity/").content.decode()
+
+    assert 'value="Autumn pulse"' in basics
+    assert "Tell us how it is.</textarea>" in basics
+    assert 'id="wave_days" name="wave_days" min="1" max="90" value="10"' in schedule
+    assert 'value="4"' in schedule
+    assert 'id="reminder_days" name="reminder_days" value=""' in schedule  # none, not 3 and 7
+    assert 'name="min_group_size" min="5" value="6"' in anonymity
+    assert 'value="department" checked' in anonymity
+    assert 'value="location" >' in anonymity
+
+
+def test_the_same_kind_again_keeps_the_later_answers_and_a_new_kind_asks_them_again(hr, staff):
+    walk(hr)
+
+    hr.post("/o/acme/campaigns/new/", {"name": "Renamed", "kind": "pulse"})
+    assert hr.get("/o/acme/campaigns/new/preview/").status_code == 200
+
+    hr.post("/o/acme/campaigns/new/", {"name": "Renamed", "kind": "exit"})
+    assert hr.get("/o/acme/campaigns/new/preview/")["Location"] == (
+        "/o/acme/campaigns/new/questions/"
+    )
+
+
+def test_steps_are_taken_in_order(hr):
+    hr.post("/o/acme/campaigns/new/", good_answers()[""])
+    response = hr.post("/o/acme/campaigns/new/anonymity/", {"min_group_size": "6"})
+    assert response["Location"] == "/o/acme/campaigns/new/questions/"
+    assert hr.post("/o/acme/campaigns/new/create/", {"launch": "1"})["Location"] == (
+        "/o/acme/campaigns/new/"
+    )
+    assert not Campaign.objects.exists()
+
+
+def test_a_refused_launch_stays_on_the_preview_and_creates_nothing(hr):
+    walk(hr)  # nobody is on the roster: nobody to invite
+
+    response = hr.post("/o/acme/campaigns/new/create/", {"launch": "1"})
+
+    assert response.status_code == 400
+    assert "Nobody matches this survey" in response.content.decode()
+    assert not Campaign.objects.exists()
+    assert hr.get("/o/acme/campaigns/new/preview/").status_code == 200  # answers kept
+
+
+def test_the_preview_asks_whether_to_launch(hr, staff):
+    walk(hr)
+    response = hr.post("/o/acme/campaigns/new/create/", {"launch": "maybe"})
+    assert response.status_code == 400
     assert not Campaign.objects.exists()
 
 
