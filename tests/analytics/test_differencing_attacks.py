@@ -192,7 +192,7 @@ def test_consecutive_reports_never_share_a_leaver(acme, company, petra):
     for figures in by_figure.values():
         assert all(not 0 < n < K for n, _mean in differences(figures))
     # A department-scoped leader sees a part of the same figures, nothing of their own.
-    engineering = department_scope(membership=petra.memberships.get())
+    engineering = department_scope(reach=petra.memberships.get())
     for data in published(acme):
         scoped = report_scope(data=data, scope=engineering)
         assert all(e in data["leavers_vs_stayers"] for e in scoped["leavers_vs_stayers"])

@@ -193,6 +193,24 @@ def test_a_report_is_derived_from_its_snapshot_once_and_then_reused(leo, snapsho
     assert AccessLog.objects.filter(action="view_report").count() == 3  # every view is logged
 
 
+def test_the_report_page_is_shown_while_its_cache_is_away(leo, snapshot, monkeypatch):
+    import analytics.views
+
+    whole = client_for(leo).get("/o/acme/report/").content.decode()
+
+    # given a cache that cannot be reached (Redis away)
+    def away(*args, **kwargs):
+        raise ConnectionError("the cache is away")
+
+    monkeypatch.setattr(analytics.views.cache, "get", away)
+    monkeypatch.setattr(analytics.views.cache, "set", away)
+
+    # when the leader opens the report, then it is rendered afresh, the same
+    response = client_for(leo).get("/o/acme/report/")
+    assert response.status_code == 200
+    assert body_of(response.content.decode()) == body_of(whole)
+
+
 def body_of(page: str) -> str:
     return page[page.index('<section id="overview"') : page.index('<section id="actions"')]
 

@@ -42,7 +42,7 @@ def test_every_report_of_the_demo_follows_the_schema_exactly():
     # when each of its rounds is reported, and read by a leader scoped to a department
     reports = publish_every_round(org)
     scoped = Membership.objects.filter(organization=org, department__isnull=False).first()
-    scope = department_scope(membership=scoped)
+    scope = department_scope(reach=scoped)
 
     # then every report holds every key of the schema, typed as declared, and nothing else
     assert len(reports) == 6

@@ -165,7 +165,7 @@ def test_a_token_reads_the_whole_report_and_is_logged_by_name(acme, snapshot):
 
 def test_a_scoped_leader_gets_exactly_the_scoped_report(petra, snapshot):
     """The API gives a scoped leader what the page and the exports give: report_scope."""
-    scope = department_scope(membership=petra.memberships.get())
+    scope = department_scope(reach=petra.memberships.get())
     expected = report_scope(data=report_data(snapshot=snapshot), scope=scope)
 
     for url in (f"{ACME}/reports/2026-09/", f"{ACME}/reports/latest/"):

@@ -75,5 +75,7 @@ def test_a_token_and_an_unscoped_member_see_every_department_a_scoped_leader_one
 ):
     assert department_scope(reach=membership(alice)) is None
     assert department_scope(reach=token_access(acme)) is None
-    assert "Engineering" in department_scope(reach=membership(petra))
-    assert "Sales" not in department_scope(reach=membership(petra))
+    scope = department_scope(reach=membership(petra))
+    assert "Engineering" in scope.names
+    assert "Sales" not in scope.names
+    assert acme.departments.get(name="Engineering").pk in scope.department_ids
