@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import re
+import typing
 
 import pytest
 from openpyxl import load_workbook
@@ -20,6 +21,7 @@ from analytics.report.exports.columns import COLUMNS, SECTIONS
 from analytics.report.exports.pdf import report_pdf_html
 from analytics.report.exports.rows import report_rows
 from analytics.report.format import CLASS_EXPLANATIONS, CLASS_LABELS, SUPPRESSED_NOTE
+from analytics.report.schema import ClassificationName
 from analytics.selectors import ReportScope, report_scope
 
 OC = "open_communication"
@@ -539,15 +541,7 @@ def test_csv_and_xlsx_hold_the_same_figures(snapshot):
 
 
 def test_every_classification_has_a_label_and_an_explanation():
-    classes = {
-        "blind_spot",
-        "hidden_strength",
-        "aligned_strength",
-        "shared_weakness",
-        "middling",
-        "insufficient_data",
-        "suppressed",
-    }
+    classes = set(typing.get_args(ClassificationName))  # every class the schema declares
     assert set(CLASS_LABELS) == set(CLASS_EXPLANATIONS) == classes
     assert CLASS_LABELS["blind_spot"] == "Blind spot"
     assert CLASS_LABELS["insufficient_data"] == "Not enough data"
