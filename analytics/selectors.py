@@ -1,19 +1,24 @@
 """Reads for the gap analysis: the answers of a round and its history, as arrays.
 
-Answers are loaded with one query per wave (`values_list`, streamed), straight into numpy
-arrays, never as model objects. The result (`ReportInput`) is plain data the engine turns into
-a report without touching the database.
+Answers are loaded with one query per wave, one row per response (the database gathers each
+response's answers), streamed in batches straight into numpy arrays, never as model objects.
+The result (`ReportInput`) is plain data the engine turns into a report without touching the
+database.
 """
 
 import datetime as dt
 import hashlib
+import itertools
 import json
-from collections.abc import Mapping
+import operator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Exists, Max, Min, OuterRef, QuerySet, Subquery
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from core.filters import filter_apply
@@ -40,6 +45,7 @@ from .report.legacy import is_legacy, upgrade
 from .report.schema import ALL, Report, department_segment
 
 GROUPS = ("leadership", "lived", "onboarding", "exit")
+ROWS_PER_FETCH = 10_000  # responses per batch read from the database
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ class ResponseSet:
 
     def rows(self, mask: np.ndarray) -> "ResponseSet":
         keep = np.flatnonzero(mask)
-        position = {int(row): i for i, row in enumerate(keep)}
+        position = np.cumsum(mask) - 1  # each kept row's index among the kept
         return ResponseSet(
             round_index=self.round_index[keep],
             department=self.department[keep],
@@ -85,7 +91,7 @@ class ResponseSet:
             numbers=self.numbers[keep],
             asked=self.asked[keep],
             imported=self.imported[keep],
-            texts=[(position[r], c, t) for r, c, t in self.texts if r in position],
+            texts=[(int(position[r]), c, t) for r, c, t in self.texts if mask[r]],
         )
 
 
@@ -319,67 +325,139 @@ def report_input(*, organization: Organization, round_: Round) -> ReportInput:
     )
 
 
-def _load_wave(
-    wave: Wave, column: dict[int, int], n_q: int, asked: np.ndarray
-) -> ResponseSet | None:
-    """One query: every answer of the wave with its response's segment."""
-    rows = (
+def _wave_responses(wave: Wave) -> Iterator[tuple]:
+    """The wave's responses, one row each: (department id, tenure band, location, level,
+    ids of the questions answered with a number, those numbers, ids of the questions answered
+    with a text, those texts).
+
+    On PostgreSQL the database gathers each response's answers into arrays (`ARRAY_AGG`), so a
+    million respondents cross to Python as a million rows rather than tens of millions of
+    answers. Elsewhere (SQLite, the embedded default for small organizations) the answers are
+    read one by one and grouped here into the same rows.
+    """
+    if connection.vendor == "postgresql":
+        numbered = Q(answers__number__isnull=False)
+        written = Q(answers__number__isnull=True) & ~Q(answers__text="")
+
+        def gathered(field: str, only: Q) -> ArrayAgg:
+            return ArrayAgg(field, filter=only, order_by=("answers__question_id",), default=[])
+
+        rows = (
+            SurveyResponse.objects.filter(wave_id=wave.pk)
+            .annotate(
+                n_answers=Count("answers"),
+                numbered_ids=gathered("answers__question_id", numbered),
+                numbers=gathered("answers__number", numbered),
+                written_ids=gathered("answers__question_id", written),
+                texts=gathered("answers__text", written),
+            )
+            .filter(n_answers__gt=0)
+            .order_by("pk")
+            .values_list(
+                "department_id",
+                "tenure_band",
+                "location",
+                "level",
+                "numbered_ids",
+                "numbers",
+                "written_ids",
+                "texts",
+            )
+        )
+        yield from rows.iterator(chunk_size=ROWS_PER_FETCH)
+        return
+    answers = (
         Answer.objects.filter(response__wave_id=wave.pk)
-        .order_by("response_id")
+        .order_by("response_id", "question_id")
         .values_list(
             "response_id",
-            "question_id",
-            "number",
-            "text",
             "response__department_id",
             "response__tenure_band",
             "response__location",
             "response__level",
+            "question_id",
+            "number",
+            "text",
         )
     )
-    index: dict = {}
-    numbers: list[list[float]] = []
-    segments: list[tuple] = []
+    for _response, group in itertools.groupby(
+        answers.iterator(chunk_size=ROWS_PER_FETCH), key=operator.itemgetter(0)
+    ):
+        group = list(group)
+        _id, department, tenure, location, level = group[0][:5]
+        numbered = [(q, n) for *_segment, q, n, _t in group if n is not None]
+        written = [(q, t) for *_segment, q, n, t in group if n is None and t]
+        yield (
+            department,
+            tenure,
+            location,
+            level,
+            [q for q, _n in numbered],
+            [n for _q, n in numbered],
+            [q for q, _t in written],
+            [t for _q, t in written],
+        )
+
+
+def _load_wave(
+    wave: Wave, column: dict[int, int], n_q: int, asked: np.ndarray
+) -> ResponseSet | None:
+    """The wave's responses as arrays: the answers go into the (rows x questions) matrix in
+    batches, through a question id -> column lookup, without a Python object per answer."""
+    lookup = np.full(max(column, default=0) + 1, -1, dtype=np.intp)
+    lookup[list(column)] = list(column.values())
+    blocks: list[np.ndarray] = []
+    segments: list[list[np.ndarray]] = [[], [], [], []]  # department, tenure, location, level
+    shared: dict[str, str] = {}  # one string object per distinct segment value
     texts: list[tuple[int, int, str]] = []
-    for (
-        response_id,
-        question_id,
-        number,
-        text,
-        department,
-        tenure,
-        location,
-        level,
-    ) in rows.iterator(chunk_size=5000):
-        row = index.get(response_id)
-        if row is None:
-            row = index[response_id] = len(numbers)
-            numbers.append([np.nan] * n_q)
-            segments.append((department if department is not None else -1, tenure, location, level))
-        col = column.get(question_id)
-        if col is None:
-            continue
-        if number is not None:
-            numbers[row][col] = float(number)
-        elif text:
-            texts.append((row, col, text))
-    if not numbers:
+    first = 0
+    rows = _wave_responses(wave)
+    while batch := list(itertools.islice(rows, ROWS_PER_FETCH)):
+        lengths = np.fromiter((len(r[4]) for r in batch), dtype=np.intp, count=len(batch))
+        ids = np.fromiter(
+            itertools.chain.from_iterable(r[4] for r in batch), dtype=np.intp, count=lengths.sum()
+        )
+        numbers = np.fromiter(
+            itertools.chain.from_iterable(r[5] for r in batch), dtype=np.float64, count=ids.size
+        )
+        cols = _columns(lookup, ids)
+        known = cols >= 0
+        block = np.full((len(batch), n_q), np.nan)
+        block[np.repeat(np.arange(len(batch)), lengths)[known], cols[known]] = numbers[known]
+        blocks.append(block)
+        segments[0].append(
+            np.fromiter((-1 if r[0] is None else r[0] for r in batch), dtype=int, count=len(batch))
+        )
+        for position in (1, 2, 3):
+            strings = [shared.setdefault(r[position], r[position]) for r in batch]
+            segments[position].append(np.array(strings, dtype=object))
+        for offset, r in enumerate(batch, start=first):
+            texts += [
+                (offset, column[q], t) for q, t in zip(r[6], r[7], strict=True) if q in column
+            ]
+        first += len(batch)
+    if not blocks:
         return None
-    n = len(numbers)
-    department, tenure, location, level = (
-        np.array(c, dtype=object) for c in zip(*segments, strict=False)
-    )
+    department, tenure, location, level = (np.concatenate(parts) for parts in segments)
     return ResponseSet(
-        round_index=np.zeros(n, dtype=int),
-        department=department.astype(int),
+        round_index=np.zeros(first, dtype=int),
+        department=department,
         tenure_band=tenure,
         location=location,
         level=level,
-        numbers=np.array(numbers, dtype=np.float64).reshape(n, n_q),
-        asked=np.tile(asked, (n, 1)),
-        imported=np.zeros(n, dtype=bool),
+        numbers=np.vstack(blocks),
+        asked=np.tile(asked, (first, 1)),
+        imported=np.zeros(first, dtype=bool),
         texts=texts,
     )
+
+
+def _columns(lookup: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Each question id's column, -1 for a question the report does not know."""
+    inside = ids < lookup.size
+    cols = np.full(ids.size, -1, dtype=np.intp)
+    cols[inside] = lookup[ids[inside]]
+    return cols
 
 
 def _concat(parts: list[ResponseSet], n_q: int) -> ResponseSet:

@@ -62,12 +62,14 @@ class Scorer:
         cols = np.array([q.column for q in items])
         reverse = np.array([q.reverse for q in items])
         asked = rs.asked[:, cols]
-        patterns = {tuple(row) for row in asked}
-        for pattern in patterns:
-            chosen = np.array(pattern, dtype=bool)
+        # One pass per distinct set of asked items (a survey's version), not per respondent:
+        # each row's set as the bits of one integer (a value has far fewer than 63 items).
+        sets = asked.astype(np.int64) @ (np.int64(1) << np.arange(len(items), dtype=np.int64))
+        for key in np.unique(sets):
+            rows = sets == key
+            chosen = asked[np.argmax(rows)]
             if not chosen.any():
                 continue
-            rows = np.all(asked == chosen, axis=1)
             out[rows] = stats.value_scores(rs.numbers[np.ix_(rows, cols[chosen])], reverse[chosen])
         return out
 

@@ -3,6 +3,7 @@
 import json
 from unittest import mock
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -203,7 +204,7 @@ def test_answers_are_loaded_with_one_query_per_wave(acme, round_):
     waves = Wave.objects.count()
     with CaptureQueriesContext(connection) as queries:
         report_input(organization=acme, round_=Round.objects.get(label="2026-10"))
-    answer_queries = [q for q in queries.captured_queries if 'FROM "surveys_answer"' in q["sql"]]
+    answer_queries = [q for q in queries.captured_queries if '"surveys_answer"' in q["sql"]]
     assert len(answer_queries) == waves == 4
     # The rest is a fixed number of small lookups (and one per campaign), whatever the size.
     assert len(queries.captured_queries) <= 2 * waves + 15
@@ -240,6 +241,66 @@ def test_the_command_prints_the_stored_snapshot_as_json(acme, round_, capsys):
     assert "stored snapshot" in summary
     assert "open_door" in summary
     assert ReportSnapshot.objects.count() == 1
+
+
+def arrays(inp) -> dict:
+    """Every array of a report input, rows in a canonical order (rows carry no identity)."""
+    out = {}
+    for name, rs in inp.groups.items():
+        keys = [np.nan_to_num(rs.numbers, nan=-1).tolist(), rs.department.tolist()]
+        keys += [rs.tenure_band.tolist(), rs.location.tolist(), rs.level.tolist()]
+        texts = {}
+        for row, column, text in rs.texts:
+            texts.setdefault(row, []).append((column, text))
+        rows = [
+            (*map(str, row), sorted(texts.get(i, [])))
+            for i, row in enumerate(zip(*keys, strict=True))
+        ]
+        out[name] = (sorted(rows), rs.round_index.tolist().count(0), rs.asked.sum())
+    return out
+
+
+@pytest.mark.postgres
+def test_postgresql_gathers_each_response_into_the_same_arrays_as_the_answer_by_answer_read(
+    acme, round_
+):
+    """On PostgreSQL each response's answers come as arrays (ARRAY_AGG); the read one answer at
+    a time, the embedded default's, must give exactly the same input."""
+    later = history(employees_answers(2), label="2026-10", comment="Decisions are explained.")
+    responses_import(organization=acme, content=later)
+    round_10 = Round.objects.get(label="2026-10")
+    gathered = report_input(organization=acme, round_=round_10)
+    with mock.patch("analytics.selectors.connection", mock.Mock(vendor="sqlite")):
+        one_by_one = report_input(organization=acme, round_=round_10)
+
+    assert arrays(gathered) == arrays(one_by_one)
+    assert sum(rs.size for rs in gathered.groups.values()) > 60
+    assert any(rs.texts for rs in gathered.groups.values())
+
+
+def test_the_command_recomputes_a_published_round_only_when_asked(acme, round_, capsys):
+    call_command("gap_report", "acme", "--json")
+    first = ReportSnapshot.objects.get()
+
+    with mock.patch("analytics.stats.METHOD_VERSION", "9.9"):
+        call_command("gap_report", "acme", "--json")  # the stored report, as it was
+        assert ReportSnapshot.objects.count() == 1
+        capsys.readouterr()
+        call_command("gap_report", "acme", "--json", "--recompute")
+    printed = json.loads(capsys.readouterr().out)
+
+    assert ReportSnapshot.objects.count() == 2
+    assert (printed["method_version"], first.method_version) == ("9.9", "1.1")
+    assert ReportSnapshot.objects.get(pk=first.pk).data == first.data  # never rewritten
+
+    platform = acme.departments.get(name="Platform")
+    platform.parent = acme.departments.get(name="Sales")
+    platform.save()
+    with (
+        mock.patch("analytics.stats.METHOD_VERSION", "9.10"),
+        pytest.raises(CommandError, match="have changed since"),
+    ):
+        call_command("gap_report", "acme", "--recompute")
 
 
 def test_the_command_refuses_unknown_rounds_and_organizations(acme, round_):

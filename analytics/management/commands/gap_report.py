@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analytics.report import format as fmt
 from analytics.selectors import round_latest_reportable
-from analytics.services import NothingToReport, snapshot_compute
+from analytics.services import AnalysisRefused, NothingToReport, snapshot_compute
 from surveys.models import Organization, Round
 
 
@@ -19,6 +19,14 @@ class Command(BaseCommand):
         parser.add_argument("--wave", help="the survey round's label, e.g. 2026-08")
         parser.add_argument(
             "--json", action="store_true", help="print exactly the stored snapshot as JSON"
+        )
+        parser.add_argument(
+            "--recompute",
+            action="store_true",
+            help=(
+                "compute a published round again under the current method version, on the same "
+                "answers (refused if any group's n would change); earlier snapshots are kept"
+            ),
         )
 
     def handle(self, *args, organization: str, wave: str | None, **options) -> None:
@@ -38,8 +46,10 @@ class Command(BaseCommand):
             if round_ is None:
                 raise CommandError(f"{org.name} has no survey round with responses yet.")
         try:
-            snapshot, created = snapshot_compute(organization=org, round_=round_)
-        except NothingToReport as exc:
+            snapshot, created = snapshot_compute(
+                organization=org, round_=round_, recompute=options["recompute"]
+            )
+        except (NothingToReport, AnalysisRefused) as exc:
             raise CommandError(str(exc)) from exc
         if as_json:
             self.stdout.write(_dumps(snapshot.data))
