@@ -2,8 +2,10 @@
 k-1 live responses, and names a new cell to suppress."""
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from analytics.auditor import AuditCell, audit
+from analytics.auditor import AuditCell, _distinct_rows, audit
 
 K = 5
 
@@ -112,3 +114,26 @@ def test_overlapping_cells_that_do_not_contain_each_other_pass():
     b = cell("b", range(1, 21))
 
     assert audit([a, b], live=live(), k=K) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 300),
+    cells=st.integers(1, 130),
+    density=st.floats(0.0, 1.0),
+    repeats=st.integers(0, 300),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_atoms_group_rows_exactly_as_numpy_unique_does(rows, cells, density, repeats, seed):
+    """The atoms (responses in exactly the same cells) are grouped by a sort of 64-bit words;
+    groups, their order and first rows must be numpy's own, for any number of cells."""
+    rng = np.random.default_rng(seed)
+    columns = rng.random((rows, cells)) < density
+    columns[rng.integers(0, rows, repeats)] = columns[0]  # many rows alike, as in a survey
+    packed = np.packbits(columns, axis=1)
+
+    _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    ours_first, ours_inverse = _distinct_rows(packed)
+
+    assert ours_first.tolist() == first.tolist()
+    assert ours_inverse.tolist() == inverse.ravel().tolist()
