@@ -88,6 +88,7 @@ class Universe:
         }
         self.question_column = {q.id: q.column for q in self.inp.questions}
         self._needs: dict[tuple, np.ndarray] = {}
+        self._selected: dict[tuple, np.ndarray] = {}
 
     def mask(self, item: Spec) -> np.ndarray:
         """The responses behind a specification, as a mask over the universe."""
@@ -95,20 +96,30 @@ class Universe:
         group = item["group"]
         if group not in self.offsets:
             return out
-        rs: ResponseSet = self.inp.groups[group]
-        local = np.isin(self.round_ids[group], item["rounds"])
+        local = self.selected(group, "rounds", item["rounds"]).copy()
         where = item.get("where")
         if where:
-            dimension, chosen = where
-            if dimension == "department":
-                local &= np.isin(rs.department, chosen)
-            else:
-                local &= getattr(rs, dimension) == chosen
+            local &= self.selected(group, *where)
         if item.get("needs"):
             local &= self.needs(group, tuple(item["needs"]))
         start = self.offsets[group]
-        out[start : start + rs.size] = local
+        out[start : start + local.size] = local
         return out
+
+    def selected(self, group: str, dimension: str, chosen: Any) -> np.ndarray:
+        """Which responses of a group are in the chosen rounds, departments or category; kept,
+        since the specifications of every value ask for the same few."""
+        key = (group, dimension, json.dumps(chosen))
+        if key not in self._selected:
+            rs: ResponseSet = self.inp.groups[group]
+            if dimension == "rounds":
+                found = np.isin(self.round_ids[group], chosen)
+            elif dimension == "department":
+                found = np.isin(rs.department, chosen)
+            else:
+                found = getattr(rs, dimension) == chosen
+            self._selected[key] = found
+        return self._selected[key]
 
     def needs(self, group: str, needs: tuple) -> np.ndarray:
         """Which responses of a group have what a figure needs, e.g. a score for a value."""

@@ -98,6 +98,7 @@ class Inputs:
         }
         self.tree = DepartmentTree(inp.departments)
         self.universe = Universe(inp, self.scorer)
+        self._categories: dict[str, list[str]] = {}
         self.recommend = next((q for q in inp.questions if q.type == "recommend"), None)
 
     def round_label(self, index: int) -> str:
@@ -138,7 +139,11 @@ class Inputs:
         return segment if department is None else f"{DEPARTMENT}:{self.tree.name(department)}"
 
     def categories(self, dimension: str) -> list[str]:
-        found = {c for c in getattr(self.lived, dimension) if c}
-        if dimension == "tenure_band":
-            return [band for band in TENURE_ORDER if band in found]
-        return sorted(found)
+        """The round's categories of a dimension, found once (a pass over every row)."""
+        if dimension not in self._categories:
+            found = {c for c in set(getattr(self.lived, dimension).tolist()) if c}
+            if dimension == "tenure_band":
+                self._categories[dimension] = [b for b in TENURE_ORDER if b in found]
+            else:
+                self._categories[dimension] = sorted(found)
+        return self._categories[dimension]

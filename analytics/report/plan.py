@@ -214,14 +214,12 @@ class Planner:
         inputs, tree = self.inputs, self.inputs.tree
         decisions: dict[str, Decision] = {}
         total = int(present.sum())
-        departments = rs.department[present]
-        node_n = {
-            pk: int(np.isin(departments, list(tree.subtree(pk))).sum()) for pk in tree.departments
-        }
-        direct_n: dict[int | None, int] = {
-            pk: int((departments == pk).sum()) for pk in tree.departments
-        }
-        direct_n[None] = int((~np.isin(departments, list(tree.departments))).sum())
+        # Counted once per department id, then summed up the tree: one pass over the rows.
+        ids, counts = np.unique(rs.department[present], return_counts=True)
+        per_id = dict(zip(ids.tolist(), counts.tolist(), strict=True))
+        direct_n: dict[int | None, int] = {pk: per_id.get(pk, 0) for pk in tree.departments}
+        direct_n[None] = total - sum(direct_n.values())
+        node_n = {pk: sum(direct_n[d] for d in tree.subtree(pk)) for pk in tree.departments}
         for pk, decision in tree_visibility(
             total_n=total,
             node_n=node_n,
