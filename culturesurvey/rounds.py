@@ -40,6 +40,7 @@ def round_close(*, round_: Round, user=None) -> RoundClosed:
     """
     closed = sum(wave_close(wave=wave, analyze=True) for wave in round_waves_open(round_=round_))
     job_id = None
+    round_.refresh_from_db()  # the seals may have published its report meanwhile
     has_answers = SurveyResponse.objects.filter(wave__round=round_).exists()
     if has_answers and not round_open_waves(round_=round_):
         try:
