@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..selectors import department_subtree_ids
 from .invitations import invitations_create
-from .rounds import round_for_wave, round_label_for_wave
+from .rounds import RoundFrozen, round_for_wave, round_is_frozen, round_label_for_wave
 
 DEFAULT_ONBOARDING_DAYS = 90
 EXIT_LOOKBACK_DAYS = 90
@@ -351,6 +351,8 @@ def wave_launch_preview(
     opens_on = opens_on or organization_today(campaign.organization)
     label = round_label or round_label_for_wave(campaign=campaign, opens_on=opens_on)
     round_ = Round.objects.filter(organization=campaign.organization, label=label).first()
+    if round_ is not None and round_is_frozen(round_=round_):
+        raise RoundFrozen(round_)
     department_ids = None
     if campaign.audience_department_id:
         department_ids = department_subtree_ids(
