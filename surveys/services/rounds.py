@@ -98,7 +98,7 @@ def round_for_wave(*, campaign: Campaign, opens_on: dt.date, label: str | None =
     """The round a new wave of the campaign goes into.
 
     A label HR chose must name a round that is not frozen. Without one, a survey of everyone
-    (pulse, engagement, leadership) with a wave open goes into that wave's round,
+    (pulse, engagement, leadership) whose campaign has a wave open goes into that wave's round,
     where it asks only people not asked yet: a second click on "launch" must not ask everyone
     again. Otherwise the wave goes into the round of its month ("2026-08"), unless that round
     is frozen or, for a survey of everyone, already asked the same people; then into a round
