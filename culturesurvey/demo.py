@@ -394,7 +394,7 @@ class Demo:
         enps = [q for q in general if q.type == QuestionType.RECOMMEND]
         stay = [q for q in general if q.outcome == "intent_to_stay"]
         comment = [q for q in general if q.type == QuestionType.TEXT]
-        exit_items = [q for q in general if q.code.startswith("exit_")]
+        exit_items = by.get("", {}).get(Perspective.EXIT, [])
         leader_items = [
             q
             for code in VALUES
@@ -419,7 +419,7 @@ class Demo:
             name="Monthly culture pulse",
             kind=CampaignKind.PULSE,
             questions=employee_items + enps + stay + comment,
-            intro="Ten minutes, once a month: tell us what working here is really like.",
+            intro="Once a month: tell us what working here is really like.",
         )
         onboarding = campaign_create(
             organization=org,

@@ -13,6 +13,8 @@ from analytics import views as reports
 from surveys import api_urls as survey_api_urls
 from surveys import views, wizard
 
+from . import rounds
+
 # One organization's API: its surveys' endpoints and its reports'.
 organization_api = [
     path("", include(survey_api_urls.organization_urls)),
@@ -62,6 +64,7 @@ urlpatterns = [
     path("o/<slug:slug>/waves/<int:wave_id>/", views.wave_detail, name="wave"),
     path("o/<slug:slug>/waves/<int:wave_id>/close/", views.wave_close_view, name="wave_close"),
     path("o/<slug:slug>/waves/<int:wave_id>/remind/", views.wave_remind, name="wave_remind"),
+    path("o/<slug:slug>/rounds/<str:label>/close/", rounds.round_close_view, name="round_close"),
     path("o/<slug:slug>/report/", reports.report, name="report"),
     path("o/<slug:slug>/report/<str:wave>/", reports.report, name="report_wave"),
     path(

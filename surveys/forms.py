@@ -139,7 +139,12 @@ class ValueForm(forms.Form):
             del self.fields["code"]
             self.fields["new_perspective"].choices = [
                 (Perspective.EMPLOYEE, _("Employee experience")),
-                *((p, label) for p, label in Perspective.choices if p != Perspective.EMPLOYEE),
+                # Exit questions are about leaving, not about a value.
+                *(
+                    (p, label)
+                    for p, label in Perspective.choices
+                    if p not in (Perspective.EMPLOYEE, Perspective.EXIT)
+                ),
             ]
             self.fields["new_pairs_with"].choices = [
                 ("", "–"),

@@ -184,6 +184,8 @@ class Perspective(models.TextChoices):
     LEADER_PREDICTION = "leader_prediction", _("Leader prediction")
     ONBOARDING_EXPECTED = "onboarding_expected", _("Onboarding: what I was led to expect")
     ONBOARDING_FOUND = "onboarding_found", _("Onboarding: what I found")
+    # About leaving itself (the main reason, would you come back): asked of leavers only.
+    EXIT = "exit", _("Exit: about leaving")
 
 
 class Outcome(models.TextChoices):
@@ -252,7 +254,7 @@ class CampaignKind(models.TextChoices):
 KIND_PERSPECTIVES: dict[str, set[str]] = {
     CampaignKind.PULSE: {Perspective.EMPLOYEE},
     CampaignKind.ENGAGEMENT: {Perspective.EMPLOYEE},
-    CampaignKind.EXIT: {Perspective.EMPLOYEE},
+    CampaignKind.EXIT: {Perspective.EMPLOYEE, Perspective.EXIT},
     CampaignKind.ONBOARDING: {
         Perspective.EMPLOYEE,
         Perspective.ONBOARDING_EXPECTED,

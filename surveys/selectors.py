@@ -35,8 +35,11 @@ from .models import (
     Membership,
     Organization,
     Question,
+    QuestionType,
     Role,
+    Round,
     SurveyResponse,
+    TenureBand,
     Wave,
     WaveStatus,
     tenure_band,
@@ -660,6 +663,20 @@ def wave_response_counts(*, waves: Iterable[Wave]) -> dict[int, dict[str, int | 
     return counts
 
 
+def segment_name(attribute: str, label: str) -> str:
+    """A segment as people read it: "1 to 2 years", not the stored band "1_2y"."""
+    if attribute == "tenure_band" and label in TenureBand.values:
+        return str(TenureBand(label).label)
+    return label
+
+
+def segment_order(attribute: str, label: str) -> tuple:
+    """Tenure bands from the newest people up; other segments alphabetically."""
+    if attribute == "tenure_band" and label in TenureBand.values:
+        return (TenureBand.values.index(label), label)
+    return (0, label)
+
+
 def wave_response_rates(*, wave: Wave, k: int) -> dict:
     """Invited, answered and the rate for the wave and per segment of the invited people.
 
@@ -736,7 +753,7 @@ def wave_response_rates(*, wave: Wave, k: int) -> dict:
                 if decisions[cell[label]].shown and invited[label]
                 else None,
             }
-            for label in sorted(invited)
+            for label in sorted(invited, key=lambda label: segment_order(name, label))
             if not label.startswith("__")
         ]
         if segments:
@@ -748,11 +765,21 @@ def wave_response_rates(*, wave: Wave, k: int) -> dict:
 
 
 def questions_fitting_kind(*, organization: Organization, kind: str) -> list[Question]:
-    """The questions a campaign of this kind may ask, value by value."""
-    return list(
+    """The questions a campaign of this kind may ask, value by value, then those measuring no
+    value, free-text comments last (databases disagree on where NULL values sort, so the
+    order is made here)."""
+    found = (
         Question.objects.filter(organization=organization, perspective__in=KIND_PERSPECTIVES[kind])
         .select_related("value")
-        .order_by("value__position", "value_id", "position", "pk")
+        .order_by("position", "pk")
+    )
+    return sorted(
+        found,
+        key=lambda q: (
+            q.value_id is None,
+            q.type == QuestionType.TEXT,
+            (q.value.position, q.value_id) if q.value else (0, 0),
+        ),
     )
 
 
@@ -769,6 +796,32 @@ def values_measured_count(*, question_ids: list[int]) -> int:
 
 def campaign_waves(*, campaign: Campaign) -> list[Wave]:
     return list(campaign.waves.select_related("round", "campaign"))
+
+
+def round_waves_open(*, round_: Round) -> list[Wave]:
+    """The round's waves still taking answers, leadership first (its answers are the other
+    half of every gap)."""
+    waves = Wave.objects.filter(round=round_, status=WaveStatus.OPEN, campaign__imported=False)
+    return sorted(
+        waves.select_related("campaign", "round"),
+        key=lambda w: (w.campaign.kind != "leadership", w.campaign.name, w.number),
+    )
+
+
+def round_open_waves_besides(*, wave: Wave) -> list[Wave]:
+    """The other waves of the wave's round that are still open."""
+    return [w for w in round_waves_open(round_=wave.round) if w.pk != wave.pk]
+
+
+def round_get_for_user(
+    *, user: AnyUser, slug: str, label: str, roles: Iterable[str] = ALL_ROLES
+) -> Round:
+    """A round of an organization the user may act in (404 otherwise, 403 without the role)."""
+    membership = membership_get(user=user, slug=slug, roles=roles)
+    found = Round.objects.filter(organization=membership.organization, label=label).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def wave_invitations(*, wave: Wave) -> QuerySet[Invitation]:

@@ -54,6 +54,8 @@ from .selectors import (
     memberships_for_user,
     questions_asked,
     questions_list,
+    round_open_waves_besides,
+    segment_name,
     submission_questions,
     submission_target_by_token,
     value_count,
@@ -72,6 +74,7 @@ from .services.campaigns import (
     organization_today,
     wave_close,
     wave_launch,
+    wave_launch_preview,
 )
 from .services.definitions import (
     definition_dump,
@@ -79,7 +82,7 @@ from .services.definitions import (
     organization_load_definition,
 )
 from .services.question_bank import bank_values, question_bank_adopt
-from .services.responses import response_accept, responses_import
+from .services.responses import answers_validate, response_accept, responses_import
 from .services.roster import employee_mark_leaver, roster_import
 
 HR = (Role.HR_ADMIN,)
@@ -142,6 +145,17 @@ def survey_items(
     return sections
 
 
+# Seconds a respondent takes per item, by type: a scale is read and tapped, a comment written.
+SECONDS_PER_ITEM = {QuestionType.TEXT: 60, QuestionType.PERCENT: 15, QuestionType.CHOICE: 10}
+SECONDS_PER_RATED_ITEM = 8
+
+
+def survey_minutes(questions: list[Question]) -> int:
+    """The one time estimate a survey page gives, from its items, rounded up."""
+    seconds = sum(SECONDS_PER_ITEM.get(q.type, SECONDS_PER_RATED_ITEM) for q in questions)
+    return max(1, math.ceil(seconds / 60))
+
+
 def survey_throttled(request: HttpRequest) -> HttpResponse | None:
     """A plain 429 page when this address has sent too many survey requests (pages and API
     share the limit, SURVEY_API_RATE); None when the request may go on."""
@@ -161,6 +175,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return limited
     errors: dict[str, str] = {}
     posted: dict[str, Any] = {}
+    asked_first = False
     try:
         if request.method == "POST":
             # The common case first, on the same path as the API: accept and move on.
@@ -168,11 +183,16 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             specs = submission_questions(campaign_id=target.campaign_id, asked=target.asked)
             posted = {q.code: request.POST.get(q.code, "") for q in specs}
             try:
-                response_accept(token=token, answers=posted, target=target)
+                answered = len(answers_validate(questions=specs, answers=posted))
+                # Fewer than half answered is often a slip (Enter in a field, a stray tap):
+                # ask before the link is used up; the answers come back on the page as sent.
+                confirmed = request.POST.get("confirm_partial") == "1"
+                asked_first = 2 * answered < len(specs) and not confirmed
+                if not asked_first:
+                    response_accept(token=token, answers=posted, target=target)
+                    return no_referrer(HttpResponseRedirect(reverse("survey_done")))
             except AnswersInvalid as exc:
                 errors = exc.errors
-            else:
-                return no_referrer(HttpResponseRedirect(reverse("survey_done")))
         invitation = invitation_get_by_token(token=token)
     except InvalidToken as exc:
         return no_referrer(
@@ -187,7 +207,9 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         "total": len(questions),
         "errors": errors,
         "general_error": errors.get("answers"),
-        "minutes": max(1, round(len(questions) * 12 / 60)),
+        "minutes": survey_minutes(questions),
+        "answered": sum(1 for q in questions if str(posted.get(q.code, "")).strip()),
+        "confirm_partial": asked_first,
         "is_leadership": campaign.kind == CampaignKind.LEADERSHIP,
         "kept_attributes": [SegmentAttribute(a).label for a in campaign.kept_attributes]
         if campaign.kind != CampaignKind.LEADERSHIP
@@ -313,6 +335,28 @@ def employee_leaver(request: HttpRequest, slug: str, employee_id: int) -> HttpRe
     employee = employee_get_for_user(user=request.user, slug=slug, employee_id=employee_id)
     membership = membership_get(user=request.user, slug=slug, roles=HR)
     form = LeaverForm(request.POST)
+    if form.is_valid() and not confirmed(request):
+        leaving_date = form.cleaned_data["leaving_date"]
+        return confirm_page(
+            request,
+            membership,
+            title=_("Mark %(email)s as leaving?") % {"email": employee.email},
+            lines=[
+                _(
+                    "Their leaving date is recorded, and the first time they are marked, they are "
+                    "invited by email to the exit survey (when the organization has one)."
+                ),
+            ],
+            facts=[(_("Leaving date"), leaving_date.isoformat())],
+            choices=[
+                {
+                    "action": request.get_full_path(),
+                    "fields": [("leaving_date", leaving_date.isoformat())],
+                    "label": _("Mark as leaving"),
+                }
+            ],
+            cancel_url=reverse("roster", args=[slug]),
+        )
     if form.is_valid():
         try:
             invited = employee_mark_leaver(
@@ -400,6 +444,34 @@ def bank_adopt(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("values", slug=slug)
 
 
+def confirm_page(
+    request: HttpRequest,
+    membership,
+    *,
+    title: str,
+    lines: list[str],
+    choices: list[dict[str, Any]],
+    cancel_url: str,
+    facts: list[tuple[str, Any]] | None = None,
+    warning: str = "",
+) -> HttpResponse:
+    """The step before an action that sends emails or closes something: what it will do, and
+    buttons that post again with confirm=1. A post without it changes nothing."""
+    context = _org_context(membership) | {
+        "title": title,
+        "lines": lines,
+        "facts": facts or [],
+        "choices": choices,
+        "cancel_url": cancel_url,
+        "warning": warning,
+    }
+    return render(request, "surveys/confirm.html", context)
+
+
+def confirmed(request: HttpRequest) -> bool:
+    return request.POST.get("confirm") == "1"
+
+
 def _campaign_page(
     request: HttpRequest, slug: str, campaign: Campaign, *, form: WaveLaunchForm | None = None
 ) -> HttpResponse:
@@ -417,6 +489,7 @@ def _campaign_page(
         "kept": [SegmentAttribute(a).label for a in campaign.kept_attributes],
         "today": organization_today(membership.organization),
         "form": form,
+        "open_waves": [w for w in waves if w.is_open],
     }
     return render(request, "surveys/campaign.html", context, status=_status(form))
 
@@ -432,7 +505,24 @@ def campaign(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
 def campaign_launch(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     obj = campaign_get_for_user(user=request.user, slug=slug, campaign_id=campaign_id, roles=HR)
     form = WaveLaunchForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and not confirmed(request):
+        try:
+            preview = wave_launch_preview(campaign=obj, round_label=form.cleaned_data["round"])
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if preview.invite or obj.kind == CampaignKind.EXIT:
+                return _launch_confirm(request, slug, obj, form, preview)
+            form.add_error(
+                None,
+                _(
+                    "Everyone in this survey's audience has already been asked in the round "
+                    "%(round)s; nobody new to invite. To ask everyone again, close the round "
+                    "and launch into a new one."
+                )
+                % {"round": preview.round_label},
+            )
+    if form.is_valid() and confirmed(request):
         try:
             wave = wave_launch(
                 campaign=obj,
@@ -450,12 +540,61 @@ def campaign_launch(request: HttpRequest, slug: str, campaign_id: int) -> HttpRe
     return redirect("campaign", slug=slug, campaign_id=campaign_id)
 
 
+def _launch_confirm(request, slug: str, campaign: Campaign, form, preview) -> HttpResponse:
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    lines = [
+        _("%(n)d people will get an invitation email with their own link.") % {"n": preview.invite}
+    ]
+    if preview.already_asked:
+        lines.append(
+            _(
+                "%(n)d people of the audience were already asked in the round %(round)s and are "
+                "not asked again: a person answers once per round."
+            )
+            % {"n": preview.already_asked, "round": preview.round_label}
+        )
+    for wave in preview.open_waves:
+        lines.append(
+            _(
+                "Wave %(number)d of this survey is still open (round %(round)s). To ask everyone "
+                "again, close that round first and launch into a new one."
+            )
+            % {"number": wave.number, "round": wave.round.label}
+        )
+    closes_on = form.cleaned_data["closes_on"]
+    facts = [
+        (_("Survey round"), preview.round_label + ("" if preview.round_exists else _(" (new)"))),
+        (_("Questions in this wave"), preview.question_count),
+        (_("Closes on"), closes_on.isoformat() if closes_on else _("when you close it")),
+    ]
+    fields = [("round", form.cleaned_data["round"] or preview.round_label)]
+    if closes_on:
+        fields.append(("closes_on", closes_on.isoformat()))
+    return confirm_page(
+        request,
+        membership,
+        title=_("Launch a wave of %(name)s?") % {"name": campaign.name},
+        lines=lines,
+        facts=facts,
+        choices=[
+            {
+                "action": reverse("campaign_launch", args=[slug, campaign.pk]),
+                "fields": fields,
+                "label": _("Launch and send %(n)d invitations") % {"n": preview.invite},
+            }
+        ],
+        cancel_url=reverse("campaign", args=[slug, campaign.pk]),
+    )
+
+
 @login_required
 @require_POST
 def wave_close_view(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     """Close a wave. Its answers are sealed, then its round's report is asked for once every
     wave of the round is in; HR follows that on the round's report progress page."""
     wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
+    if wave.is_open and not confirmed(request):
+        return _close_confirm(request, slug, wave)
     if not wave_close(wave=wave):
         messages.info(request, _("The wave was already closed."))
         return redirect("wave", slug=slug, wave_id=wave.pk)
@@ -470,16 +609,84 @@ def wave_close_view(request: HttpRequest, slug: str, wave_id: int) -> HttpRespon
     return redirect("report_progress", slug=slug, wave=wave.round.label)
 
 
+def _close_confirm(request: HttpRequest, slug: str, wave) -> HttpResponse:
+    """Closing one wave while others of its round are open: the round's report waits for
+    them, so say so and offer to close them all (the round) or this one alone."""
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    others = round_open_waves_besides(wave=wave)
+    this_one = {"action": reverse("wave_close", args=[slug, wave.pk]), "fields": []}
+    cancel = reverse("wave", args=[slug, wave.pk])
+    if not others:
+        return confirm_page(
+            request,
+            membership,
+            title=_("Close %(name)s, wave %(number)d?")
+            % {"name": wave.campaign.name, "number": wave.number},
+            lines=[
+                _(
+                    "Nobody can answer this wave after it closes; the links in the emails stop "
+                    "working."
+                ),
+                _(
+                    "The round %(round)s has no other open wave: its report is computed as soon "
+                    "as the answers are sealed, and cannot change after that."
+                )
+                % {"round": wave.round.label},
+            ],
+            choices=[this_one | {"label": _("Close the wave")}],
+            cancel_url=cancel,
+        )
+    names = ", ".join(
+        f"{other.campaign.name} ({other.campaign.get_kind_display()}), "
+        + _("wave %(number)d") % {"number": other.number}
+        for other in others
+    )
+    leadership = any(other.campaign.kind == CampaignKind.LEADERSHIP for other in others)
+    return confirm_page(
+        request,
+        membership,
+        title=_("Other waves of the round %(round)s are still open") % {"round": wave.round.label},
+        warning=_("Still open in this round: %(names)s.") % {"names": names},
+        lines=[
+            _(
+                "The round's report is computed once every wave of the round is closed, and "
+                "cannot change after that."
+            ),
+            _(
+                "Without the leadership survey's answers the report has no leader ratings to "
+                "compare with, so close it together with this one, or wait for it."
+            )
+            if leadership
+            else _("Close them together, or close this one now and the others later."),
+        ],
+        choices=[
+            {
+                "action": reverse("round_close", args=[slug, wave.round.label]),
+                "fields": [],
+                "label": _("Close both: every open wave of the round, then compute the report")
+                if len(others) == 1
+                else _("Close all: every open wave of the round, then compute the report"),
+            },
+            this_one | {"label": _("Close this one and wait")},
+        ],
+        cancel_url=cancel,
+    )
+
+
 @login_required
 def wave_detail(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     """A wave's response rate, overall and per segment (following k), and who was invited."""
     wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
     membership = membership_get(user=request.user, slug=slug, roles=HR)
     invitations = Paginator(wave_invitations(wave=wave), 100).get_page(request.GET.get("page"))
+    rates = wave_response_rates(wave=wave, k=wave.campaign.min_group_size)
+    for dimension in rates["dimensions"]:
+        for segment in dimension["segments"]:
+            segment["name"] = segment_name(dimension["name"], segment["label"])
     context = _org_context(membership) | {
         "wave": wave,
         "campaign": wave.campaign,
-        "rates": wave_response_rates(wave=wave, k=wave.campaign.min_group_size),
+        "rates": rates,
         "counts": wave_response_counts(waves=[wave])[wave.pk],
         "invitations": invitations,
         "questions": campaign_questions(campaign=wave.campaign, wave=wave),
@@ -491,6 +698,35 @@ def wave_detail(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
 @require_POST
 def wave_remind(request: HttpRequest, slug: str, wave_id: int) -> HttpResponse:
     wave = wave_get_for_user(user=request.user, slug=slug, wave_id=wave_id, roles=HR)
+    if not confirmed(request):
+        membership = membership_get(user=request.user, slug=slug, roles=HR)
+        counts = wave_response_counts(waves=[wave])[wave.pk]
+        return confirm_page(
+            request,
+            membership,
+            title=_("Send reminders now?"),
+            lines=[
+                _(
+                    "Everyone invited to this wave who has not answered yet gets a reminder email "
+                    "with a fresh link. Who that is stays hidden: nobody sees who has answered."
+                ),
+                _("%(n)d people have not answered yet.")
+                % {"n": counts["invited"] - counts["answered"]}
+                if counts["answered"] is not None
+                else _(
+                    "How many have not answered is not shown while the count could tell who "
+                    "answered."
+                ),
+            ],
+            choices=[
+                {
+                    "action": reverse("wave_remind", args=[slug, wave.pk]),
+                    "fields": [],
+                    "label": _("Send the reminders"),
+                }
+            ],
+            cancel_url=reverse("wave", args=[slug, wave.pk]),
+        )
     queued = wave_send_reminders(wave=wave)
     # How many were reminded is how many have not answered: shown only with that count.
     if wave_response_counts(waves=[wave])[wave.pk]["answered"] is None:

@@ -27,8 +27,8 @@ from .selectors import (
     wave_invited_count,
 )
 from .services.automation import RECURRING_KINDS, CampaignSchedule, campaign_create
-from .services.campaigns import organization_today
-from .views import survey_items
+from .services.campaigns import organization_today, rotation_default, rotation_largest_wave
+from .views import survey_items, survey_minutes
 
 STEPS = [
     ("basics", gettext_lazy("Kind")),
@@ -68,6 +68,10 @@ def _form(step: str, org: Organization, state: dict[str, Any], data=None) -> for
             data, initial=initial, fitting=questions_fitting_kind(organization=org, kind=kind)
         )
     if step == "schedule":
+        if kind == CampaignKind.PULSE and "rotation_values" not in initial:
+            # A pulse stays short: values take turns so each wave asks at most 12 items.
+            chosen = questions_in_order(organization=org, ids=state.get("questions", []))
+            initial["rotation_values"] = rotation_default(questions=chosen)
         return ScheduleStep(data, initial=initial, kind=kind, departments=_departments(org))
     if step == "anonymity":
         return AnonymityStep(data, initial=initial, kind=kind, organization_k=org.min_group_size)
@@ -104,7 +108,12 @@ def _extra(step: str, org: Organization, state: dict[str, Any], form: forms.Form
         "questions": questions,
         "sections": survey_items(questions),
         "total": len(questions),
-        "minutes": max(1, round(len(questions) * 12 / 60)),
+        "per_wave": rotation_largest_wave(
+            questions=questions, per_wave=state.get("rotation_values")
+        ),
+        "values_count": len({q.value_id for q in questions if q.value_id}),
+        "minutes": survey_minutes(questions),
+        "answered": 0,
         "is_leadership": state["kind"] == CampaignKind.LEADERSHIP,
         "kept_labels": [SegmentAttribute(a).label for a in state.get("kept_attributes", [])],
         "audience": dict(_departments(org)).get(

@@ -53,13 +53,14 @@ def test_the_survey_page_answers_503_and_the_token_still_works(open_wave, token_
     token = token_for(invitation)
 
     with database_down():
-        response = Client().post(f"/s/{token}/", {"od1": "4"})
+        response = Client().post(f"/s/{token}/", {"od1": "4", "confirm_partial": "1"})
 
     assert_clean_503_page(response)
     assert token not in response.content.decode()
     assert not PendingAnswer.objects.exists()
     assert Invitation.objects.get(pk=invitation.pk).answered is False
-    assert Client().post(f"/s/{token}/", {"od1": "4"}).status_code == 302  # once it is back
+    sent = {"od1": "4", "confirm_partial": "1"}
+    assert Client().post(f"/s/{token}/", sent).status_code == 302  # once it is back
     assert PendingAnswer.objects.count() == 1
 
 

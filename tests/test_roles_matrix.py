@@ -104,6 +104,7 @@ OPERATIONS = [
     page("wave", "get", "hr", **ACME, wave_id="{open_wave}"),
     page("wave_close", "post", "hr_write", **ACME, wave_id="{open_wave}"),
     page("wave_remind", "post", "hr_write", **ACME, wave_id="{open_wave}"),
+    page("round_close", "get", "hr", **ACME, label="{open_round}"),
     # API operations
     api("get", "/api/v1/organizations/", "own"),
     api("get", f"{ORG}/", "member"),
@@ -209,6 +210,7 @@ def world(acme, alice, leo, charlie, staff, open_wave, pulse, token_for, close_a
             "wave": Round.objects.get(label="2026-08").label,
             "campaign": pulse.pk,
             "open_wave": next_wave.pk,
+            "open_round": next_wave.round.label,
             "action": action.pk,
             "job": job.pk,
             "employee": staff[0].pk,

@@ -59,7 +59,7 @@ def test_survey_pages_never_send_a_referrer(open_wave, token_for, monkeypatch):
     responses = {
         "survey": client.get(f"/s/{token}/"),
         "answers refused": client.post(f"/s/{token}/", {"od1": "9"}),
-        "answers taken": client.post(f"/s/{token}/", {"od1": "4"}),
+        "answers taken": client.post(f"/s/{token}/", {"od1": "4", "confirm_partial": "1"}),
         "done": client.get("/s/done/"),
         "used link": client.get(f"/s/{token}/"),
         "unknown link": client.get("/s/Q3ZkN2x1bWVfdG9rZW4xMg/"),

@@ -36,9 +36,11 @@ from ..models import (
 from ..selectors import department_subtree_ids
 from .campaigns import (
     campaign_anonymity_check,
-    campaign_questions,
     campaign_questions_check,
     organization_today,
+    rotation_question_ids,
+    survey_order,
+    values_measured,
     wave_close,
     wave_launch,
     wave_open_empty,
@@ -80,13 +82,6 @@ def _clean_reminder_days(reminder_days: Sequence[int], *, wave_days: int) -> lis
             f"(not {', '.join(map(str, wrong))})."
         )
     return sorted(reminder_days)
-
-
-def _values_measured(*, campaign: Campaign) -> list[int]:
-    """Ids of the values the campaign's questions measure, in the order the campaign asks them."""
-    return list(
-        dict.fromkeys(q.value_id for q in campaign_questions(campaign=campaign) if q.value_id)
-    )
 
 
 @transaction.atomic
@@ -137,9 +132,10 @@ def campaign_schedule_set(
         raise ServiceError("A first wave date needs a recurrence.")
 
     if rotation_values is not None:
-        if recurrence_weeks is None:
-            raise ServiceError("Rotating values needs a recurring schedule.")
-        measured = len(_values_measured(campaign=campaign))
+        # Waves launched by hand rotate too: each takes the next values in turn.
+        if campaign.kind not in RECURRING_KINDS:
+            raise ServiceError("Only pulse and engagement surveys rotate their values.")
+        measured = len(values_measured(campaign=campaign))
         if not 1 <= rotation_values <= measured:
             raise ServiceError(
                 f"A wave can ask between 1 and {measured} of the values this survey measures."
@@ -244,27 +240,6 @@ def _recurring_task_sync(*, campaign: Campaign) -> None:
 # --- Recurring waves --------------------------------------------------------------------------
 
 
-def rotation_question_ids(*, campaign: Campaign, wave_number: int) -> list[int] | None:
-    """The questions wave `wave_number` of a rotating campaign asks; None means all of them.
-
-    Values take turns in the order the campaign asks them, `rotation_values` per wave: with
-    values A, B, C and two per wave, wave 1 asks A and B, wave 2 C and A, wave 3 B and C. A
-    chosen value keeps all its items so its scale score stays valid, and questions that measure
-    no value (eNPS, comments) are asked every time.
-    """
-    values = _values_measured(campaign=campaign)
-    per_wave = campaign.rotation_values
-    if not per_wave or per_wave >= len(values):
-        return None
-    start = (wave_number - 1) * per_wave
-    chosen = {values[(start + i) % len(values)] for i in range(per_wave)}
-    return [
-        q.pk
-        for q in campaign_questions(campaign=campaign)
-        if q.value_id is None or q.value_id in chosen
-    ]
-
-
 def _recurring_task_remove(campaign_id: int) -> None:
     for task in PeriodicTask.objects.filter(name=recurring_task_name(campaign_id)):
         task.delete()
@@ -362,7 +337,7 @@ def campaign_create(
     )
     CampaignQuestion.objects.bulk_create(
         CampaignQuestion(campaign=campaign, question=q, position=i)
-        for i, q in enumerate(questions, 1)
+        for i, q in enumerate(survey_order(questions), 1)
     )
     today = organization_today(organization)
     if schedule is not None:

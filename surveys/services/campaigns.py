@@ -4,6 +4,7 @@ with its schedule by `automation.campaign_create`."""
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -18,17 +19,21 @@ from ..models import (
     CampaignKind,
     CampaignQuestion,
     Employee,
+    Invitation,
     Membership,
     Organization,
     Question,
+    QuestionType,
     Role,
+    Round,
     SegmentAttribute,
     Wave,
     WaveStatus,
+    kinds_of_group,
 )
 from ..selectors import department_subtree_ids
 from .invitations import invitations_create
-from .rounds import round_for_wave
+from .rounds import RoundFrozen, round_for_wave, round_is_frozen, round_label_for_wave
 
 DEFAULT_ONBOARDING_DAYS = 90
 EXIT_LOOKBACK_DAYS = 90
@@ -142,18 +147,91 @@ def campaign_update(
     return campaign
 
 
+def survey_order(questions: Iterable[Question]) -> list[Question]:
+    """Questions in the order a survey asks them: as given, except that free-text comments come
+    last, after every rated item (a comment box early on reads as the end of the survey)."""
+    return sorted(questions, key=lambda q: q.type == QuestionType.TEXT)
+
+
 def campaign_questions(*, campaign: Campaign, wave: Wave | None = None) -> list[Question]:
-    """The campaign's questions in order; for a wave, only those it asks."""
-    questions = [
+    """The campaign's questions in order (comments last); for a wave, only those it asks."""
+    questions = survey_order(
         cq.question
         for cq in CampaignQuestion.objects.filter(campaign=campaign)
         .select_related("question__value", "question__pairs_with")
         .order_by("position", "id")
-    ]
+    )
     if wave is not None and wave.asked:
         asked = set(wave.asked)
         questions = [q for q in questions if q.pk in asked]
     return questions
+
+
+def values_measured(*, campaign: Campaign) -> list[int]:
+    """Ids of the values the campaign's questions measure, in the order the campaign asks them."""
+    return list(
+        dict.fromkeys(q.value_id for q in campaign_questions(campaign=campaign) if q.value_id)
+    )
+
+
+def rotation_question_ids(*, campaign: Campaign, wave_number: int) -> list[int] | None:
+    """The questions wave `wave_number` of a rotating campaign asks; None means all of them.
+
+    Values take turns in the order the campaign asks them, `rotation_values` per wave: with
+    values A, B, C and two per wave, wave 1 asks A and B, wave 2 C and A, wave 3 B and C. A
+    chosen value keeps all its items so its scale score stays valid (a value's score needs two
+    thirds of its items), and questions that measure no value (eNPS, comments) are asked every
+    time.
+    """
+    values = values_measured(campaign=campaign)
+    per_wave = campaign.rotation_values
+    if not per_wave or per_wave >= len(values):
+        return None
+    start = (wave_number - 1) * per_wave
+    chosen = {values[(start + i) % len(values)] for i in range(per_wave)}
+    return [
+        q.pk
+        for q in campaign_questions(campaign=campaign)
+        if q.value_id is None or q.value_id in chosen
+    ]
+
+
+# What a pulse asks at most per wave: short enough for a phone in a few minutes.
+PULSE_MAX_ITEMS = 12
+
+
+def rotation_largest_wave(*, questions: Sequence[Question], per_wave: int | None) -> int:
+    """How many items the largest wave of a rotation over these questions asks (every value
+    with all its items, `per_wave` values a wave in turn, plus the questions measuring no
+    value); all of them without a rotation."""
+    sizes: dict[int, int] = {}
+    for q in questions:
+        if q.value_id:
+            sizes[q.value_id] = sizes.get(q.value_id, 0) + 1
+    order = list(sizes.values())
+    if not per_wave or per_wave >= len(order):
+        return len(questions)
+    general = len(questions) - sum(order)
+    return general + max(
+        sum(order[(start + i) % len(order)] for i in range(per_wave)) for start in range(len(order))
+    )
+
+
+def rotation_default(*, questions: Sequence[Question], limit: int = PULSE_MAX_ITEMS) -> int | None:
+    """How many values a pulse over these questions asks per wave so that no wave asks more
+    than `limit` items; None when all of them fit. Every value keeps all its items (its score
+    needs two thirds of them), the questions measuring no value are asked every time, and the
+    rotation covers every value over the waves. At least one value per wave, even when one
+    value alone is over the limit."""
+    values = len({q.value_id for q in questions if q.value_id})
+    if len(questions) <= limit or values < 2:
+        return None
+    best = 1
+    for per_wave in range(2, values):
+        if rotation_largest_wave(questions=questions, per_wave=per_wave) > limit:
+            break
+        best = per_wave
+    return best
 
 
 def audience_for(
@@ -212,6 +290,10 @@ def wave_launch(
     if campaign.imported:
         raise ServiceError("Imported history cannot be launched again.")
     questions = campaign_questions(campaign=campaign)
+    if asked is None and campaign.rotation_values:
+        # A rotating campaign's wave launched by hand takes the next values in turn.
+        top = campaign.waves.aggregate(top=Max("number"))["top"] or 0
+        asked = rotation_question_ids(campaign=campaign, wave_number=top + 1)
     if asked is not None:
         unknown = set(asked) - {q.pk for q in questions}
         if unknown or not asked:
@@ -248,6 +330,61 @@ def wave_launch(
             f"{round_.label}; nothing was launched. A person answers once per round."
         )
     return wave
+
+
+@dataclass(frozen=True)
+class LaunchPreview:
+    """What launching a wave now would do, shown to HR before they confirm."""
+
+    round_label: str
+    round_exists: bool
+    invite: int  # how many people would get an invitation email
+    already_asked: int  # how many of the audience were already asked in that round
+    open_waves: list[Wave]  # the campaign's waves still open
+    question_count: int
+
+
+def wave_launch_preview(
+    *, campaign: Campaign, round_label: str | None = None, opens_on: dt.date | None = None
+) -> LaunchPreview:
+    """What `wave_launch` with these arguments would do; creates and sends nothing."""
+    opens_on = opens_on or organization_today(campaign.organization)
+    label = round_label or round_label_for_wave(campaign=campaign, opens_on=opens_on)
+    round_ = Round.objects.filter(organization=campaign.organization, label=label).first()
+    if round_ is not None and round_is_frozen(round_=round_):
+        raise RoundFrozen(round_)
+    department_ids = None
+    if campaign.audience_department_id:
+        department_ids = department_subtree_ids(
+            organization=campaign.organization, department_id=campaign.audience_department_id
+        )
+    emails = {
+        email.lower()
+        for email, _pk in audience_for(
+            campaign=campaign, on_date=opens_on, department_ids=department_ids
+        )
+    }
+    asked = set()
+    if round_ is not None:
+        asked = set(
+            Invitation.objects.filter(
+                wave__round=round_, wave__campaign__kind__in=kinds_of_group(campaign.kind)
+            ).values_list("email", flat=True)
+        )
+    top = campaign.waves.aggregate(top=Max("number"))["top"] or 0
+    rotation = rotation_question_ids(campaign=campaign, wave_number=top + 1)
+    return LaunchPreview(
+        round_label=label,
+        round_exists=round_ is not None,
+        invite=len(emails - asked),
+        already_asked=len(emails & asked),
+        open_waves=list(
+            campaign.waves.filter(status=WaveStatus.OPEN).select_related("round").order_by("number")
+        ),
+        question_count=len(rotation)
+        if rotation is not None
+        else len(campaign_questions(campaign=campaign)),
+    )
 
 
 def wave_open_empty(*, campaign: Campaign, opens_on: dt.date) -> Wave:

@@ -30,6 +30,8 @@ from ..models import (
 from ..selectors import questions_asked
 
 # A question's meaning may not change once it has gone out in a survey.
+# A question measuring no value: an employee item (eNPS, a comment), or one about leaving itself.
+GENERAL_PERSPECTIVES = (Perspective.EMPLOYEE, Perspective.EXIT)
 FROZEN_WHEN_ASKED = ("type", "value", "reverse", "perspective")
 
 
@@ -238,9 +240,16 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
         if question["code"] in codes:
             errors.append((f"{path}.code", f'"{question["code"]}" appears twice'))
         codes[question["code"]] = question
-        if value_code is None and question["perspective"] != Perspective.EMPLOYEE:
+        if value_code is None and question["perspective"] not in GENERAL_PERSPECTIVES:
             errors.append(
-                (f"{path}.perspective", "a question outside a value must be an employee question")
+                (
+                    f"{path}.perspective",
+                    "a question outside a value must be an employee or an exit question",
+                )
+            )
+        if value_code is not None and question["perspective"] == Perspective.EXIT:
+            errors.append(
+                (f"{path}.perspective", "an exit question is about leaving, not about a value")
             )
         rated = question["perspective"] in (Perspective.LEADER, Perspective.EMPLOYEE)
         if rated and value_code and question["type"] != QuestionType.LIKERT:

@@ -97,10 +97,12 @@ def round_get_or_create(*, organization: Organization, label: str) -> Round:
 def round_for_wave(*, campaign: Campaign, opens_on: dt.date, label: str | None = None) -> Round:
     """The round a new wave of the campaign goes into.
 
-    A label HR chose must name a round that is not frozen. Without one, the wave goes into the
-    round of its month ("2026-08"), unless that round is frozen or, for a survey of everyone
-    (pulse, engagement, leadership), already asked the same people; then into a round named
-    after its day ("2026-08-14", then "2026-08-14-2", ...).
+    A label HR chose must name a round that is not frozen. Without one, a survey of everyone
+    (pulse, engagement, leadership) whose campaign has a wave open goes into that wave's round,
+    where it asks only people not asked yet: a second click on "launch" must not ask everyone
+    again. Otherwise the wave goes into the round of its month ("2026-08"), unless that round
+    is frozen or, for a survey of everyone, already asked the same people; then into a round
+    named after its day ("2026-08-14", then "2026-08-14-2", ...).
     """
     organization = campaign.organization
     if label:
@@ -108,11 +110,34 @@ def round_for_wave(*, campaign: Campaign, opens_on: dt.date, label: str | None =
         if round_is_frozen(round_=round_):
             raise RoundFrozen(round_)
         return round_
+    label = round_label_for_wave(campaign=campaign, opens_on=opens_on)
+    return round_get_or_create(organization=organization, label=label)
+
+
+def round_open_for_campaign(*, campaign: Campaign) -> Round | None:
+    """The round of the campaign's latest open wave, if it has one."""
+    wave = (
+        Wave.objects.filter(campaign=campaign, status="open")
+        .select_related("round")
+        .order_by("-round__sequence")
+        .first()
+    )
+    return wave.round if wave else None
+
+
+def round_label_for_wave(*, campaign: Campaign, opens_on: dt.date) -> str:
+    """The label of the round a new wave of the campaign goes into when HR names none (see
+    `round_for_wave`); the round may not exist yet. Creates nothing."""
+    organization = campaign.organization
+    if GROUP_OF_KIND[campaign.kind] in EVERYONE_KINDS:
+        open_round = round_open_for_campaign(campaign=campaign)
+        if open_round is not None and not round_is_frozen(round_=open_round):
+            return open_round.label
     day = opens_on.isoformat()
     for candidate in [opens_on.strftime("%Y-%m"), day, *(f"{day}-{n}" for n in range(2, 100))]:
         existing = Round.objects.filter(organization=organization, label=candidate).first()
         if existing is None:
-            return round_get_or_create(organization=organization, label=candidate)
+            return candidate
         if round_is_frozen(round_=existing):
             continue
         if GROUP_OF_KIND[campaign.kind] in EVERYONE_KINDS and (
@@ -121,7 +146,7 @@ def round_for_wave(*, campaign: Campaign, opens_on: dt.date, label: str | None =
             .exists()
         ):
             continue
-        return existing
+        return candidate
     raise ServiceError(f"Too many rounds on {day}; name the round explicitly.")
 
 

@@ -83,7 +83,8 @@ def test_leavers_marked_after_a_report_go_into_a_new_round(hr_client, acme, comp
     leaver = people[0]
 
     hr_client.post(
-        f"/o/acme/roster/{leaver.pk}/leaver/", {"leaving_date": dt.date.today().isoformat()}
+        f"/o/acme/roster/{leaver.pk}/leaver/",
+        {"leaving_date": dt.date.today().isoformat(), "confirm": "1"},
     )
 
     exit_invitation = leaver.invitations.get(wave__campaign=company.exit)

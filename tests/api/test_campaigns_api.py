@@ -409,13 +409,19 @@ def test_launching_opens_numbered_waves(acme, alice, pulse):
         {"round": "2026-09", "closes_on": closes_on.isoformat()},
         format="json",
     )
-    second = client.post(f"{ACME}/campaigns/{pulse.pk}/launch/", {}, format="json")
+    # While wave 1 is open, a launch without a round goes into its round, where everyone has
+    # been asked already: refused, so a second click asks nobody twice.
+    again = client.post(f"{ACME}/campaigns/{pulse.pk}/launch/", {}, format="json")
+    month = organization_today(acme).strftime("%Y-%m")
+    second = client.post(f"{ACME}/campaigns/{pulse.pk}/launch/", {"round": month}, format="json")
 
+    assert again.status_code == 400
+    assert "already been asked in the round 2026-09" in again.json()["detail"]
     assert (first.status_code, second.status_code) == (201, 201), second.json()
     assert first.json()["number"] == 1
     assert second.json()["number"] == 2
     assert (first.json()["round"], first.json()["closes_on"]) == ("2026-09", closes_on.isoformat())
-    assert second.json()["round"] == organization_today(acme).strftime("%Y-%m")
+    assert second.json()["round"] == month
     assert (first.json()["status"], first.json()["invited"], first.json()["answered"]) == (
         "open",
         12,

@@ -147,7 +147,8 @@ def test_a_pulse_from_the_wizard_to_the_employee_and_the_new_report(
     with mock.patch("core.outbox.outbox_publish"):  # no worker yet: the seal waits
         desktop.goto(f"{live_server.url}/o/acme/waves/{wave.pk}/")
         expect(desktop.get_by_text("answered", exact=True)).to_be_visible()
-        desktop.get_by_role("button", name="Close wave and compute the report").click()
+        desktop.get_by_role("button", name="Close this wave…").click()
+        desktop.get_by_role("button", name="Close the wave").click()
         expect(desktop.get_by_text("the answers are being sealed")).to_be_visible()
         wave_seal(wave_id=wave.pk)  # the worker seals the wave...
         job_id = wave_analysis_request(wave_id=wave.pk)  # ...and asks for its report

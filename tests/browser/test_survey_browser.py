@@ -63,6 +63,10 @@ def test_the_survey_works_by_keyboard_alone(live_server, desktop, open_wave, tok
     desktop.keyboard.press("ArrowRight")
     desktop.get_by_role("button", name="Submit my answers").focus()
     desktop.keyboard.press("Enter")
+    # One answer of four: asked first, with the focus on the answer to the question.
+    expect(desktop.get_by_text("You answered 1 of 4 questions; send anyway?")).to_be_visible()
+    expect(desktop.get_by_role("button", name="Send anyway")).to_be_focused()
+    desktop.keyboard.press("Enter")
 
     expect(desktop.get_by_role("heading", name="Thank you. Your answers are in.")).to_be_visible()
     wave_close(wave=open_wave, analyze=False)
@@ -76,6 +80,10 @@ def test_the_survey_works_without_javascript(live_server, browser, open_wave, to
     page.goto(f"{live_server.url}/s/{token}/")
     page.get_by_role("group", name="Bad news is kept").get_by_text("Disagree", exact=True).click()
     page.get_by_role("button", name="Submit my answers").click()
+    # The server asks, as the page's script would, and keeps the answer.
+    expect(page.get_by_role("alert")).to_contain_text("You answered 1 of 4 questions")
+    assert not Invitation.objects.filter(answered=True).exists()
+    page.get_by_role("button", name="Send anyway").click()
     expect(page.get_by_role("heading", name="Thank you. Your answers are in.")).to_be_visible()
     context.close()
     wave_close(wave=open_wave, analyze=False)

@@ -137,7 +137,7 @@ def test_the_survey_page_sets_no_cookie_and_leaks_no_referrer(open_wave, token_f
     client = Client()
 
     page = client.get(f"/s/{token}/")
-    done = client.post(f"/s/{token}/", {"od1": "4"})
+    done = client.post(f"/s/{token}/", {"od1": "4", "confirm_partial": "1"})
 
     assert page.status_code == 200
     assert page["Referrer-Policy"] == "no-referrer"

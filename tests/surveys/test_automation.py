@@ -130,7 +130,7 @@ def reminding_wave(campaign, reminder_days):
         ({"recurrence_weeks": 2, "first_wave_on": dt.date(2020, 1, 6)}, "cannot open in the past"),
         ({"first_wave_on": dt.date(2099, 1, 5)}, "needs a recurrence"),
         ({"recurrence_weeks": 2, "rotation_values": 2}, "between 1 and 1 of the values"),
-        ({"rotation_values": 1}, "needs a recurring schedule"),
+        ({"rotation_values": 0}, "between 1 and 1 of the values"),
         ({"reminder_days": [0]}, "between day 1 and day 13"),
         ({"reminder_days": [3, 14]}, r"between day 1 and day 13 of a 14-day wave \(not 14\)"),
         ({"reminder_days": [3, 3]}, "given once"),
@@ -152,6 +152,7 @@ def test_a_bad_schedule_is_refused_and_changes_nothing(pulse, changes, message):
     ("changes", "message"),
     [
         ({"recurrence_weeks": 4}, "Only pulse and engagement surveys recur"),
+        ({"rotation_values": 1}, "Only pulse and engagement surveys rotate"),
         ({"onboarding_after_days": 0}, "between 1 and 365 days"),
         ({"onboarding_after_days": 366}, "between 1 and 365 days"),
     ],

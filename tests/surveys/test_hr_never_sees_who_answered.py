@@ -49,6 +49,7 @@ def _ids(acme, wave, staff) -> dict[str, object]:
         "campaign": wave.campaign_id,
         "campaign_id": wave.campaign_id,
         "open_wave": wave.pk,
+        "open_round": wave.round.label,
         "wave_id": wave.pk,
         "wave": wave.round.label,
         "employee": staff[0].pk,

@@ -53,7 +53,9 @@ def test_reminders_go_to_those_who_have_not_answered(
     outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(alice).post(f"/o/acme/waves/{open_wave.pk}/remind/", follow=True)
+        response = client_for(alice).post(
+            f"/o/acme/waves/{open_wave.pk}/remind/", {"confirm": "1"}, follow=True
+        )
 
     # One answer of k = 5: how many were reminded would say how many answered.
     assert "Reminders queued for everyone who has not answered." in response.content.decode()
@@ -70,7 +72,7 @@ def test_closing_a_wave_shows_the_analysis_progress(alice, open_wave, token_for)
         response_accept(token=token_for(invitation), answers={"od1": 3, "od2": 2})
 
     client = client_for(alice)
-    response = client.post(f"/o/acme/waves/{open_wave.pk}/close/")
+    response = client.post(f"/o/acme/waves/{open_wave.pk}/close/", {"confirm": "1"})
 
     label = open_wave.round.label
     assert response["Location"] == f"/o/acme/report/{label}/progress/"
@@ -111,7 +113,9 @@ def test_closing_a_wave_whose_answers_a_worker_still_seals_says_the_report_follo
         response_accept(token=token_for(invitation), answers={"od1": 3, "od2": 2})
 
     # What the seal task queues after commit has not run yet, as with a busy worker.
-    response = client_for(alice).post(f"/o/acme/waves/{open_wave.pk}/close/", follow=True)
+    response = client_for(alice).post(
+        f"/o/acme/waves/{open_wave.pk}/close/", {"confirm": "1"}, follow=True
+    )
 
     assert response.redirect_chain == [(f"/o/acme/waves/{open_wave.pk}/", 302)]
     assert "the answers are being sealed, and the report follows" in response.content.decode()

@@ -42,7 +42,9 @@ def test_it_refuses_a_bad_leaving_date_next_to_that_persons_row(alice, acme, dat
     ana = EmployeeFactory(organization=acme, email="ana@acme.example")
     bo = EmployeeFactory(organization=acme, email="bo@acme.example")
 
-    response = client_for(alice).post(f"/o/acme/roster/{ana.pk}/leaver/", {"leaving_date": date})
+    response = client_for(alice).post(
+        f"/o/acme/roster/{ana.pk}/leaver/", {"leaving_date": date, "confirm": "1"}
+    )
 
     assert response.status_code == 400
     body = response.content.decode()
@@ -96,7 +98,7 @@ def test_it_refuses_a_closing_date_that_is_not_a_date(alice, pulse):
 
 def test_the_launch_services_refusal_shows_on_the_launch_form(alice, pulse):
     response = client_for(alice).post(
-        f"/o/acme/campaigns/{pulse.pk}/launch/", {"closes_on": "2020-01-01"}
+        f"/o/acme/campaigns/{pulse.pk}/launch/", {"closes_on": "2020-01-01", "confirm": "1"}
     )
 
     assert response.status_code == 400

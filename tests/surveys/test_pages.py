@@ -108,7 +108,9 @@ def test_a_roster_upload_with_a_bad_row_shows_the_error_and_saves_nothing(alice)
 def test_marking_a_leaver_from_the_roster(alice, acme):
     ana = EmployeeFactory(organization=acme, email="ana@acme.example")
     response = client_for(alice).post(
-        f"/o/acme/roster/{ana.pk}/leaver/", {"leaving_date": "2026-12-31"}, follow=True
+        f"/o/acme/roster/{ana.pk}/leaver/",
+        {"leaving_date": "2026-12-31", "confirm": "1"},
+        follow=True,
     )
     assert "ana@acme.example marked as leaving." in response.content.decode()
     ana.refresh_from_db()
@@ -141,13 +143,13 @@ def test_adopting_values_from_the_question_bank(alice, acme):
 def test_launching_a_wave_and_closing_it(alice, pulse, staff):
     client = client_for(alice)
     response = client.post(
-        f"/o/acme/campaigns/{pulse.pk}/launch/", {"round": "2026-08"}, follow=True
+        f"/o/acme/campaigns/{pulse.pk}/launch/", {"round": "2026-08", "confirm": "1"}, follow=True
     )
     assert "Wave 1 launched" in response.content.decode()
     wave = pulse.waves.get()
     assert Invitation.objects.filter(wave=wave).count() == 12
 
-    client.post(f"/o/acme/waves/{wave.pk}/close/")
+    client.post(f"/o/acme/waves/{wave.pk}/close/", {"confirm": "1"})
     wave.refresh_from_db()
     assert wave.status == "closed"
 

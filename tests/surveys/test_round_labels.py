@@ -59,7 +59,9 @@ def test_the_launch_page_refuses_a_round_label_that_is_not_a_slug(alice, acme, p
 
 
 def test_the_launch_page_takes_a_slug(alice, acme, pulse):
-    client_for(alice).post(f"/o/acme/campaigns/{pulse.pk}/launch/", {"round": "2026-q3_pulse"})
+    client_for(alice).post(
+        f"/o/acme/campaigns/{pulse.pk}/launch/", {"round": "2026-q3_pulse", "confirm": "1"}
+    )
 
     assert Wave.objects.get().round.label == "2026-q3_pulse"
 

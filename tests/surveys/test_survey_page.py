@@ -55,7 +55,7 @@ def test_an_out_of_range_answer_is_shown_and_nothing_is_stored(open_wave, token_
 def test_a_used_link_says_so_without_saying_more(open_wave, token_for):
     token = token_for(open_wave.invitations.first())
     client = Client()
-    client.post(f"/s/{token}/", {"od1": "4"})
+    client.post(f"/s/{token}/", {"od1": "4", "confirm_partial": "1"})
 
     again = client.get(f"/s/{token}/")
     resubmit = client.post(f"/s/{token}/", {"od1": "1"})
