@@ -146,7 +146,7 @@ def rounds_with_snapshot(*, organization: Organization) -> list[Round]:
     One query for what the report page asks of every view: the round picker and the snapshot
     shown (`rounds_reported` and `snapshot_of_round` ask the same in two or more)."""
     snapshots = (
-        ReportSnapshot.objects.filter(organization=organization)
+        ReportSnapshot.objects.filter(round__organization=organization)
         .defer("data", "cells")
         .select_related("round")
         .order_by("-round__sequence", "-created_at", "-id")
