@@ -35,7 +35,7 @@ from surveys.models import (
     Wave,
     WaveStatus,
 )
-from surveys.selectors import Reach, department_subtree_ids
+from surveys.selectors import Reach, department_subtree
 from surveys.services.rounds import label_date
 
 from . import stats
@@ -143,6 +143,26 @@ def rounds_reported(*, organization: Organization) -> QuerySet[Round]:
         .distinct()
         .order_by("-sequence")
     )
+
+
+def rounds_with_snapshot(*, organization: Organization) -> list[Round]:
+    """The organization's rounds that have a report snapshot, newest first, each with its
+    newest snapshot (without its data and cells, the large parts) as `round_.snapshot`.
+
+    One query for what the report page asks of every view: the round picker and the snapshot
+    shown (`rounds_reported` and `snapshot_of_round` ask the same in two or more)."""
+    snapshots = (
+        ReportSnapshot.objects.filter(round__organization=organization)
+        .defer("data", "cells")
+        .select_related("round")
+        .order_by("-round__sequence", "-created_at", "-id")
+    )
+    rounds: dict[int, Round] = {}
+    for snapshot in snapshots:
+        if snapshot.round_id not in rounds:  # the newest of its round
+            snapshot.round.snapshot = snapshot
+            rounds[snapshot.round_id] = snapshot.round
+    return list(rounds.values())
 
 
 def snapshot_of_round(*, round_: Round, with_data: bool = True) -> ReportSnapshot | None:
@@ -547,9 +567,8 @@ def department_scope(*, reach: Reach) -> ReportScope | None:
     member, an API token)."""
     if reach.department_id is None:
         return None
-    ids = department_subtree_ids(organization=reach.organization, department_id=reach.department_id)
-    names = Department.objects.filter(pk__in=ids).values_list("name", flat=True)
-    return ReportScope(department_ids=frozenset(ids), names=tuple(sorted(names)))
+    subtree = department_subtree(organization=reach.organization, department_id=reach.department_id)
+    return ReportScope(department_ids=frozenset(subtree), names=tuple(sorted(subtree.values())))
 
 
 def scope_segments(scope: ReportScope) -> set[str]:

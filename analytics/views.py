@@ -43,6 +43,7 @@ from .selectors import (
     round_jobs,
     round_latest_reportable,
     rounds_reported,
+    rounds_with_snapshot,
     scope_label,
     snapshot_of_round,
 )
@@ -95,7 +96,7 @@ def _jobs(round_: Round | None) -> tuple[AnalysisJob | None, AnalysisJob | None]
 
 
 # Bump when what the cache holds changes shape, so no process reads another release's entries.
-PAGE_CACHE_VERSION = 1
+PAGE_CACHE_VERSION = 2
 logger = logging.getLogger(__name__)
 
 
@@ -174,21 +175,23 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
         ):
             raise Http404
         return redirect("report_wave", slug=slug, wave=picked)
-    rounds = list(rounds_reported(organization=organization))
+    # The rounds for the picker, each with its newest snapshot, without its data: the page's
+    # cache holds what the page needs of that.
+    rounds = rounds_with_snapshot(organization=organization)
     round_ = _round_for(membership, wave, rounds)
-    snapshot = _snapshot(round_, with_data=False)  # the page's cache holds what it needs
-    job, failed_job = _jobs(round_)
+    snapshot = getattr(round_, "snapshot", None)
     base = {
         "membership": membership,
         "organization": organization,
         "is_hr": membership.role == Role.HR_ADMIN,
         "round": round_,
         "rounds": rounds,
-        "job": job,
-        "failed_job": failed_job,
     }
     if snapshot is None:
-        return render(request, "analytics/report_empty.html", base)
+        job, failed_job = _jobs(round_)
+        return render(
+            request, "analytics/report_empty.html", base | {"job": job, "failed_job": failed_job}
+        )
     scope = department_scope(reach=membership)
     page = _report_page(snapshot, scope)
     access_log_record(

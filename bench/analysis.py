@@ -42,9 +42,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
+    PG_ADMIN_URL,
     PRODUCT_PYTHON,
     ROOT,
     WORK,
+    CpuMeter,
     database_drop,
     database_recreate,
     ensure_product_venv,
@@ -358,7 +360,10 @@ def run_report(args: argparse.Namespace, env: dict[str, str], slug: str) -> dict
             started = time.perf_counter()
             try:
                 with urllib.request.urlopen(request, timeout=300) as response:
-                    status, size = response.status, len(response.read())
+                    body = response.read()
+                    status, size = response.status, len(body)
+                # Kept for a look (bench/results/work/, git-ignored like the rest).
+                (WORK / f"analysis-report.{fmt}").write_bytes(body)
             except urllib.error.HTTPError as error:  # e.g. the web process's time limit
                 status, size = error.code, 0
             seconds = time.perf_counter() - started
@@ -377,6 +382,8 @@ def run_report(args: argparse.Namespace, env: dict[str, str], slug: str) -> dict
             mode="cycle",
         )
         wait_for_idle(args.wait_idle)
+        meter = CpuMeter(server.process.pid, database=args.db)
+        meter.start()
         read = wrk(
             label="report",
             port=PORT,
@@ -385,11 +392,17 @@ def run_report(args: argparse.Namespace, env: dict[str, str], slug: str) -> dict
             duration=20,
             mode="cycle",
         )
+        cpu = meter.stop()
     remove_request_files()
+    pages = max(1, read.requests)
     result["page"] = {
         "pages_per_s": read.count(200) / read.duration_s,
         "latency_ms": read.latency_ms,
         "errors": read.requests - read.count(200) + read.socket_errors,
+        "cpu_ms_per_page": {
+            "app": 1000 * cpu["app_s"] / pages,
+            "database": 1000 * cpu["database_s"] / pages,
+        },
         "target_p95_ms": PAGE_P95_MS,
     }
     return result
@@ -416,17 +429,31 @@ def main() -> None:
     parser.add_argument("--db", default="culturesurvey_bench_analysis")
     parser.add_argument("--drop-db", action="store_true", help="drop the bench database at the end")
     parser.add_argument("--wait-idle", type=float, default=120)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database of an earlier run and only read the report (with --report)",
+    )
     args = parser.parse_args()
     ensure_product_venv()
     if args.report:
         ensure_wrk()
 
-    log(f"recreating PostgreSQL database {args.db}")
-    env = product_env(database_recreate(args.db))
-    manage(env, "migrate", "--noinput", "-v0")
-    sizes = run_sizes(args, env) if args.sizes else []
+    if args.reuse:
+        # The organizations and their snapshots stay as the earlier run left them: only the
+        # report is read again, e.g. after a change to the pages or the exports.
+        log(f"reusing PostgreSQL database {args.db}")
+        env = product_env(f"{PG_ADMIN_URL}/{args.db}")
+        manage(env, "migrate", "--noinput", "-v0")
+        sizes = []
+    else:
+        log(f"recreating PostgreSQL database {args.db}")
+        env = product_env(database_recreate(args.db))
+        manage(env, "migrate", "--noinput", "-v0")
+        sizes = run_sizes(args, env) if args.sizes else []
     workers = run_workers(args, env) if args.workers else None
-    report = run_report(args, env, f"size{max(args.sizes)}") if args.report and sizes else None
+    read = args.report and args.sizes and (sizes or args.reuse)
+    report = run_report(args, env, f"size{max(args.sizes)}") if read else None
     if args.drop_db:
         database_drop(args.db)
 
@@ -465,7 +492,10 @@ def main() -> None:
         page = report["page"]
         print(
             f"\nReport of {report['organization']}: page p95 {page['latency_ms']['p95']:.0f} ms "
-            f"at 16 readers ({verdict(page['latency_ms']['p95'] < PAGE_P95_MS)}), "
+            f"at 16 readers ({verdict(page['latency_ms']['p95'] < PAGE_P95_MS)}; "
+            f"{page['pages_per_s']:.0f} pages/s, CPU per page: app "
+            f"{page['cpu_ms_per_page']['app']:.1f} ms, database "
+            f"{page['cpu_ms_per_page']['database']:.1f} ms), "
             + ", ".join(
                 f"{fmt.upper()} {report[fmt]['seconds']:.1f} s "
                 f"({verdict(_export_met(report[fmt]))})"

@@ -42,3 +42,9 @@ class MaskingLogger(Logger):
 
 
 logger_class = MaskingLogger
+
+
+def post_worker_init(worker) -> None:
+    """Each web process imports the PDF engine once, as it starts, rather than in the first
+    PDF export it serves (a second of a leader's wait)."""
+    import weasyprint  # noqa: F401

@@ -369,6 +369,16 @@ def questions_asked(*, organization: Organization) -> QuerySet[Question]:
     ).distinct()
 
 
+def _subtree(children: dict[int | None, list[int]], root: int) -> set[int]:
+    found, stack = set(), [root]
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+    return found
+
+
 def department_subtree_ids(*, organization: Organization, department_id: int) -> set[int]:
     """The department and every department below it (one query; trees are small)."""
     children: dict[int | None, list[int]] = {}
@@ -376,13 +386,20 @@ def department_subtree_ids(*, organization: Organization, department_id: int) ->
         "pk", "parent_id"
     ):
         children.setdefault(parent_id, []).append(pk)
-    found, stack = set(), [department_id]
-    while stack:
-        pk = stack.pop()
-        if pk not in found:
-            found.add(pk)
-            stack.extend(children.get(pk, []))
-    return found
+    return _subtree(children, department_id)
+
+
+def department_subtree(*, organization: Organization, department_id: int) -> dict[int, str]:
+    """The organization's department and every department below it, by id, with their names
+    (one query)."""
+    children: dict[int | None, list[int]] = {}
+    names: dict[int, str] = {}
+    for pk, parent_id, name in Department.objects.filter(organization=organization).values_list(
+        "pk", "parent_id", "name"
+    ):
+        children.setdefault(parent_id, []).append(pk)
+        names[pk] = name
+    return {pk: names[pk] for pk in _subtree(children, department_id) if pk in names}
 
 
 def department_paths(*, organization: Organization) -> dict[int, str]:

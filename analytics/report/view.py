@@ -25,6 +25,13 @@ from .parts import (
 from .schema import ALL, Report, department_names, segment_dimension
 
 PRIORITY_SHOWN = 0.1  # the page's "look here first": e.g. a driver of 0.4 and a gap of 0.25
+# Comments printed on the page and in the PDF: a random sample (the report keeps them in random
+# order) that a person reads, and a page and PDF whose size and time do not grow with the
+# organization (100,000 respondents write some 10,000). The CSV and XLSX exports hold them all.
+COMMENTS_SHOWN = 200
+# Columns of one heatmap table in the PDF: the values of a wider report go on to a second
+# table with the same rows, so every column keeps a width its figures and names fit.
+PDF_HEATMAP_COLUMNS = 8
 
 
 class ReportView:
@@ -183,37 +190,76 @@ class ReportView:
     # --- breakdowns -------------------------------------------------------------------------
 
     @cached_property
-    def heatmaps(self) -> list[dict[str, Any]]:
-        """Value × segment tables, one per dimension present in the (scoped) report."""
+    def _breakdowns(self) -> list[tuple[str, str, list[str]]]:
+        """(dimension, its label, its segments after the whole company) of each dimension
+        present in the (scoped) report, in the order of `format.DIMENSION_LABELS`."""
         columns: dict[str, list[str]] = {}
-        by_key: dict[tuple[str, str], CellView] = {}
         for view in self.cells:
-            by_key[(view.value, view.segment)] = view
             if view.segment != ALL:
                 found = columns.setdefault(segment_dimension(view.segment), [])
                 if view.segment not in found:
                     found.append(view.segment)
+        return [
+            (dimension, str(label), [ALL, *columns[dimension]])
+            for dimension, label in fmt.DIMENSION_LABELS.items()
+            if columns.get(dimension)
+        ]
+
+    @cached_property
+    def _cell_of(self) -> dict[tuple[str, str], CellView]:
+        return {(view.value, view.segment): view for view in self.cells}
+
+    @cached_property
+    def heatmaps(self) -> list[dict[str, Any]]:
+        """Value × segment tables, one per dimension present in the (scoped) report: a row per
+        value, a column per segment (the page scrolls a wide one sideways)."""
+        by_key = self._cell_of
+        return [
+            {
+                "dimension": dimension,
+                "label": label,
+                "columns": [fmt.segment_label(s, self.departments) for s in keys],
+                "rows": [
+                    {
+                        "name": v.name,
+                        "cells": [by_key[(v.code, s)] for s in keys if (v.code, s) in by_key],
+                    }
+                    for v in self.values
+                ],
+            }
+            for dimension, label, keys in self._breakdowns
+        ]
+
+    @cached_property
+    def heatmaps_printed(self) -> list[dict[str, Any]]:
+        """The heatmaps as the PDF prints them: a row per segment and a column per value, so
+        that 40 departments make a table 40 rows long rather than 40 columns wide; a report
+        of more than PDF_HEATMAP_COLUMNS values gets a further table for the next values.
+        A cell the report does not hold is None."""
+        by_key = self._cell_of
         tables = []
-        for dimension, label in fmt.DIMENSION_LABELS.items():
-            segments = columns.get(dimension)
-            if not segments:
-                continue
-            keys = [ALL, *segments]
-            rows = [
-                {
-                    "name": v.name,
-                    "cells": [by_key[(v.code, s)] for s in keys if (v.code, s) in by_key],
-                }
-                for v in self.values
-            ]
-            tables.append(
-                {
-                    "dimension": dimension,
-                    "label": str(label),
-                    "columns": [fmt.segment_label(s, self.departments) for s in keys],
-                    "rows": rows,
-                }
-            )
+        groups = [
+            self.values[i : i + PDF_HEATMAP_COLUMNS]
+            for i in range(0, len(self.values), PDF_HEATMAP_COLUMNS)
+        ]
+        for dimension, label, keys in self._breakdowns:
+            for part, values in enumerate(groups, start=1):
+                tables.append(
+                    {
+                        "dimension": dimension,
+                        "label": label,
+                        "part": part,
+                        "parts": len(groups),
+                        "values": [v.name for v in values],
+                        "rows": [
+                            {
+                                "label": fmt.segment_label(s, self.departments),
+                                "cells": [by_key.get((v.code, s)) for v in values],
+                            }
+                            for s in keys
+                        ],
+                    }
+                )
         return tables
 
     @cached_property
@@ -297,11 +343,14 @@ class ReportView:
     @cached_property
     def comments(self) -> dict[str, Any]:
         comments = self.report["comments"]
+        items = [item["text"] for item in comments["items"]] if comments["shown"] else []
         return {
             "shown": comments["shown"],
             "min_group_size": comments["min_group_size"],
             "n_respondents": comments["n_respondents"],
-            "items": [item["text"] for item in comments["items"]] if comments["shown"] else [],
+            "total": len(items),
+            "items": items[:COMMENTS_SHOWN],
+            "more": max(0, len(items) - COMMENTS_SHOWN),  # in the CSV and XLSX exports
         }
 
     @cached_property

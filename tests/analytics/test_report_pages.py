@@ -4,9 +4,11 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -389,3 +391,44 @@ def test_marking_an_action_done_is_refused_for_another_organization(charlie, acm
     assert client_for(charlie).post(f"/o/acme/actions/{action.pk}/done/").status_code == 404
     assert client_for(charlie).post(f"/o/globex/actions/{action.pk}/done/").status_code == 404
     assert Action.objects.get(pk=action.pk).status == "open"
+
+
+def test_the_heatmap_scrolls_sideways_in_a_region_the_keyboard_reaches(leo, snapshot):
+    body = client_for(leo).get("/o/acme/report/").content.decode()
+    heatmap = body[body.index('<section id="heatmap"') : body.index('<section id="newhires"')]
+
+    # Each table sits in its own named region that takes the focus (arrow keys scroll it)...
+    regions = re.findall(
+        r'<h3 id="(heatmap-[a-z_]+)">[^<]+</h3>\s*<div class="table-wrap scroll" role="region"'
+        r' tabindex="0" aria-labelledby="(heatmap-[a-z_]+)">\s*<table>',
+        heatmap,
+    )
+    assert regions
+    assert all(heading == label for heading, label in regions)
+    assert heatmap.count("<table>") == len(regions)
+    assert ("heatmap-department", "heatmap-department") in regions
+    # ...which scrolls rather than overflowing the page, its value names kept in view.
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+    assert ".table-wrap { overflow-x: auto; }" in css
+    assert re.search(r"\.heatmap tbody th\[scope=\"row\"\][^{]*\{[^}]*position: sticky", css)
+
+
+@pytest.mark.parametrize(("reader", "most"), [("leo", 6), ("petra", 8)])
+def test_a_report_page_view_costs_a_bounded_number_of_queries(
+    reader, most, request, acme, snapshot, django_assert_max_num_queries
+):
+    """Session, user, membership, the rounds with their snapshots, the access log and the
+    actions (and the reader's departments for a scoped leader): however many actions and
+    rounds there are."""
+    user = request.getfixturevalue(reader)
+    for department in ("Engineering", "Platform", "Sales", None):
+        _action_on(acme, snapshot, segment(acme, department) if department else "all")
+    client = client_for(user)
+    client.get("/o/acme/report/")  # the page's body is derived from the snapshot once
+
+    for url in ("/o/acme/report/", "/o/acme/report/2026-09/"):
+        with django_assert_max_num_queries(most):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert "Monthly open Q&amp;A." in response.content.decode()
+    assert AccessLog.objects.filter(user=user, action="view_report").count() == 3
