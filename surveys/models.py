@@ -112,6 +112,37 @@ class Membership(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.organization})"
 
 
+class AccessInvite(models.Model):
+    """An HR admin's invitation to an HR admin or a leader: accepted once, by setting a name
+    and a password, through a signed link that expires (`surveys.services.people`)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="access_invites"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("For a leader: only this department and the ones below it."),
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()}, {self.organization})"
+
+
 class Employee(models.Model):
     """A roster entry. Only invitations point here; responses never do."""
 

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -54,6 +55,8 @@ from .selectors import (
     memberships_for_user,
     questions_asked,
     questions_list,
+    setup_checklist,
+    setup_is_open,
     submission_questions,
     submission_target_by_token,
     value_count,
@@ -220,8 +223,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
 # form, so it shows next to the field it is about, with status 400 and nothing changed.
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # A fresh install has no one to sign in yet: its first run sets it up.
+        if setup_is_open():
+            return redirect("first_run")
+        return redirect_to_login(request.get_full_path())
     memberships = list(memberships_for_user(user=request.user))
     if len(memberships) == 1:
         only = memberships[0]
@@ -255,6 +262,9 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
         "waves": waves,
         "employee_count": employee_count(reach=membership),
         "value_count": value_count(reach=membership),
+        "checklist": setup_checklist(reach=membership)
+        if membership.role == Role.HR_ADMIN
+        else None,
     }
     return render(request, "surveys/organization.html", context)
 
@@ -296,7 +306,11 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _roster_page(request, membership, form=form)
     try:
-        result = roster_import(organization=membership.organization, content=form.content())
+        result = roster_import(
+            organization=membership.organization,
+            content=form.content(),
+            create_departments=form.cleaned_data["create_departments"],
+        )
     except ImportRejected as exc:
         return _roster_page(request, membership, form=form, import_errors=exc.errors)
     messages.success(

@@ -227,6 +227,9 @@ class PersonInput(serializers.Serializer):
 class BulkInput(serializers.Serializer):
     people = PersonInput(many=True, allow_empty=False, max_length=50000)
     dry_run = serializers.BooleanField(default=False)
+    create_departments = serializers.BooleanField(
+        default=False, help_text="Add the departments named that do not exist yet."
+    )
 
 
 class BulkOutput(serializers.Serializer):
@@ -289,6 +292,7 @@ class EmployeeBulkApi(APIView):
                 organization=access.organization,
                 people=serializer.validated_data["people"],
                 dry_run=dry_run,
+                create_departments=serializer.validated_data["create_departments"],
             )
         except ImportRejected as exc:
             raise rows_rejected(exc) from exc

@@ -4,7 +4,7 @@ them."""
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from ..errors import FieldsInvalid
+from ..errors import FieldsInvalid, ServiceError
 from ..models import (
     Answer,
     Campaign,
@@ -21,6 +21,7 @@ from ..models import (
     SurveyResponse,
     Wave,
 )
+from ..selectors import department_uses
 
 
 def organization_update(
@@ -77,6 +78,20 @@ def department_save(
     department.name, department.parent = name, parent
     department.save()
     return department
+
+
+@transaction.atomic
+def department_delete(*, department: Department) -> None:
+    """Delete a department nothing uses. Refused (ServiceError, saying what uses it) while it
+    has departments below it, people on the roster, leaders scoped to it, campaigns aimed at
+    it, or responses: past responses keep their department, and reports name segments by it."""
+    uses = department_uses(department_ids=[department.pk])[department.pk]
+    if uses:
+        listed = ", ".join(f"{count} {what}" for what, count in uses.items())
+        raise ServiceError(
+            f'"{department.name}" is in use ({listed}), so it stays. Move or rename it instead.'
+        )
+    Department.objects.filter(pk=department.pk).delete()
 
 
 def membership_add(
