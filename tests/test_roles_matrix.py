@@ -139,6 +139,8 @@ OPERATIONS = [
     api("post", f"{ORG}/departments/", "hr_write"),
     api("get", f"{ORG}/departments/{{department_id}}/", "member"),
     api("patch", f"{ORG}/departments/{{department_id}}/", "hr_write"),
+    # Engineering: used (departments below it), so even an allowed caller changes nothing.
+    api("delete", f"{ORG}/departments/{{department_id}}/", "hr_write"),
     api("get", f"{ORG}/employees/", "hr"),
     api("post", f"{ORG}/employees/", "hr_write"),
     api("get", f"{ORG}/employees/{{employee_id}}/", "hr"),

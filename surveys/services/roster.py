@@ -177,11 +177,17 @@ def missing_departments_error(
     shown = f"{_listed(names)} (existing: {existing})"
     row_word = "row names" if rows == 1 else "rows name"
     department_word = "department that does" if len(names) == 1 else "departments that do"
+    details = tuple(
+        RowError(line, "department", f'unknown department "{name}"')
+        for name, lines in missing.values()
+        for line in lines
+    )
     return RowError(
         0,
         "department",
         f"{rows} {row_word} {len(names)} {department_word} not exist yet: {shown} — "
         "tick 'create missing departments' or create them on the Departments page",
+        details=tuple(sorted(details, key=lambda e: e.row)),
     )
 
 
