@@ -164,6 +164,22 @@ def department_uses(*, department_ids: list[int]) -> dict[int, dict[str, int]]:
     return uses
 
 
+# What uses a department, in the plural (department_uses) and the singular.
+ONE_USE = {
+    "departments below it": "department below it",
+    "people on the roster": "person on the roster",
+    "people with access scoped to it": "person with access scoped to it",
+    "pending invitations": "pending invitation",
+    "campaigns": "campaign",
+    "survey responses": "survey response",
+}
+
+
+def department_uses_text(uses: dict[str, int]) -> str:
+    """ "4 people on the roster, 1 department below it"."""
+    return ", ".join(f"{n} {ONE_USE[what] if n == 1 else what}" for what, n in uses.items())
+
+
 def department_tree(*, reach: Reach) -> list[dict[str, Any]]:
     """The organization's departments in tree order (each after its parent, siblings by name),
     each as {"department", "depth", "path", "uses"} (HR admins)."""
@@ -184,6 +200,7 @@ def department_tree(*, reach: Reach) -> list[dict[str, Any]]:
                 "depth": depth,
                 "path": paths[department.pk],
                 "uses": uses[department.pk],
+                "uses_text": department_uses_text(uses[department.pk]),
             }
         )
         stack.extend((c, depth + 1) for c in reversed(children.get(department.pk, [])))

@@ -27,6 +27,7 @@ from .selectors import (
     access_invites_pending,
     department_get,
     department_tree,
+    department_uses_text,
     member_get,
     members_list,
     membership_get,
@@ -185,7 +186,7 @@ def department_remove(request: HttpRequest, slug: str, department_id: int) -> Ht
     )
     refusal = ""
     if uses:
-        listed = ", ".join(f"{count} {what}" for what, count in uses.items())
+        listed = department_uses_text(uses)
         refusal = _(
             "%(name)s cannot be deleted while it is in use (%(uses)s). Move or rename it instead."
         ) % {"name": department.name, "uses": listed}

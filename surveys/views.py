@@ -289,6 +289,7 @@ def _roster_page(
         "query": query,
         "form": form,
         "import_errors": import_errors,
+        "missing_departments": any(e.details for e in import_errors or []),
         "leaver_id": leaver[0] if leaver else None,
         "leaver_form": leaver[1] if leaver else LeaverForm(),
         "today": organization_today(org),

@@ -21,7 +21,7 @@ from ..models import (
     SurveyResponse,
     Wave,
 )
-from ..selectors import department_uses
+from ..selectors import department_uses, department_uses_text
 
 
 def organization_update(
@@ -87,9 +87,9 @@ def department_delete(*, department: Department) -> None:
     it, or responses: past responses keep their department, and reports name segments by it."""
     uses = department_uses(department_ids=[department.pk])[department.pk]
     if uses:
-        listed = ", ".join(f"{count} {what}" for what, count in uses.items())
         raise ServiceError(
-            f'"{department.name}" is in use ({listed}), so it stays. Move or rename it instead.'
+            f'"{department.name}" is in use ({department_uses_text(uses)}), so it stays. '
+            "Move or rename it instead."
         )
     Department.objects.filter(pk=department.pk).delete()
 

@@ -80,12 +80,14 @@ def test_a_new_customer_sets_up_with_nothing_but_the_browser(live_server, deskto
     add_department(page, "Platform", parent="Engineering")
     add_department(page, "Sales")
     expect(page.get_by_role("rowheader", name="Engineering / Platform")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "setup-departments.png"), full_page=True)
 
     # 4. The roster names a department not there yet: one clear line, then the option.
     nav(page, "Roster")
     upload_roster(page, create_departments=False)
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("2 rows name 1 department that does not exist yet: Support")
+    page.screenshot(path=str(ARTIFACTS / "setup-roster-refused.png"), full_page=True)
     assert not Employee.objects.exists()
     upload_roster(page, create_departments=True)
     expect(page.get_by_role("status")).to_contain_text("6 added")
@@ -100,6 +102,7 @@ def test_a_new_customer_sets_up_with_nothing_but_the_browser(live_server, deskto
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("status")).to_contain_text("Invitation sent to lena@northwind.example")
     expect(page.get_by_role("cell", name="lena@northwind.example", exact=True)).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "setup-people.png"), full_page=True)
     page.get_by_role("link", name=re.compile("Northwind Traders")).first.click()
     expect(page.get_by_role("region", name="Getting started").locator("li.done")).to_have_count(3)
     page.get_by_role("button", name="Sign out").click()

@@ -9,7 +9,9 @@ from django.core import signing
 from django.test import Client
 
 from surveys.errors import ServiceError
-from surveys.models import AccessInvite, Membership, Role
+from surveys.models import AccessInvite, CampaignKind, Membership, Question, Role
+from surveys.services.automation import campaign_create
+from surveys.services.campaigns import wave_launch
 from surveys.services.people import (
     INVITE_DAYS,
     InviteInvalid,
@@ -238,3 +240,16 @@ def test_every_post_needs_the_csrf_token(alice):
     )
     assert client.post("/o/acme/departments/", {"name": "X"}).status_code == 403
     assert not AccessInvite.objects.exists()
+
+
+def test_an_invited_leader_is_asked_by_the_leadership_survey(acme, staff):
+    invite, _ = access_invite(organization=acme, email="Lena@Acme.example", role=Role.LEADER)
+    access_invite_accept(token=invite_token(invite=invite), name="Lena Berg", password=PASSWORD)
+    questions = list(Question.objects.filter(organization=acme, perspective="leader"))
+    leadership = campaign_create(
+        organization=acme, name="Leaders", kind=CampaignKind.LEADERSHIP, questions=questions
+    )
+
+    wave = wave_launch(campaign=leadership, round_label="2026-08")
+
+    assert list(wave.invitations.values_list("email", flat=True)) == ["lena@acme.example"]
