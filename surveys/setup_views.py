@@ -45,7 +45,7 @@ from .services.people import (
     membership_remove,
     organization_first_run,
 )
-from .views import HR, _org_context, _status
+from .views import HR, _org_context, _status, no_referrer
 
 # Users made here sign in with the password they chose; the sign-in guard (axes) is a backend
 # too, so the one that checks passwords is named.
@@ -309,7 +309,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invite = invite_get_by_token(token=token)
     except InviteInvalid as exc:
-        return render(request, "surveys/invite_invalid.html", {"message": exc.message}, status=404)
+        return _invite_invalid(request, exc)
     form = InviteAcceptForm(request.POST or None, email=invite.email)
     if request.method == "POST" and form.is_valid():
         try:
@@ -317,9 +317,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
                 token=token, name=form.cleaned_data["name"], password=form.cleaned_data["password1"]
             )
         except InviteInvalid as exc:
-            return render(
-                request, "surveys/invite_invalid.html", {"message": exc.message}, status=404
-            )
+            return _invite_invalid(request, exc)
         if not created:  # an account of that email exists: it keeps its own password
             messages.success(
                 request,
@@ -335,4 +333,11 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
         return redirect("home")
     context = {"form": form, "invite": invite, "is_leader": invite.role == Role.LEADER}
-    return render(request, "surveys/invite_accept.html", context, status=_status(form))
+    # The link holds the token: it never travels on in a Referer header.
+    return no_referrer(render(request, "surveys/invite_accept.html", context, status=_status(form)))
+
+
+def _invite_invalid(request: HttpRequest, exc: InviteInvalid) -> HttpResponse:
+    return no_referrer(
+        render(request, "surveys/invite_invalid.html", {"message": exc.message}, status=404)
+    )

@@ -56,7 +56,8 @@ def department_save(
     organization; the parent is named (None or empty: the top) and may not sit below the
     department itself. FieldsInvalid names the field at fault."""
     name = (name if name is not None else department.name if department else "").strip()
-    clash = Department.objects.filter(organization=organization, name=name)
+    # Whatever their case: the roster import finds departments by name, case-insensitively.
+    clash = Department.objects.filter(organization=organization, name__iexact=name)
     if department:
         clash = clash.exclude(pk=department.pk)
     if clash.exists():

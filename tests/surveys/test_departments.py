@@ -41,12 +41,13 @@ def test_it_adds_a_department_below_another(alice, acme):
     assert acme.departments.get(name="Data").parent == engineering
 
 
-def test_it_refuses_a_name_taken(alice, acme):
-    response = client_for(alice).post("/o/acme/departments/", {"name": "Sales"})
+@pytest.mark.parametrize("name", ["Sales", "sales"])
+def test_it_refuses_a_name_taken(alice, acme, name):
+    response = client_for(alice).post("/o/acme/departments/", {"name": name})
 
     assert response.status_code == 400
     assert "already exists" in str(response.context["form"].errors["name"])
-    assert acme.departments.filter(name="Sales").count() == 1
+    assert acme.departments.filter(name__iexact="Sales").count() == 1
 
 
 def test_a_rename_and_a_move_keep_the_ids_that_people_and_responses_hold(alice, acme, staff):
