@@ -125,7 +125,7 @@ def _one(queryset: QuerySet, **lookup: object):
 
 
 def departments_list(*, reach: Reach) -> QuerySet[Department]:
-    return Department.objects.filter(organization=reach.organization).select_related("parent")
+    return Department.current.filter(organization=reach.organization).select_related("parent")
 
 
 def department_get(*, reach: Reach, department_id: int) -> Department:
@@ -133,7 +133,7 @@ def department_get(*, reach: Reach, department_id: int) -> Department:
 
 
 def department_by_name(*, organization: Organization, name: str) -> Department | None:
-    return Department.objects.filter(organization=organization, name=name).first()
+    return Department.current.filter(organization=organization, name=name).first()
 
 
 def department_uses(*, department_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -141,7 +141,7 @@ def department_uses(*, department_ids: list[int]) -> dict[int, dict[str, int]]:
     department nothing uses: what keeps a department from being deleted."""
     uses: dict[int, dict[str, int]] = {pk: {} for pk in department_ids}
     counted = [
-        ("departments below it", Department.objects, "parent_id"),
+        ("departments below it", Department.current, "parent_id"),
         ("people on the roster", Employee.objects, "department_id"),
         ("people with access scoped to it", Membership.objects, "department_id"),
         (
@@ -150,7 +150,6 @@ def department_uses(*, department_ids: list[int]) -> dict[int, dict[str, int]]:
             "department_id",
         ),
         ("campaigns", Campaign.objects, "audience_department_id"),
-        ("survey responses", SurveyResponse.objects, "department_id"),
     ]
     for label, manager, column in counted:
         rows = (
@@ -171,7 +170,6 @@ ONE_USE = {
     "people with access scoped to it": "person with access scoped to it",
     "pending invitations": "pending invitation",
     "campaigns": "campaign",
-    "survey responses": "survey response",
 }
 
 
@@ -184,7 +182,7 @@ def department_tree(*, reach: Reach) -> list[dict[str, Any]]:
     """The organization's departments in tree order (each after its parent, siblings by name),
     each as {"department", "depth", "path", "uses"} (HR admins)."""
     reach_require(reach=reach, roles=HR_ONLY)
-    departments = list(Department.objects.filter(organization=reach.organization))
+    departments = list(Department.current.filter(organization=reach.organization))
     children: dict[int | None, list[Department]] = {}
     for department in departments:
         children.setdefault(department.parent_id, []).append(department)
@@ -454,7 +452,7 @@ def setup_checklist(*, reach: Reach) -> list[dict[str, Any]]:
     invited = AccessInvite.objects.filter(organization=org, revoked_at=None).exists()
     return [
         {"step": "values", "done": CompanyValue.objects.filter(organization=org).exists()},
-        {"step": "departments", "done": Department.objects.filter(organization=org).exists()},
+        {"step": "departments", "done": Department.current.filter(organization=org).exists()},
         {"step": "roster", "done": Employee.objects.filter(organization=org).exists()},
         {"step": "people", "done": others or invited},
         {
@@ -516,22 +514,23 @@ def department_subtree_ids(*, organization: Organization, department_id: int) ->
     return found
 
 
-def department_paths(*, organization: Organization) -> dict[int, str]:
-    """Department id -> "Parent / Child" display path."""
+def department_paths(*, organization: Organization, current: bool = False) -> dict[int, str]:
+    """Department id -> "Parent / Child" display path; with `current`, of the tree's
+    departments only (not of deleted ones, which only history still names)."""
     rows = {
-        pk: (name, parent_id)
-        for pk, name, parent_id in Department.objects.filter(organization=organization).values_list(
-            "pk", "name", "parent_id"
-        )
+        pk: (name, parent_id, deleted_at)
+        for pk, name, parent_id, deleted_at in Department.objects.filter(
+            organization=organization
+        ).values_list("pk", "name", "parent_id", "deleted_at")
     }
 
     def path(pk: int, seen: frozenset[int] = frozenset()) -> str:
-        name, parent_id = rows[pk]
+        name, parent_id, _deleted_at = rows[pk]
         if parent_id is None or parent_id in seen or parent_id not in rows:
             return name
         return f"{path(parent_id, seen | {pk})} / {name}"
 
-    return {pk: path(pk) for pk in rows}
+    return {pk: path(pk) for pk, row in rows.items() if not (current and row[2])}
 
 
 def token_hash(token: str) -> str:

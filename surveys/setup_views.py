@@ -45,7 +45,7 @@ from .services.people import (
     membership_remove,
     organization_first_run,
 )
-from .views import HR, _org_context, _status, no_referrer
+from .views import HR, _org_context, _status
 
 # Users made here sign in with the password they chose; the sign-in guard (axes) is a backend
 # too, so the one that checks passwords is named.
@@ -305,7 +305,9 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
-    """Where an invitation's link leads: set a name and password, then in."""
+    """Where an invitation's link leads: set a name and password, then in. The product's
+    Referrer-Policy (same-origin) keeps the link's token from other sites; no-referrer, as
+    on survey pages, would make the browser send `Origin: null` and fail the CSRF check."""
     try:
         invite = invite_get_by_token(token=token)
     except InviteInvalid as exc:
@@ -333,11 +335,8 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
         return redirect("home")
     context = {"form": form, "invite": invite, "is_leader": invite.role == Role.LEADER}
-    # The link holds the token: it never travels on in a Referer header.
-    return no_referrer(render(request, "surveys/invite_accept.html", context, status=_status(form)))
+    return render(request, "surveys/invite_accept.html", context, status=_status(form))
 
 
 def _invite_invalid(request: HttpRequest, exc: InviteInvalid) -> HttpResponse:
-    return no_referrer(
-        render(request, "surveys/invite_invalid.html", {"message": exc.message}, status=404)
-    )
+    return render(request, "surveys/invite_invalid.html", {"message": exc.message}, status=404)

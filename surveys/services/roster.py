@@ -43,7 +43,7 @@ def parse_date(value: str) -> dt.date:
 
 
 def _department_lookup(organization: Organization) -> dict[str, Department]:
-    return {d.name.casefold(): d for d in Department.objects.filter(organization=organization)}
+    return {d.name.casefold(): d for d in Department.current.filter(organization=organization)}
 
 
 def roster_validate(

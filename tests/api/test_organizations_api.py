@@ -127,7 +127,7 @@ def test_an_unused_department_is_deleted_and_a_used_one_is_not(alice, acme, staf
 
     assert refused.status_code == 409
     assert "4 people on the roster" in refused.json()["detail"]
-    assert not Department.objects.filter(name="Legal").exists()
+    assert not Department.current.filter(name="Legal").exists()
     assert Department.objects.filter(pk=sales.pk).exists()
 
 

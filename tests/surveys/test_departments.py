@@ -4,8 +4,9 @@ import pytest
 from django.test import Client
 
 from surveys.errors import FieldsInvalid, ServiceError
-from surveys.models import Department, Employee, SurveyResponse
+from surveys.models import Campaign, Department, Employee, Invitation, SurveyResponse
 from surveys.services.organizations import department_delete, department_save
+from surveys.services.responses import response_accept
 from tests.factories import DepartmentFactory, EmployeeFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,11 +102,15 @@ def test_deleting_asks_first_then_deletes_an_unused_department(alice, acme):
     confirm = client.get(f"/o/acme/departments/{empty.pk}/delete/")
     assert confirm.status_code == 200
     assert "Delete department" in confirm.content.decode()
-    assert Department.objects.filter(pk=empty.pk).exists()
+    assert Department.current.filter(pk=empty.pk).exists()
 
     response = client.post(f"/o/acme/departments/{empty.pk}/delete/")
     assert response.status_code == 302
-    assert not Department.objects.filter(pk=empty.pk).exists()
+    assert not Department.current.filter(pk=empty.pk).exists()
+    tree = client.get("/o/acme/departments/").context["tree"]
+    assert "Legal" not in [r["department"].name for r in tree]
+    # Its name is free again.
+    assert client.post("/o/acme/departments/", {"name": "Legal"}).status_code == 302
 
 
 def test_deleting_a_used_department_is_refused_and_says_why(alice, acme, staff):
@@ -119,25 +124,41 @@ def test_deleting_a_used_department_is_refused_and_says_why(alice, acme, staff):
     response = client.post(f"/o/acme/departments/{sales.pk}/delete/")
     assert response.status_code == 400
     assert "is in use (4 people on the roster)" in response.content.decode()
-    assert Department.objects.filter(pk=sales.pk).exists()
+    assert Department.current.filter(pk=sales.pk).exists()
 
 
-@pytest.mark.parametrize("use", ["child", "response", "leader"])
-def test_the_service_refuses_every_kind_of_use(acme, use, leo, open_wave):
+@pytest.mark.parametrize("use", ["child", "leader", "campaign"])
+def test_the_service_refuses_every_kind_of_use(acme, use, leo, pulse):
     department = DepartmentFactory(organization=acme, name="Legal")
     if use == "child":
         DepartmentFactory(organization=acme, name="Contracts", parent=department)
-    elif use == "response":
-        # Past responses keep their department, and reports name segments by its id.
-        SurveyResponse.objects.create(
-            wave=open_wave, submitted_on="2026-01-01", department=department
-        )
-    else:
+    elif use == "leader":
         leo.memberships.update(department=department)
+    else:
+        Campaign.objects.filter(pk=pulse.pk).update(audience_department=department)
 
     with pytest.raises(ServiceError, match="is in use"):
         department_delete(department=department)
-    assert Department.objects.filter(pk=department.pk).exists()
+    assert Department.current.filter(pk=department.pk).exists()
+
+
+def test_responses_never_refuse_a_deletion_and_keep_their_department(
+    alice, acme, open_wave, token_for, close_and_seal
+):
+    """Whether anyone of a department answered must not show: a deleted department leaves
+    the tree whether or not responses name it, and they keep naming it."""
+    legal = DepartmentFactory(organization=acme, name="Legal")
+    lone = EmployeeFactory(organization=acme, email="lone@acme.example", department=legal)
+    invitation = Invitation.objects.create(wave=open_wave, email=lone.email, employee=lone)
+    response_accept(token=token_for(invitation), answers={"od1": 4})  # sealed later
+    Employee.objects.filter(pk=lone.pk).update(department=None)  # moved out, then...
+
+    response = client_for(alice).post(f"/o/acme/departments/{legal.pk}/delete/")
+
+    assert response.status_code == 302
+    assert not Department.current.filter(pk=legal.pk).exists()
+    close_and_seal(open_wave)  # the answer sealed after the deletion still names it
+    assert SurveyResponse.objects.filter(department=legal).count() == 1
 
 
 def test_people_of_another_organization_or_role_get_no_department_page(leo, charlie, acme, globex):
