@@ -204,8 +204,9 @@ class DepartmentDetailApi(APIView):
 
     @extend_schema(parameters=[SLUG], responses={204: None, **errors(401, 403, 404, 409)})
     def delete(self, request: Request, slug: str, department_id: int) -> Response:
-        """Delete a department nothing uses; a 409 says what still uses it (people, leaders,
-        campaigns, responses, departments below it)."""
+        """Delete a department nothing in the tree uses; a 409 says what still uses it
+        (departments below it, people on the roster, people with access or invitations
+        scoped to it, campaigns). Survey responses keep naming it by id."""
         access = api_access(request, slug, roles=HR, write=True)
         department = department_get(reach=access, department_id=department_id)
         try:
