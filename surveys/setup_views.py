@@ -296,6 +296,11 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
         if member.pk == membership.pk:
             return redirect("home")
         return redirect("people", slug=slug)
+    hr_admins = members_list(reach=membership).filter(role=Role.HR_ADMIN).count()
+    if member.role == Role.HR_ADMIN and hr_admins == 1:
+        page["refusal"] = _(
+            "%(who)s is the organization's last HR admin. Invite another HR admin first."
+        ) % {"who": who}
     return _confirm(request, membership, **page)
 
 

@@ -193,6 +193,9 @@ def test_removing_access_asks_first(alice, leo):
 
 def test_the_last_hr_admin_cannot_be_removed(alice, leo):
     mine = alice.memberships.get()
+    confirm = client_for(alice).get(f"/o/acme/people/{mine.pk}/remove/")
+    assert "last HR admin" in confirm.content.decode()
+    assert "Remove access</button>" not in confirm.content.decode()
 
     response = client_for(alice).post(f"/o/acme/people/{mine.pk}/remove/")
 
