@@ -1,4 +1,5 @@
-"""Keeps survey tokens out of logs: a token in a logged line is replaced by a mask.
+"""Keeps survey tokens (and staff's one-time links) out of logs: a token in a logged line is
+replaced by a mask.
 
 Every handler a server process writes through carries `MaskSurveyTokens`: the handlers of
 our LOGGING setting (Django's request and server logs), gunicorn's error and access logs
@@ -13,6 +14,9 @@ import re
 # header, should a client's request or a dump of its headers reach a log line.
 PATTERNS = [
     (re.compile(r"(/s/)[A-Za-z0-9_\-]{8,}"), r"\1[token]"),
+    # The one-time links of staff: an HR admin's or leader's invitation, a password reset.
+    (re.compile(r"(/invite/)[A-Za-z0-9_\-:]{8,}"), r"\1[token]"),
+    (re.compile(r"(/accounts/password-reset/[A-Za-z0-9_\-]+/)[A-Za-z0-9\-]{8,}"), r"\1[token]"),
     (re.compile(r"([?&;](?:survey_)?token=)[^&;\s\"'#]+", re.IGNORECASE), r"\1[token]"),
     (
         re.compile(r"((?:HTTP_)?X[-_]SURVEY[-_]TOKEN['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+", re.I),

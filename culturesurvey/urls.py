@@ -1,6 +1,7 @@
 """The product's URLs: each app's pages and API endpoints, composed here, so no app needs to
 know another's URLs module."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
@@ -11,7 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from analytics import api_urls as report_api_urls
 from analytics import views as reports
 from surveys import api_urls as survey_api_urls
-from surveys import views, wizard
+from surveys import setup_views, views, wizard
 
 from . import rounds
 
@@ -29,6 +30,34 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset by email, with Django's own views. The link in the email is built on
+    # SITE_URL, never on the Host header of the request that asked for it.
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="emails/password_reset.txt",
+            subject_template_name="emails/password_reset_subject.txt",
+            extra_email_context={"site_url": settings.SITE_URL},
+        ),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("setup/", setup_views.first_run, name="first_run"),
+    path("invite/<str:token>/", setup_views.invite_accept, name="invite_accept"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("o/<slug:slug>/", views.organization, name="organization"),
@@ -37,6 +66,28 @@ urlpatterns = [
         "o/<slug:slug>/roster/<int:employee_id>/leaver/",
         views.employee_leaver,
         name="employee_leaver",
+    ),
+    path("o/<slug:slug>/departments/", setup_views.departments, name="departments"),
+    path(
+        "o/<slug:slug>/departments/<int:department_id>/",
+        setup_views.department_edit,
+        name="department_edit",
+    ),
+    path(
+        "o/<slug:slug>/departments/<int:department_id>/delete/",
+        setup_views.department_remove,
+        name="department_delete",
+    ),
+    path("o/<slug:slug>/people/", setup_views.people, name="people"),
+    path(
+        "o/<slug:slug>/people/invites/<int:invite_id>/withdraw/",
+        setup_views.invite_revoke,
+        name="invite_revoke",
+    ),
+    path(
+        "o/<slug:slug>/people/<int:membership_id>/remove/",
+        setup_views.member_remove,
+        name="member_remove",
     ),
     path("o/<slug:slug>/values/", views.values, name="values"),
     path("o/<slug:slug>/values/definition.yaml", views.definition_download, name="definition"),

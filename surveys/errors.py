@@ -26,6 +26,9 @@ class RowError:
     row: int  # 1-based line number in the file, the header being line 1
     column: str
     message: str
+    # A summary of many rows (row 0) keeps each row's own error, for readers that want them
+    # one by one (the API answers per position).
+    details: tuple["RowError", ...] = ()
 
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row else "file"

@@ -5,12 +5,21 @@ errors a view hands back to the form (`add_error`)."""
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.core.validators import RegexValidator
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import CampaignKind, Perspective, Question, SegmentAttribute
+from .models import (
+    MIN_GROUP_SIZE_FLOOR,
+    CampaignKind,
+    Department,
+    Perspective,
+    Question,
+    Role,
+    SegmentAttribute,
+)
 from .services.automation import (
     MAX_ONBOARDING_AFTER_DAYS,
     MAX_RECURRENCE_WEEKS,
@@ -59,7 +68,11 @@ class UploadForm(forms.Form):
 
 
 class RosterImportForm(UploadForm):
-    pass
+    create_departments = forms.BooleanField(
+        required=False,
+        label=_("Create missing departments"),
+        help_text=_("Departments the file names that do not exist yet are added at the top."),
+    )
 
 
 class HistoryImportForm(UploadForm):
@@ -339,3 +352,134 @@ class PreviewStep(forms.Form):
         coerce=lambda value: value == "1",
         error_messages={"required": _("Choose whether to launch now.")},
     )
+
+
+# --- Setting up: the first run, departments, people with access -----------------------------
+
+
+class PasswordForm(forms.Form):
+    """A name and a new password, twice, checked by the product's password validators against
+    the person it will belong to (`email`)."""
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=300,
+        error_messages={"required": _("Give your name.")},
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def password_owner_email(self) -> str:
+        return ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            email = self.password_owner_email()
+            name = data.get("name", "")
+            owner = get_user_model()(username=email, email=email, first_name=name)
+            try:
+                password_validation.validate_password(first, owner)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class FirstRunForm(PasswordForm):
+    organization_name = forms.CharField(
+        label=_("Organization name"),
+        max_length=200,
+        error_messages={"required": _("Give your organization's name.")},
+    )
+    min_group_size = forms.IntegerField(
+        label=_("Minimum reporting group size (k)"),
+        initial=5,
+        min_value=MIN_GROUP_SIZE_FLOOR,
+        max_value=MAX_MIN_GROUP_SIZE,
+        help_text=_("No figure is ever shown for fewer respondents than this. Never below 3."),
+    )
+    email = forms.EmailField(
+        label=_("Your work email"),
+        help_text=_("You sign in with it."),
+        error_messages={"required": _("Give your work email.")},
+    )
+    field_order = ["organization_name", "min_group_size", "name", "email", "password1", "password2"]
+
+    def password_owner_email(self) -> str:
+        return self.cleaned_data.get("email", "")
+
+
+class InviteAcceptForm(PasswordForm):
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def password_owner_email(self) -> str:
+        return self.email
+
+
+def department_choices(
+    tree: list[dict[str, Any]], *, outside: Department | None = None
+) -> list[tuple[str, str]]:
+    """(id, path) of the departments of a tree, without `outside` and those below it."""
+    below: set[int] = set()
+    if outside is not None:
+        below.add(outside.pk)
+        for row in tree:  # tree order: a parent always comes before its children
+            if row["department"].parent_id in below:
+                below.add(row["department"].pk)
+    return [(str(r["department"].pk), r["path"]) for r in tree if r["department"].pk not in below]
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        error_messages={"required": _("Give the department a name.")},
+    )
+    parent = forms.TypedChoiceField(
+        label=_("Part of"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Choose a department from the list.")},
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("(top level)")), *choices]
+
+
+class AccessInviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), error_messages={"required": _("Give an email.")})
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.LEADER)
+    department = forms.TypedChoiceField(
+        label=_("Limit a leader to the department"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("A leader then sees this department and the ones below it only."),
+        error_messages={"invalid_choice": _("Choose a department from the list.")},
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", _("(the whole organization)")), *choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("department") and data.get("role") != Role.LEADER:
+            self.add_error("department", _("Only a leader is limited to a department."))
+        return data

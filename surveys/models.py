@@ -57,7 +57,16 @@ class Organization(models.Model):
         return self.name
 
 
+class CurrentDepartments(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Department(models.Model):
+    """A department of the tree. Deleting one keeps its row (`deleted_at`): survey responses,
+    answers still sealed in an open wave, and stored reports hold its id, and whether any do
+    must not show (it would tell HR that someone there answered). `current` is the tree."""
+
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="departments"
     )
@@ -65,12 +74,18 @@ class Department(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager()
+    current = CurrentDepartments()
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "name"], name="department_unique_name_per_organization"
+                fields=["organization", "name"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="department_unique_name_per_organization",
             )
         ]
 
@@ -83,6 +98,18 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Leader")
 
 
+def leader_scope(**options: str) -> models.ForeignKey:
+    """The department subtree a leader is limited to (None: the whole organization)."""
+    return models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("For a leader: only this department and the ones below it."),
+        **options,
+    )
+
+
 class Membership(models.Model):
     """A user's role in one organization; a leader may be scoped to a department subtree."""
 
@@ -93,13 +120,7 @@ class Membership(models.Model):
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices)
-    department = models.ForeignKey(
-        Department,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        help_text=_("For a leader: only this department and the ones below it."),
-    )
+    department = leader_scope()
 
     class Meta:
         constraints = [
@@ -110,6 +131,30 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.organization})"
+
+
+class AccessInvite(models.Model):
+    """An HR admin's invitation to an HR admin or a leader: accepted once, by setting a name
+    and a password, through a signed link that expires (`surveys.services.people`)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="access_invites"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    department = leader_scope(related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()}, {self.organization})"
 
 
 class Employee(models.Model):

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -24,6 +25,7 @@ from .filters import CampaignFilter, EmployeeFilter, QuestionFilter, WaveFilter
 from .models import (
     KIND_PERSPECTIVES,
     QUESTION_TYPE_RANGES,
+    AccessInvite,
     ApiToken,
     Campaign,
     CampaignQuestion,
@@ -126,7 +128,7 @@ def _one(queryset: QuerySet, **lookup: object):
 
 
 def departments_list(*, reach: Reach) -> QuerySet[Department]:
-    return Department.objects.filter(organization=reach.organization).select_related("parent")
+    return Department.current.filter(organization=reach.organization).select_related("parent")
 
 
 def department_get(*, reach: Reach, department_id: int) -> Department:
@@ -134,7 +136,76 @@ def department_get(*, reach: Reach, department_id: int) -> Department:
 
 
 def department_by_name(*, organization: Organization, name: str) -> Department | None:
-    return Department.objects.filter(organization=organization, name=name).first()
+    return Department.current.filter(organization=organization, name=name).first()
+
+
+def department_uses(*, department_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Department id -> what uses it and how often ({"people on the roster": 3}), empty for a
+    department nothing uses: what keeps a department from being deleted."""
+    uses: dict[int, dict[str, int]] = {pk: {} for pk in department_ids}
+    counted = [
+        ("departments below it", Department.current, "parent_id"),
+        ("people on the roster", Employee.objects, "department_id"),
+        ("people with access scoped to it", Membership.objects, "department_id"),
+        (
+            "pending invitations",
+            AccessInvite.objects.filter(accepted_at=None, revoked_at=None),
+            "department_id",
+        ),
+        ("campaigns", Campaign.objects, "audience_department_id"),
+    ]
+    for label, manager, column in counted:
+        rows = (
+            manager.filter(**{f"{column}__in": department_ids})
+            .values_list(column)
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for pk, n in rows:
+            uses[pk][label] = n
+    return uses
+
+
+# What uses a department, in the plural (department_uses) and the singular.
+ONE_USE = {
+    "departments below it": "department below it",
+    "people on the roster": "person on the roster",
+    "people with access scoped to it": "person with access scoped to it",
+    "pending invitations": "pending invitation",
+    "campaigns": "campaign",
+}
+
+
+def department_uses_text(uses: dict[str, int]) -> str:
+    """ "4 people on the roster, 1 department below it"."""
+    return ", ".join(f"{n} {ONE_USE[what] if n == 1 else what}" for what, n in uses.items())
+
+
+def department_tree(*, reach: Reach) -> list[dict[str, Any]]:
+    """The organization's departments in tree order (each after its parent, siblings by name),
+    each as {"department", "depth", "path", "uses"} (HR admins)."""
+    reach_require(reach=reach, roles=HR_ONLY)
+    departments = list(Department.current.filter(organization=reach.organization))
+    children: dict[int | None, list[Department]] = {}
+    for department in departments:
+        children.setdefault(department.parent_id, []).append(department)
+    uses = department_uses(department_ids=[d.pk for d in departments])
+    paths = department_paths(organization=reach.organization)
+    ordered: list[dict[str, Any]] = []
+    stack = [(d, 0) for d in reversed(children.get(None, []))]
+    while stack:
+        department, depth = stack.pop()
+        ordered.append(
+            {
+                "department": department,
+                "depth": depth,
+                "path": paths[department.pk],
+                "uses": uses[department.pk],
+                "uses_text": department_uses_text(uses[department.pk]),
+            }
+        )
+        stack.extend((c, depth + 1) for c in reversed(children.get(department.pk, [])))
+    return ordered
 
 
 # --- The roster (HR admins) ----------------------------------------------------------------
@@ -333,6 +404,67 @@ def api_token_by_value(*, token: str) -> ApiToken | None:
     )
 
 
+# --- People with access, and the first run --------------------------------------------------
+
+
+def setup_is_open() -> bool:
+    """A fresh install: no organization and no user yet, so the first-run page is open."""
+    return not Organization.objects.exists() and not get_user_model().objects.exists()
+
+
+def user_by_email(*, email: str) -> AbstractBaseUser | None:
+    """The account of this email (or of this username, for accounts made before sign-in by
+    email), if any."""
+    users = get_user_model().objects
+    email = email.strip()
+    return (
+        users.filter(email__iexact=email).order_by("pk").first()
+        or users.filter(username__iexact=email).first()
+    )
+
+
+def members_list(*, reach: Reach) -> QuerySet[Membership]:
+    reach_require(reach=reach, roles=HR_ONLY)
+    return (
+        Membership.objects.filter(organization=reach.organization)
+        .select_related("user", "department")
+        .order_by("role", "user__email", "user__username")
+    )
+
+
+def member_get(*, reach: Reach, membership_id: int) -> Membership:
+    return _one(members_list(reach=reach), pk=membership_id)
+
+
+def access_invites_pending(*, reach: Reach) -> QuerySet[AccessInvite]:
+    reach_require(reach=reach, roles=HR_ONLY)
+    return AccessInvite.objects.filter(
+        organization=reach.organization, accepted_at=None, revoked_at=None
+    ).select_related("department", "invited_by")
+
+
+def access_invite_get(*, reach: Reach, invite_id: int) -> AccessInvite:
+    return _one(access_invites_pending(reach=reach), pk=invite_id)
+
+
+def setup_checklist(*, reach: Reach) -> list[dict[str, Any]]:
+    """The first steps of a new organization, each with whether it is done (HR admins)."""
+    reach_require(reach=reach, roles=HR_ONLY)
+    org = reach.organization
+    others = Membership.objects.filter(organization=org).count() > 1
+    invited = AccessInvite.objects.filter(organization=org, revoked_at=None).exists()
+    return [
+        {"step": "values", "done": CompanyValue.objects.filter(organization=org).exists()},
+        {"step": "departments", "done": Department.current.filter(organization=org).exists()},
+        {"step": "roster", "done": Employee.objects.filter(organization=org).exists()},
+        {"step": "people", "done": others or invited},
+        {
+            "step": "campaign",
+            "done": Campaign.objects.filter(organization=org, imported=False).exists(),
+        },
+    ]
+
+
 # --- The pages' shortcuts: the member's reach, then the same selectors -------------------------
 
 
@@ -402,22 +534,23 @@ def department_subtree(*, organization: Organization, department_id: int) -> dic
     return {pk: names[pk] for pk in _subtree(children, department_id) if pk in names}
 
 
-def department_paths(*, organization: Organization) -> dict[int, str]:
-    """Department id -> "Parent / Child" display path."""
+def department_paths(*, organization: Organization, current: bool = False) -> dict[int, str]:
+    """Department id -> "Parent / Child" display path; with `current`, of the tree's
+    departments only (not of deleted ones, which only history still names)."""
     rows = {
-        pk: (name, parent_id)
-        for pk, name, parent_id in Department.objects.filter(organization=organization).values_list(
-            "pk", "name", "parent_id"
-        )
+        pk: (name, parent_id, deleted_at)
+        for pk, name, parent_id, deleted_at in Department.objects.filter(
+            organization=organization
+        ).values_list("pk", "name", "parent_id", "deleted_at")
     }
 
     def path(pk: int, seen: frozenset[int] = frozenset()) -> str:
-        name, parent_id = rows[pk]
+        name, parent_id, _deleted_at = rows[pk]
         if parent_id is None or parent_id in seen or parent_id not in rows:
             return name
         return f"{path(parent_id, seen | {pk})} / {name}"
 
-    return {pk: path(pk) for pk in rows}
+    return {pk: path(pk) for pk, row in rows.items() if not (current and row[2])}
 
 
 def token_hash(token: str) -> str:

@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 
 from .services.automation import wave_reminders_send
 from .services.invitations import invitation_send, wave_send_pending
+from .services.people import access_granted_send, access_invite_send
 from .services.sealing import wave_seal
 
 RETRYABLE = (OSError, smtplib.SMTPException)
@@ -48,6 +49,18 @@ def send_invitation(invitation_id: int, reminder: bool = False) -> bool:
     return invitation_send(invitation_id=invitation_id, reminder=reminder)
 
 
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_access_invite(invite_id: int) -> bool:
+    """Email an HR admin's or leader's invitation link; a pending invitation only."""
+    return access_invite_send(invite_id=invite_id)
+
+
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, max_retries=10)
+def send_access_granted(membership_id: int) -> bool:
+    """Tell someone with an account that they were given access to an organization."""
+    return access_granted_send(membership_id=membership_id)
+
+
 @shared_task(
     autoretry_for=(OperationalError, InterfaceError, ConnectionError),
     retry_backoff=True,
@@ -73,6 +86,8 @@ __all__ = [
     "daily_automation",
     "launch_recurring_wave",
     "seal_wave",
+    "send_access_granted",
+    "send_access_invite",
     "send_due_reminders",
     "send_invitation",
     "send_wave_invitations",

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -56,6 +57,8 @@ from .selectors import (
     questions_list,
     round_open_waves_besides,
     segment_name,
+    setup_checklist,
+    setup_is_open,
     submission_questions,
     submission_target_by_token,
     value_count,
@@ -242,8 +245,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
 # form, so it shows next to the field it is about, with status 400 and nothing changed.
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # A fresh install has no one to sign in yet: its first run sets it up.
+        if setup_is_open():
+            return redirect("first_run")
+        return redirect_to_login(request.get_full_path())
     memberships = list(memberships_for_user(user=request.user))
     if len(memberships) == 1:
         only = memberships[0]
@@ -277,6 +284,9 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
         "waves": waves,
         "employee_count": employee_count(reach=membership),
         "value_count": value_count(reach=membership),
+        "checklist": setup_checklist(reach=membership)
+        if membership.role == Role.HR_ADMIN
+        else None,
     }
     return render(request, "surveys/organization.html", context)
 
@@ -301,6 +311,7 @@ def _roster_page(
         "query": query,
         "form": form,
         "import_errors": import_errors,
+        "missing_departments": any(e.details for e in import_errors or []),
         "leaver_id": leaver[0] if leaver else None,
         "leaver_form": leaver[1] if leaver else LeaverForm(),
         "today": organization_today(org),
@@ -318,7 +329,11 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _roster_page(request, membership, form=form)
     try:
-        result = roster_import(organization=membership.organization, content=form.content())
+        result = roster_import(
+            organization=membership.organization,
+            content=form.content(),
+            create_departments=form.cleaned_data["create_departments"],
+        )
     except ImportRejected as exc:
         return _roster_page(request, membership, form=form, import_errors=exc.errors)
     messages.success(

@@ -54,7 +54,9 @@ def _save(request: HttpRequest, slug: str, state: dict[str, Any]) -> None:
 
 
 def _departments(org: Organization) -> list[tuple[int, str]]:
-    return sorted(department_paths(organization=org).items(), key=lambda item: item[1])
+    return sorted(
+        department_paths(organization=org, current=True).items(), key=lambda item: item[1]
+    )
 
 
 def _form(step: str, org: Organization, state: dict[str, Any], data=None) -> forms.Form:

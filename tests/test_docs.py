@@ -43,8 +43,7 @@ def test_every_test_the_threat_model_names_exists():
 
 def test_a_missing_test_would_be_found():
     text = (
-        "`tests/test_docs.py::test_nothing_by_this_name` and "
-        "`::test_a_missing_test_would_be_found`"
+        "`tests/test_docs.py::test_nothing_by_this_name` and `::test_a_missing_test_would_be_found`"
     )
 
     found = references(text)

@@ -21,6 +21,7 @@ from analytics.models import Action, AnalysisJob
 from analytics.services import snapshot_compute
 from surveys.models import ApiToken, Role, Round
 from surveys.services.campaigns import wave_launch
+from surveys.services.people import access_invite, invite_token
 from surveys.services.responses import response_accept
 from surveys.services.tokens import api_token_create
 from tests.factories import MembershipFactory, UserFactory
@@ -31,6 +32,8 @@ pytestmark = pytest.mark.django_db
 RULES = {
     "public": "anyone",
     "survey": "anyone holding a survey token (its own checks are tested elsewhere)",
+    "invite": "anyone holding an invitation link (its own checks are tested elsewhere)",
+    "first_run": "nobody once the product is set up: the first-run page is gone (404)",
     "own": "anyone signed in: their own organizations",
     "member": "HR admins and leaders; API tokens",
     "member_write": "HR admins and leaders; write tokens",
@@ -78,6 +81,18 @@ OPERATIONS = [
     page("healthz", "get", "public"),
     page("survey", "get", "survey", token="{token}"),
     page("survey_done", "get", "public"),
+    page("first_run", "get", "first_run"),
+    page("invite_accept", "get", "invite", token="{invite}"),
+    page("password_reset", "get", "public"),
+    page("password_reset_done", "get", "public"),
+    page("password_reset_confirm", "get", "public", uidb64="MQ", token="set-password"),
+    page("password_reset_complete", "get", "public"),
+    page("departments", "get", "hr", **ACME),
+    page("department_edit", "get", "hr", **ACME, department_id="{department_id}"),
+    page("department_delete", "get", "hr", **ACME, department_id="{department_id}"),
+    page("people", "get", "hr", **ACME),
+    page("invite_revoke", "get", "hr", **ACME, invite_id="{invite_id}"),
+    page("member_remove", "get", "hr", **ACME, membership_id="{membership_id}"),
     page("organization", "get", "member", **ACME),
     page("values", "get", "member", **ACME),
     page("campaign", "get", "member", **ACME, campaign_id="{campaign}"),
@@ -125,6 +140,8 @@ OPERATIONS = [
     api("post", f"{ORG}/departments/", "hr_write"),
     api("get", f"{ORG}/departments/{{department_id}}/", "member"),
     api("patch", f"{ORG}/departments/{{department_id}}/", "hr_write"),
+    # Engineering: used (departments below it), so even an allowed caller changes nothing.
+    api("delete", f"{ORG}/departments/{{department_id}}/", "hr_write"),
     api("get", f"{ORG}/employees/", "hr"),
     api("post", f"{ORG}/employees/", "hr_write"),
     api("get", f"{ORG}/employees/{{employee_id}}/", "hr"),
@@ -200,6 +217,7 @@ def world(acme, alice, leo, charlie, staff, open_wave, pulse, token_for, close_a
         description="Q&A",
     )
     job = AnalysisJob.objects.create(organization=acme, round=snapshot.round, status="done")
+    invite = access_invite(organization=acme, email="lena@acme.example", role=Role.LEADER)[0]
     read_token = api_token_create(organization=acme, name="read", scope="read", user=None)[1]
     write_token = api_token_create(organization=acme, name="write", scope="write", user=None)[1]
     return {
@@ -222,6 +240,9 @@ def world(acme, alice, leo, charlie, staff, open_wave, pulse, token_for, close_a
             "wave_id": next_wave.pk,
             "code": "od1",
             "token_id": ApiToken.objects.get(name="read").pk,
+            "invite": invite_token(invite=invite),
+            "invite_id": invite.pk,
+            "membership_id": leo.memberships.get().pk,
         },
     }
 
@@ -234,8 +255,10 @@ SIGN_IN = "sign_in"  # a page's redirect to the sign-in page
 
 def expected(op: Operation, caller: str) -> int | str:
     """The answer `caller` must get from `op`: ALLOWED, SIGN_IN, or a status code."""
-    if op.rule in ("public", "survey"):
+    if op.rule in ("public", "survey", "invite"):
         return ALLOWED
+    if op.rule == "first_run":
+        return 404
     if op.kind == "page" and caller not in USERS:
         return SIGN_IN  # pages know sessions only: a token or a survey link signs no one in
     if caller in ("anonymous", "employee"):

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from core.apis.base import SLUG, Conflict, created, errors
 from core.apis.lists import ListApi, paginated
 
-from ..errors import FieldsInvalid, ImportRejected
+from ..errors import FieldsInvalid, ImportRejected, RowError, ServiceError
 from ..filters import EmployeeFilter
 from ..models import (
     MIN_GROUP_SIZE_FLOOR,
@@ -32,17 +32,35 @@ from ..selectors import (
     employees_list,
     memberships_for_user,
 )
-from ..services.organizations import KEEP, department_save, organization_update
+from ..services.organizations import (
+    KEEP,
+    department_delete,
+    department_save,
+    organization_update,
+)
 from ..services.roster import employee_mark_leaver, roster_upsert
 from ..services.tokens import api_token_create, api_token_revoke
 from .base import HR, ApiAccess, api_access
 
 
+def _one_by_one(exc: ImportRejected) -> list[RowError]:
+    """Every row's own error, even where a page shows a summary line (people naming
+    departments that do not exist yet)."""
+    return [detail for e in exc.errors for detail in (e.details or (e,))]
+
+
 def rows_rejected(exc: ImportRejected) -> serializers.ValidationError:
     """Import errors as field errors: `people[3].email`."""
     return serializers.ValidationError(
-        {(f"people[{e.row - 1}].{e.column}" if e.row else "people"): e.message for e in exc.errors}
+        {
+            (f"people[{e.row - 1}].{e.column}" if e.row else "people"): e.message
+            for e in _one_by_one(exc)
+        }
     )
+
+
+def person_rejected(exc: ImportRejected) -> serializers.ValidationError:
+    return serializers.ValidationError({e.column: e.message for e in _one_by_one(exc)})
 
 
 # --- Organizations ---------------------------------------------------------------------------
@@ -184,6 +202,19 @@ class DepartmentDetailApi(APIView):
             DepartmentOutput(_department_save(access, serializer.validated_data, department)).data
         )
 
+    @extend_schema(parameters=[SLUG], responses={204: None, **errors(401, 403, 404, 409)})
+    def delete(self, request: Request, slug: str, department_id: int) -> Response:
+        """Delete a department nothing in the tree uses; a 409 says what still uses it
+        (departments below it, people on the roster, people with access or invitations
+        scoped to it, campaigns). Survey responses keep naming it by id."""
+        access = api_access(request, slug, roles=HR, write=True)
+        department = department_get(reach=access, department_id=department_id)
+        try:
+            department_delete(department=department)
+        except ServiceError as exc:
+            raise Conflict(exc.message) from exc
+        return Response(status=204)
+
 
 # --- The roster ------------------------------------------------------------------------------
 
@@ -227,6 +258,9 @@ class PersonInput(serializers.Serializer):
 class BulkInput(serializers.Serializer):
     people = PersonInput(many=True, allow_empty=False, max_length=50000)
     dry_run = serializers.BooleanField(default=False)
+    create_departments = serializers.BooleanField(
+        default=False, help_text="Add the departments named that do not exist yet."
+    )
 
 
 class BulkOutput(serializers.Serializer):
@@ -266,7 +300,7 @@ class EmployeeListApi(ListApi):
         try:
             roster_upsert(organization=access.organization, people=[serializer.validated_data])
         except ImportRejected as exc:
-            raise serializers.ValidationError({e.column: e.message for e in exc.errors}) from exc
+            raise person_rejected(exc) from exc
         return created(EmployeeOutput(employee_get_by_email(reach=access, email=email)).data)
 
 
@@ -289,6 +323,7 @@ class EmployeeBulkApi(APIView):
                 organization=access.organization,
                 people=serializer.validated_data["people"],
                 dry_run=dry_run,
+                create_departments=serializer.validated_data["create_departments"],
             )
         except ImportRejected as exc:
             raise rows_rejected(exc) from exc
@@ -328,7 +363,7 @@ class EmployeeDetailApi(APIView):
         try:
             roster_upsert(organization=access.organization, people=[person])
         except ImportRejected as exc:
-            raise serializers.ValidationError({e.column: e.message for e in exc.errors}) from exc
+            raise person_rejected(exc) from exc
         return Response(EmployeeOutput(employee_get(reach=access, employee_id=employee_id)).data)
 
 

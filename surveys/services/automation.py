@@ -152,7 +152,7 @@ def campaign_schedule_set(
 
     if (
         audience_department_id is not None
-        and not Department.objects.filter(
+        and not Department.current.filter(
             organization=organization, pk=audience_department_id
         ).exists()
     ):

@@ -201,7 +201,7 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
     errors: list[tuple[str, str]] = []
     stored_parents: dict[str, str | None] = (
         dict(
-            Department.objects.filter(organization=organization).values_list("name", "parent__name")
+            Department.current.filter(organization=organization).values_list("name", "parent__name")
         )
         if organization
         else {}
@@ -366,7 +366,7 @@ def organization_load_definition(
     org.full_clean()
     org.save()
 
-    departments = {d.name: d for d in Department.objects.filter(organization=org)}
+    departments = {d.name: d for d in Department.current.filter(organization=org)}
     for item in validated["departments"]:
         if item["name"] not in departments:
             departments[item["name"]] = Department.objects.create(
@@ -424,7 +424,7 @@ def organization_load_definition(
 def organization_export_definition(*, organization: Organization) -> dict[str, Any]:
     """The organization's definition in the file format (loading it back changes nothing)."""
     departments = list(
-        Department.objects.filter(organization=organization).select_related("parent")
+        Department.current.filter(organization=organization).select_related("parent")
     )
     by_id = {d.pk: d for d in departments}
     # Parents before children, so the file reads top-down.

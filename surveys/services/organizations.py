@@ -3,8 +3,9 @@ them."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
-from ..errors import FieldsInvalid
+from ..errors import FieldsInvalid, ServiceError
 from ..models import (
     Answer,
     Campaign,
@@ -21,6 +22,7 @@ from ..models import (
     SurveyResponse,
     Wave,
 )
+from ..selectors import department_uses, department_uses_text
 
 
 def organization_update(
@@ -55,7 +57,8 @@ def department_save(
     organization; the parent is named (None or empty: the top) and may not sit below the
     department itself. FieldsInvalid names the field at fault."""
     name = (name if name is not None else department.name if department else "").strip()
-    clash = Department.objects.filter(organization=organization, name=name)
+    # Whatever their case: the roster import finds departments by name, case-insensitively.
+    clash = Department.current.filter(organization=organization, name__iexact=name)
     if department:
         clash = clash.exclude(pk=department.pk)
     if clash.exists():
@@ -64,7 +67,7 @@ def department_save(
     if parent_name is not KEEP:
         parent = None
         if parent_name:
-            parent = Department.objects.filter(organization=organization, name=parent_name).first()
+            parent = Department.current.filter(organization=organization, name=parent_name).first()
             if parent is None:
                 raise FieldsInvalid({"parent": f'unknown department "{parent_name}"'})
             node = parent
@@ -77,6 +80,25 @@ def department_save(
     department.name, department.parent = name, parent
     department.save()
     return department
+
+
+@transaction.atomic
+def department_delete(*, department: Department) -> None:
+    """Delete a department nothing in the tree uses: refused (ServiceError, saying what uses
+    it) while it has departments below it, people on the roster, people with access or
+    invitations scoped to it, or campaigns aimed at it.
+
+    It leaves the tree, and its name is free again; its row stays, for the survey responses
+    and stored reports that name it by id and for answers of an open wave still to be sealed
+    with it. Responses never refuse a deletion: that would tell HR that someone there
+    answered."""
+    uses = department_uses(department_ids=[department.pk])[department.pk]
+    if uses:
+        raise ServiceError(
+            f'"{department.name}" is in use ({department_uses_text(uses)}), so it stays. '
+            "Move or rename it instead."
+        )
+    Department.objects.filter(pk=department.pk).update(deleted_at=timezone.now())
 
 
 def membership_add(

@@ -277,7 +277,7 @@ def responses_import(*, organization: Organization, content: bytes | str) -> Res
         raise ImportRejected([RowError(0, "", "this exact file has already been imported")])
 
     departments = {
-        d.name.casefold(): d.pk for d in Department.objects.filter(organization=organization)
+        d.name.casefold(): d.pk for d in Department.current.filter(organization=organization)
     }
     tenure = _tenure_lookup()
     parsed: list[tuple[str, str, dict[str, Any], list[tuple[Question, int | None, str]]]] = []

@@ -17,6 +17,8 @@ ROSTER_COLUMNS = ("email", "name", "department", "start_date", "location", "leve
 EMAIL_MAX_LENGTH = Employee._meta.get_field("email").max_length
 # Fields the file may set; a column left out of the file leaves that field as it is.
 ROSTER_FIELDS = ("name", "department", "start_date", "location", "level", "leaving_date")
+DEPARTMENT_NAME_MAX = Department._meta.get_field("name").max_length
+MISSING_SHOWN = 10  # department names listed in the summary of missing ones
 
 
 @dataclass
@@ -41,11 +43,15 @@ def parse_date(value: str) -> dt.date:
 
 
 def _department_lookup(organization: Organization) -> dict[str, Department]:
-    return {d.name.casefold(): d for d in Department.objects.filter(organization=organization)}
+    return {d.name.casefold(): d for d in Department.current.filter(organization=organization)}
 
 
 def roster_validate(
-    *, organization: Organization, content: bytes | str
+    *,
+    organization: Organization,
+    content: bytes | str,
+    create_departments: bool = False,
+    dry_run: bool = False,
 ) -> tuple[list[dict], list[str], str]:
     """Check every row of a CSV file; returns the cleaned rows, the columns present and the
     encoding. Raises ImportRejected listing every bad row with its line number and reason."""
@@ -58,18 +64,30 @@ def roster_validate(
                 for column in unknown
             ]
         )
-    rows = roster_rows_clean(organization=organization, rows=table.rows)
+    rows = roster_rows_clean(
+        organization=organization,
+        rows=table.rows,
+        create_departments=create_departments,
+        dry_run=dry_run,
+    )
     return rows, [c for c in ROSTER_FIELDS if c in table.header], table.encoding
 
 
 def roster_rows_clean(
-    *, organization: Organization, rows: list[tuple[int, dict[str, str]]]
+    *,
+    organization: Organization,
+    rows: list[tuple[int, dict[str, str]]],
+    create_departments: bool = False,
+    dry_run: bool = False,
 ) -> list[dict]:
     """Check rows given as (row number, {column: text}); only the columns a row holds are set.
 
+    Departments named that do not exist are created with `create_departments` (once every
+    row is good; not with `dry_run`), else reported in one line after the rows' own problems.
     Raises ImportRejected with every problem and its row number.
     """
     departments = _department_lookup(organization)
+    missing: dict[str, tuple[str, list[int]]] = {}  # casefolded name -> (name, lines)
     errors: list[RowError] = []
     cleaned: list[dict] = []
     first_line_of: dict[str, int] = {}
@@ -100,13 +118,15 @@ def roster_rows_clean(
                 errors.append(RowError(line, "name", "longer than 200 characters"))
             row["name"] = cells["name"][:200]
         if "department" in cells:
-            name = cells["department"]
-            if name and name.casefold() not in departments:
-                known = ", ".join(sorted(d.name for d in departments.values())) or "none yet"
+            name = cells["department"].strip()
+            key = name.casefold()
+            if len(name) > DEPARTMENT_NAME_MAX:
                 errors.append(
-                    RowError(line, "department", f'unknown department "{name}" (known: {known})')
+                    RowError(line, "department", f"longer than {DEPARTMENT_NAME_MAX} characters")
                 )
-            row["department"] = departments.get(name.casefold()) if name else None
+            elif name and key not in departments:
+                missing.setdefault(key, (name, []))[1].append(line)
+            row["department"] = key if name else None
         for column in ("start_date", "leaving_date"):
             if column in cells:
                 value = cells[column]
@@ -123,21 +143,84 @@ def roster_rows_clean(
                     errors.append(RowError(line, column, "longer than 100 characters"))
                 row[column] = cells[column][:100]
         cleaned.append(row)
+    if missing and not create_departments:
+        # Rows naming departments that are not there yet come last, as one line: the real
+        # problems of single rows stay on top instead of under one error per such row.
+        errors.append(missing_departments_error(missing, known=departments))
     if errors:
         raise ImportRejected(errors)
+    if missing:
+        departments |= _departments_create(
+            organization=organization,
+            names=[name for name, _lines in missing.values()],
+            dry_run=dry_run,
+        )
+    for row in cleaned:
+        if row.get("department") is not None:
+            row["department"] = departments[row["department"]]
     return cleaned
+
+
+def _listed(names: list[str]) -> str:
+    more = len(names) - MISSING_SHOWN
+    return ", ".join(names[:MISSING_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
+def missing_departments_error(
+    missing: dict[str, tuple[str, list[int]]], *, known: dict[str, Department]
+) -> RowError:
+    """One line for every row that names a department not there yet (a typo shows next to
+    the names that exist)."""
+    rows = sum(len(lines) for _name, lines in missing.values())
+    names = sorted(name for name, _lines in missing.values())
+    existing = _listed(sorted(d.name for d in known.values())) or "none yet"
+    shown = f"{_listed(names)} (existing: {existing})"
+    row_word = "row names" if rows == 1 else "rows name"
+    department_word = "department that does" if len(names) == 1 else "departments that do"
+    details = tuple(
+        RowError(line, "department", f'unknown department "{name}"')
+        for name, lines in missing.values()
+        for line in lines
+    )
+    return RowError(
+        0,
+        "department",
+        f"{rows} {row_word} {len(names)} {department_word} not exist yet: {shown} — "
+        "tick 'create missing departments' or create them on the Departments page",
+        details=tuple(sorted(details, key=lambda e: e.row)),
+    )
+
+
+def _departments_create(
+    *, organization: Organization, names: list[str], dry_run: bool
+) -> dict[str, Department]:
+    """Departments of these names, at the top of the tree (the roster names no parent)."""
+    made = [Department(organization=organization, name=name) for name in names]
+    if not dry_run:
+        made = [Department.objects.create(organization=organization, name=n) for n in names]
+    return {d.name.casefold(): d for d in made}
 
 
 @transaction.atomic
 def roster_import(
-    *, organization: Organization, content: bytes | str, dry_run: bool = False
+    *,
+    organization: Organization,
+    content: bytes | str,
+    dry_run: bool = False,
+    create_departments: bool = False,
 ) -> RosterImportResult:
     """Create or update employees by email from a CSV file. All rows or none.
 
     With dry_run, everything is checked and counted and nothing is saved. Employees given a
-    leaving date for the first time are invited to the exit survey.
+    leaving date for the first time are invited to the exit survey. With create_departments,
+    departments the file names that do not exist yet are added (at the top of the tree).
     """
-    rows, present, encoding = roster_validate(organization=organization, content=content)
+    rows, present, encoding = roster_validate(
+        organization=organization,
+        content=content,
+        create_departments=create_departments,
+        dry_run=dry_run,
+    )
     result = roster_apply(organization=organization, rows=rows, present=present, dry_run=dry_run)
     result.encoding = encoding
     return result
@@ -145,7 +228,11 @@ def roster_import(
 
 @transaction.atomic
 def roster_upsert(
-    *, organization: Organization, people: list[dict[str, str | None]], dry_run: bool = False
+    *,
+    organization: Organization,
+    people: list[dict[str, str | None]],
+    dry_run: bool = False,
+    create_departments: bool = False,
 ) -> RosterImportResult:
     """The same as a CSV import, for a list of people (the HRIS push). Each person sets only
     the fields it holds; the same list twice changes nothing the second time."""
@@ -157,7 +244,12 @@ def roster_upsert(
             if key in ROSTER_COLUMNS
         }
         rows.append((index, cells))
-    cleaned = roster_rows_clean(organization=organization, rows=rows)
+    cleaned = roster_rows_clean(
+        organization=organization,
+        rows=rows,
+        create_departments=create_departments,
+        dry_run=dry_run,
+    )
     fields_present = [f for f in ROSTER_FIELDS if any(f in p for p in people)]
     # A field one person leaves out must stay as it is for them: apply per set of fields.
     result = RosterImportResult()

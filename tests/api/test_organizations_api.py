@@ -117,6 +117,20 @@ def test_a_department_cannot_move_below_itself(alice, acme):
     assert response.json()["errors"] == {"parent": "would make a cycle"}
 
 
+def test_an_unused_department_is_deleted_and_a_used_one_is_not(alice, acme, staff):
+    client = session(alice)
+    legal = client.post(f"{BASE}/acme/departments/", {"name": "Legal"}, format="json").json()
+    sales = Department.objects.get(organization=acme, name="Sales")
+
+    assert client.delete(f"{BASE}/acme/departments/{legal['id']}/").status_code == 204
+    refused = client.delete(f"{BASE}/acme/departments/{sales.pk}/")
+
+    assert refused.status_code == 409
+    assert "4 people on the roster" in refused.json()["detail"]
+    assert not Department.current.filter(name="Legal").exists()
+    assert Department.objects.filter(pk=sales.pk).exists()
+
+
 def test_departments_of_another_organization_are_404(charlie, acme, globex):
     engineering = Department.objects.get(organization=acme, name="Engineering")
     assert session(charlie).get(f"{BASE}/globex/departments/{engineering.pk}/").status_code == 404

@@ -174,6 +174,23 @@ def test_the_mask_covers_paths_query_strings_and_the_api_header(line):
     assert "[token]" in masked
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"GET /invite/{token}/ HTTP/1.1" 200 3012',
+        "Not Found: /invite/{token}/",
+        '"GET /accounts/password-reset/MQ/{token}/ HTTP/1.1" 302 0',
+    ],
+)
+def test_the_mask_covers_invitation_and_password_reset_links(line):
+    token = "MTI:1vOcdA:" + secrets.token_urlsafe(16) if "invite" in line else "cz5f3k-" + "a" * 32
+
+    masked = mask_tokens(line.format(token=token))
+
+    assert token not in masked
+    assert "[token]" in masked
+
+
 def test_gunicorns_error_and_access_logs_mask_tokens(capsys):
     import runpy
 

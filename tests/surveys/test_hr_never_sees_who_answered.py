@@ -62,6 +62,9 @@ def _ids(acme, wave, staff) -> dict[str, object]:
         "job_id": 0,
         "token_id": 0,
         "token": "x" * 22,
+        "invite": "x" * 22,
+        "invite_id": 0,
+        "membership_id": 0,
     }
 
 

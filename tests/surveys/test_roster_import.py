@@ -1,14 +1,18 @@
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
+from rest_framework.test import APIClient
 
 from surveys.errors import ImportRejected
 from surveys.models import CampaignKind, Employee, Invitation, Question
 from surveys.services.automation import campaign_create
 from surveys.services.campaigns import wave_launch
 from surveys.services.roster import employee_mark_leaver, roster_import
+from surveys.services.tokens import api_token_create
 from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,16 +87,19 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(acme):
     with pytest.raises(ImportRejected) as caught:
         roster_import(organization=acme, content=content)
 
-    found = {(e.row, e.column) for e in caught.value.errors}
-    assert found == {
+    found = [(e.row, e.column) for e in caught.value.errors]
+    # The rows' own problems first; departments not there yet in one line after them.
+    assert found == [
         (3, "email"),
-        (4, "department"),
         (5, "start_date"),
         (6, "leaving_date"),
         (7, "email"),
-    }
+        (0, "department"),
+    ]
     messages = {(e.row, e.column): e.message for e in caught.value.errors}
-    assert messages[(4, "department")].startswith('unknown department "Marketing"')
+    assert messages[(0, "department")].startswith(
+        "1 row names 1 department that does not exist yet: Marketing (existing: "
+    )
     assert "YYYY-MM-DD" in messages[(5, "start_date")]
     assert messages[(7, "email")] == "ok@acme.example is already on row 2"
     assert not Employee.objects.exists()
@@ -221,3 +228,109 @@ def test_a_roster_larger_than_a_statements_parameter_limit_is_checked(acme):
     result = roster_upsert(organization=acme, people=people, dry_run=True)
 
     assert result.created == 70_000
+
+
+# --- Departments the file names that do not exist yet ---------------------------------------
+
+NEW_DEPARTMENTS = (
+    "email,name,department\n"
+    + "".join(
+        f"p{n}@acme.example,P {n},{['Support', 'Legal', 'Sales'][n % 3]}\n" for n in range(30)
+    )
+    + "broken,Bad,Sales\n"
+)
+
+
+def test_missing_departments_are_one_line_after_the_real_row_errors(acme):
+    with pytest.raises(ImportRejected) as caught:
+        roster_import(organization=acme, content=NEW_DEPARTMENTS)
+
+    errors = caught.value.errors
+    assert [(e.row, e.column) for e in errors] == [(32, "email"), (0, "department")]
+    assert errors[-1].message.startswith(
+        "20 rows name 2 departments that do not exist yet: Legal, Support (existing: "
+    )
+    assert "tick 'create missing departments'" in errors[-1].message
+    assert not Employee.objects.exists()
+
+
+def test_with_the_option_missing_departments_are_created_and_every_row_imported(acme):
+    good = NEW_DEPARTMENTS.replace("broken,Bad,Sales\n", "ok@acme.example,Ok,support\n")
+
+    result = roster_import(organization=acme, content=good, create_departments=True)
+
+    assert result.created == 31
+    support = acme.departments.get(name="Support")  # the first spelling, at the top
+    assert support.parent is None
+    assert Employee.objects.filter(department=support).count() == 11
+    assert acme.departments.filter(name__iexact="support").count() == 1
+    assert Employee.objects.filter(department__name="Legal").count() == 10
+
+
+def test_with_the_option_a_bad_row_still_stops_everything(acme):
+    with pytest.raises(ImportRejected) as caught:
+        roster_import(organization=acme, content=NEW_DEPARTMENTS, create_departments=True)
+
+    assert [(e.row, e.column) for e in caught.value.errors] == [(32, "email")]
+    assert not acme.departments.filter(name__in=["Support", "Legal"]).exists()
+    assert not Employee.objects.exists()
+
+
+def test_a_dry_run_with_the_option_creates_nothing(acme):
+    content = "email,department\nana@acme.example,Support\n"
+
+    result = roster_import(
+        organization=acme, content=content, create_departments=True, dry_run=True
+    )
+
+    assert result.created == 1
+    assert not acme.departments.filter(name="Support").exists()
+    assert not Employee.objects.exists()
+
+
+def test_the_command_creates_departments_when_asked(acme, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("email,department\nana@acme.example,Support\n")
+
+    with pytest.raises(CommandError, match="not exist yet: Support"):
+        call_command("import_roster", "acme", str(path))
+    call_command("import_roster", "acme", str(path), "--create-departments")
+
+    assert Employee.objects.get().department.name == "Support"
+
+
+def test_the_roster_page_has_the_option(alice, acme):
+    client = Client()
+    client.force_login(alice)
+    upload = b"email,department\nana@acme.example,Support\n"
+
+    refused = client.post(
+        "/o/acme/roster/", {"file": SimpleUploadedFile("r.csv", upload, "text/csv")}
+    )
+    assert refused.status_code == 400
+    assert "not exist yet: Support" in refused.content.decode()
+    assert 'name="create_departments"' in refused.content.decode()
+
+    done = client.post(
+        "/o/acme/roster/",
+        {"file": SimpleUploadedFile("r.csv", upload, "text/csv"), "create_departments": "on"},
+    )
+    assert done.status_code == 302
+    assert Employee.objects.get().department.name == "Support"
+
+
+def test_the_bulk_api_creates_departments_when_asked(acme):
+    token = api_token_create(organization=acme, name="hris", scope="write", user=None)[1]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    people = [{"email": "ana@acme.example", "department": "Support"}]
+    url = "/api/v1/organizations/acme/employees/bulk/"
+
+    refused = client.post(url, {"people": people}, format="json")
+    assert refused.status_code == 400
+    # The API answers per person, as for every other problem of a row.
+    assert refused.json()["errors"] == {"people[0].department": 'unknown department "Support"'}
+
+    done = client.post(url, {"people": people, "create_departments": True}, format="json")
+    assert done.status_code == 200
+    assert Employee.objects.get().department.name == "Support"

@@ -14,13 +14,31 @@ class Command(BaseCommand):
         parser.add_argument("organization", help="the organization's slug")
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="check and count, save nothing")
+        parser.add_argument(
+            "--create-departments",
+            action="store_true",
+            help="add the departments the file names that do not exist yet",
+        )
 
-    def handle(self, *args, organization: str, file: Path, dry_run: bool, **options) -> None:
+    def handle(
+        self,
+        *args,
+        organization: str,
+        file: Path,
+        dry_run: bool,
+        create_departments: bool,
+        **options,
+    ) -> None:
         org = Organization.objects.filter(slug=organization).first()
         if org is None:
             raise CommandError(f'No organization "{organization}".')
         try:
-            result = roster_import(organization=org, content=file.read_bytes(), dry_run=dry_run)
+            result = roster_import(
+                organization=org,
+                content=file.read_bytes(),
+                dry_run=dry_run,
+                create_departments=create_departments,
+            )
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
         except ImportRejected as exc:
