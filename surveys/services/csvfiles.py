@@ -49,7 +49,7 @@ def _decodes(content: bytes, encoding: str) -> bool:
     return True
 
 
-def decode(content: bytes | str) -> tuple[bytes | str, str]:
+def decode(content: bytes | str, *, limit_size: bool = True) -> tuple[bytes | str, str]:
     """The content to read (text, or bytes known to decode) and its encoding."""
     if isinstance(content, str):
         text = content.lstrip("\ufeff")
@@ -59,7 +59,7 @@ def decode(content: bytes | str) -> tuple[bytes | str, str]:
             raise ImportRejected([RowError(0, "", "the text is not valid Unicode")]) from None
     else:
         size = len(content)
-    if size > MAX_CSV_BYTES:
+    if limit_size and size > MAX_CSV_BYTES:
         raise ImportRejected(
             [RowError(0, "", f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")]
         )
@@ -82,10 +82,15 @@ class CsvRows:
     Opening checks the encoding and the header; each pass over `rows()` parses the file anew
     and, after its last row, raises what was wrong with the rows' shape (more cells than the
     header, unreadable CSV, no rows at all), so a caller's own row checks never hide it.
+
+    Uploads are limited to MAX_CSV_BYTES, which web processes read whole; `limit_size=False`
+    is for a file an operator imports from the server's own disk.
     """
 
-    def __init__(self, content: bytes | str, *, required: tuple[str, ...]) -> None:
-        self.content, self.encoding = decode(content)
+    def __init__(
+        self, content: bytes | str, *, required: tuple[str, ...], limit_size: bool = True
+    ) -> None:
+        self.content, self.encoding = decode(content, limit_size=limit_size)
         # The delimiter is the one the header line uses (column names hold none). csv.Sniffer
         # also guessed the quote character from the rows: a cell like 'Pat' lost its quotes.
         header_line = next(iter(self._lines()), "").partition("\n")[0].partition("\r")[0]

@@ -481,16 +481,21 @@ def _history_write(
 
 
 @transaction.atomic
-def responses_import(*, organization: Organization, content: bytes | str) -> ResponseImportResult:
+def responses_import(
+    *, organization: Organization, content: bytes | str, limit_size: bool = True
+) -> ResponseImportResult:
     """Import past anonymous responses (one row each) from another tool. All rows or none.
 
     Columns: kind, wave (the round label), optional department, tenure_band, location, level,
     then one column per question code; an empty cell is unanswered.
 
     The file is read twice and never held as rows: once to check every row (nothing is
-    written when one is wrong), once to write them in batches.
+    written when one is wrong), once to write them in batches. `limit_size=False` lifts the
+    upload limit for a file read from the server's disk (manage.py import_responses).
     """
-    source = CsvRows(content, required=("kind", "wave"))  # first: it rejects text not Unicode
+    source = CsvRows(
+        content, required=("kind", "wave"), limit_size=limit_size
+    )  # first: it rejects text not Unicode
     raw = content.encode("utf-8") if isinstance(content, str) else content
     digest = hashlib.sha256(raw).hexdigest()
     reader = _HistoryReader(organization=organization, header=source.header)

@@ -10,7 +10,7 @@ from django.db.models import Count, Sum
 
 from surveys.errors import ImportRejected, RowError
 from surveys.models import Answer, Campaign, ResponseImport, Round, SurveyResponse, Wave
-from surveys.services import responses
+from surveys.services import csvfiles, responses
 from surveys.services.responses import responses_import
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +255,22 @@ def test_thousands_of_rows_written_in_batches_are_exactly_the_rows_of_the_file(a
     assert (
         Answer.objects.values("response", "question").annotate(n=Count("id")).filter(n__gt=1)
     ).count() == 0
+
+
+def test_the_upload_limit_holds_for_uploads_but_not_for_a_file_on_the_servers_disk(
+    acme, tmp_path, monkeypatch, capsys
+):
+    # given: a file over the limit
+    monkeypatch.setattr(csvfiles, "MAX_CSV_BYTES", 1000)
+    _rows, content = large_history(100)
+    assert len(content) > 1000
+    path = tmp_path / "history.csv"
+    path.write_text(content)
+
+    # when / then: an upload is refused, the operator's command imports it
+    with pytest.raises(ImportRejected, match="larger than"):
+        responses_import(organization=acme, content=content.encode())
+    call_command("import_responses", "acme", str(path))
+
+    assert "Imported 100 responses" in capsys.readouterr().out
+    assert SurveyResponse.objects.count() == 100
