@@ -135,7 +135,8 @@ class CsvRows:
         found = False
         try:
             for cells in reader:
-                if not any(cell.strip() for cell in cells):
+                stripped = [cell.strip() for cell in cells]
+                if not any(stripped):
                     continue
                 if len(cells) > width:
                     errors.append(
@@ -145,10 +146,7 @@ class CsvRows:
                     )
                     continue
                 found = True
-                yield (
-                    reader.line_num,
-                    [cell.strip() for cell in cells] + [""] * (width - len(cells)),
-                )
+                yield reader.line_num, stripped + [""] * (width - len(cells))
         except csv.Error as exc:
             errors.append(RowError(reader.line_num, "", f"unreadable CSV: {exc}"))
         if errors:

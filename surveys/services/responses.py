@@ -259,14 +259,14 @@ def _tenure_lookup() -> dict[str, str]:
     return lookup
 
 
-@dataclass
+@dataclass(slots=True)
 class _QuestionColumn:
     index: int
     name: str
     question: Question
-    # The cells read without `answer_clean`: every whole number of a numeric question's range
-    # as a file spells it, which is nearly every cell of a large file.
-    known: dict[str, tuple[int | None, str]]
+    # The answers read without `answer_clean`: every whole number of a numeric question's
+    # range as a file spells it, which is nearly every cell of a large file.
+    known: dict[str, tuple[int, int | None, str]]
 
 
 class _HistoryRow(NamedTuple):
@@ -303,7 +303,7 @@ class _HistoryReader:
                 self.unknown.append(name)
                 continue
             low, high = question.answer_range or (1, 0)
-            known = {str(n): (n, "") for n in range(low, high + 1)}
+            known = {str(n): (question.pk, n, "") for n in range(low, high + 1)}
             self.columns.append(_QuestionColumn(index, name, question, known))
 
     def header_errors(self) -> list[RowError]:
@@ -364,8 +364,8 @@ class _HistoryReader:
             raw = cells[column.index]
             if not raw:
                 continue  # unanswered, whatever the question's type
-            value = column.known.get(raw)
-            if value is None:
+            answer = column.known.get(raw)
+            if answer is None:
                 try:
                     value = answer_clean(column.question, raw)
                 except ValueError as exc:
@@ -373,6 +373,7 @@ class _HistoryReader:
                     continue
                 if value is None:
                     continue
+                answer = (column.question.pk, *value)
             perspective = column.question.perspective
             if perspective not in allowed:
                 errors.append(
@@ -383,7 +384,7 @@ class _HistoryReader:
                     )
                 )
                 continue
-            answers.append((column.question.pk, *value))
+            answers.append(answer)
         if not answers and len(errors) == errors_before:
             errors.append(RowError(line, "", "the row answers no question"))
         return _HistoryRow(kind, label, (department_id, band, location[:100], level[:100]), answers)
@@ -468,7 +469,7 @@ def _history_write(
     for line, cells in source.rows():
         row = reader.read(line, cells, ignored)
         assert row is not None  # noqa: S101 (checked in the first pass)
-        response_id = uuid.uuid4()
+        response_id = str(uuid.uuid4())  # as text, COPY writes it once per answer faster
         responses.append((response_id, waves[row.kind, row.label], on_date, *row.segment))
         answers.extend((response_id, *answer) for answer in row.answers)
         if len(responses) == IMPORT_BATCH:
