@@ -494,9 +494,8 @@ def responses_import(
     written when one is wrong), once to write them in batches. `limit_size=False` lifts the
     upload limit for a file read from the server's disk (manage.py import_responses).
     """
-    source = CsvRows(
-        content, required=("kind", "wave"), limit_size=limit_size
-    )  # first: it rejects text not Unicode
+    # First: it rejects text that is not Unicode.
+    source = CsvRows(content, required=("kind", "wave"), limit_size=limit_size)
     raw = content.encode("utf-8") if isinstance(content, str) else content
     digest = hashlib.sha256(raw).hexdigest()
     reader = _HistoryReader(organization=organization, header=source.header)
