@@ -7,10 +7,12 @@ import uuid
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+
+from core.bulk import bulk_insert
 
 from ..errors import AnswersInvalid, ImportRejected, InvalidToken, RowError
 from ..models import (
@@ -25,6 +27,7 @@ from ..models import (
     Question,
     QuestionType,
     ResponseImport,
+    Round,
     SegmentAttribute,
     SurveyResponse,
     TenureBand,
@@ -39,7 +42,7 @@ from ..selectors import (
     submission_target_by_token,
 )
 from .campaigns import organization_today
-from .csvfiles import read_csv, text_problem
+from .csvfiles import CsvRows, text_problem
 from .rounds import round_label_problem, rounds_for_import
 from .sealing import pending_answer_seal
 
@@ -236,6 +239,9 @@ def response_accept(
 
 SEGMENT_COLUMNS = ("department", "tenure_band", "location", "level")
 FIXED_COLUMNS = ("kind", "wave", *SEGMENT_COLUMNS)
+KINDS = frozenset(CampaignKind.values)
+# Rows read between two writes: a batch's responses and answers are the only rows held.
+IMPORT_BATCH = 5000
 
 
 @dataclass
@@ -253,168 +259,285 @@ def _tenure_lookup() -> dict[str, str]:
     return lookup
 
 
-@transaction.atomic
-def responses_import(*, organization: Organization, content: bytes | str) -> ResponseImportResult:
-    """Import past anonymous responses (one row each) from another tool. All rows or none.
+@dataclass(slots=True)
+class _QuestionColumn:
+    index: int
+    name: str
+    question: Question
+    # The answers read without `answer_clean`: every whole number of a numeric question's
+    # range as a file spells it, which is nearly every cell of a large file.
+    known: dict[str, tuple[int, int | None, str]]
 
-    Columns: kind, wave (the round label), optional department, tenure_band, location, level,
-    then one column per question code; an empty cell is unanswered.
-    """
-    table = read_csv(content, required=("kind", "wave"))  # first: it rejects text not Unicode
-    raw = content.encode("utf-8") if isinstance(content, str) else content
-    digest = hashlib.sha256(raw).hexdigest()
-    questions = {q.code.casefold(): q for q in Question.objects.filter(organization=organization)}
-    errors: list[RowError] = []
-    question_columns = [c for c in table.header if c not in FIXED_COLUMNS]
-    for column in question_columns:
-        if column not in questions:
-            errors.append(RowError(1, column, "is not a question code of this organization"))
-    if not question_columns:
-        errors.append(RowError(1, "", "the file has no question columns"))
-    if errors:
-        raise ImportRejected(errors)
-    if ResponseImport.objects.filter(organization=organization, sha256=digest).exists():
-        raise ImportRejected([RowError(0, "", "this exact file has already been imported")])
 
-    departments = {
-        d.name.casefold(): d.pk for d in Department.current.filter(organization=organization)
-    }
-    tenure = _tenure_lookup()
-    parsed: list[tuple[str, str, dict[str, Any], list[tuple[Question, int | None, str]]]] = []
-    label_rows: dict[str, list[int]] = {}
-    for line, cells in table.rows:
-        kind = cells["kind"].lower()
-        if kind not in CampaignKind.values:
-            known = ", ".join(CampaignKind.values)
-            errors.append(RowError(line, "kind", f'"{cells["kind"]}" is not one of {known}'))
-            continue
-        label = cells["wave"]
-        problem = round_label_problem(label)
-        if problem:
-            errors.append(RowError(line, "wave", problem))
-        segment: dict[str, Any] = {
-            "department_id": None,
-            "tenure_band": "",
-            "location": "",
-            "level": "",
+class _HistoryRow(NamedTuple):
+    kind: str
+    label: str
+    segment: tuple[int | None, str, str, str]  # department id, tenure band, location, level
+    answers: list[tuple[int, int | None, str]]  # question id, number, text
+
+
+class _HistoryReader:
+    """Reads history rows against the organization's questions, departments and tenure bands,
+    looked up once for the whole file; the same reading checks a row and then writes it."""
+
+    def __init__(self, *, organization: Organization, header: list[str]) -> None:
+        questions = {
+            q.code.casefold(): q for q in Question.objects.filter(organization=organization)
         }
-        given = [c for c in SEGMENT_COLUMNS if cells.get(c)]
-        if kind == CampaignKind.LEADERSHIP and given:
+        self.questions = {q.pk: q for q in questions.values()}
+        self.departments = {
+            d.name.casefold(): d.pk for d in Department.current.filter(organization=organization)
+        }
+        self.tenure = _tenure_lookup()
+        self.kind_index = header.index("kind")
+        self.wave_index = header.index("wave")
+        self.segment_index = {c: header.index(c) for c in SEGMENT_COLUMNS if c in header}
+        self.label_problems: dict[str, str | None] = {}
+        self.unknown: list[str] = []
+        self.columns: list[_QuestionColumn] = []
+        for index, name in enumerate(header):
+            if name in FIXED_COLUMNS:
+                continue
+            question = questions.get(name)
+            if question is None:
+                self.unknown.append(name)
+                continue
+            low, high = question.answer_range or (1, 0)
+            known = {str(n): (question.pk, n, "") for n in range(low, high + 1)}
+            self.columns.append(_QuestionColumn(index, name, question, known))
+
+    def header_errors(self) -> list[RowError]:
+        errors = [
+            RowError(1, name, "is not a question code of this organization")
+            for name in self.unknown
+        ]
+        if not self.columns and not self.unknown:
+            errors.append(RowError(1, "", "the file has no question columns"))
+        return errors
+
+    def read(self, line: int, cells: list[str], errors: list[RowError]) -> _HistoryRow | None:
+        """The row, its problems added to `errors`; None when its kind is unknown."""
+        kind = cells[self.kind_index].lower()
+        if kind not in KINDS:
+            known = ", ".join(CampaignKind.values)
+            given_kind = cells[self.kind_index]
+            errors.append(RowError(line, "kind", f'"{given_kind}" is not one of {known}'))
+            return None
+        label = cells[self.wave_index]
+        if label not in self.label_problems:
+            self.label_problems[label] = round_label_problem(label)
+        if problem := self.label_problems[label]:
+            errors.append(RowError(line, "wave", problem))
+        given = {c: cells[i] for c, i in self.segment_index.items() if cells[i]}
+        if given and kind == CampaignKind.LEADERSHIP:
             errors.append(
-                RowError(line, given[0], "leadership answers are kept as a group; leave it empty")
-            )
-        if cells.get("department"):
-            department_id = departments.get(cells["department"].casefold())
-            if department_id is None:
-                errors.append(
-                    RowError(line, "department", f'unknown department "{cells["department"]}"')
+                RowError(
+                    line,
+                    next(iter(given)),
+                    "leadership answers are kept as a group; leave it empty",
                 )
-            segment["department_id"] = department_id
-        if cells.get("tenure_band"):
-            band = tenure.get(cells["tenure_band"].casefold())
-            if band is None:
+            )
+        department_id = None
+        if department := given.get("department"):
+            department_id = self.departments.get(department.casefold())
+            if department_id is None:
+                errors.append(RowError(line, "department", f'unknown department "{department}"'))
+        band = ""
+        if given_band := given.get("tenure_band"):
+            band = self.tenure.get(given_band.casefold(), "")
+            if not band:
                 errors.append(
                     RowError(
                         line,
                         "tenure_band",
-                        f'"{cells["tenure_band"]}" is not one of {", ".join(TenureBand.values)}',
+                        f'"{given_band}" is not one of {", ".join(TenureBand.values)}',
                     )
                 )
-            segment["tenure_band"] = band or ""
-        for column in ("location", "level"):
-            if len(cells.get(column, "")) > 100:
+        location, level = given.get("location", ""), given.get("level", "")
+        for column, value in (("location", location), ("level", level)):
+            if len(value) > 100:
                 errors.append(RowError(line, column, "longer than 100 characters"))
-            segment[column] = cells.get(column, "")[:100]
         answers = []
         allowed = KIND_PERSPECTIVES[kind]
         errors_before = len(errors)
-        for column in question_columns:
-            question = questions[column]
-            try:
-                value = answer_clean(question, cells[column])
-            except ValueError as exc:
-                errors.append(RowError(line, column, str(exc)))
-                continue
-            if value is None:
-                continue
-            if question.perspective not in allowed:
+        for column in self.columns:
+            raw = cells[column.index]
+            if not raw:
+                continue  # unanswered, whatever the question's type
+            answer = column.known.get(raw)
+            if answer is None:
+                try:
+                    value = answer_clean(column.question, raw)
+                except ValueError as exc:
+                    errors.append(RowError(line, column.name, str(exc)))
+                    continue
+                if value is None:
+                    continue
+                answer = (column.question.pk, *value)
+            perspective = column.question.perspective
+            if perspective not in allowed:
                 errors.append(
                     RowError(
                         line,
-                        column,
-                        f"a {question.perspective} question cannot be answered in a {kind} survey",
+                        column.name,
+                        f"a {perspective} question cannot be answered in a {kind} survey",
                     )
                 )
                 continue
-            answers.append((question, *value))
+            answers.append(answer)
         if not answers and len(errors) == errors_before:
             errors.append(RowError(line, "", "the row answers no question"))
-        parsed.append((kind, label, segment, answers))
-        label_rows.setdefault(label, []).append(line)
+        return _HistoryRow(kind, label, (department_id, band, location[:100], level[:100]), answers)
+
+
+@dataclass
+class _HistoryPlan:
+    """What checking every row leaves to write them: small, whatever the file's size."""
+
+    errors: list[RowError] = field(default_factory=list)
+    labels: dict[str, tuple[int, int]] = field(default_factory=dict)  # first line, rows
+    waves: dict[tuple[str, str], None] = field(default_factory=dict)  # (kind, label), in order
+    by_kind: dict[str, int] = field(default_factory=dict)
+    questions: dict[str, dict[int, Question]] = field(default_factory=dict)  # answered, by kind
+
+
+def _history_check(*, reader: _HistoryReader, source: CsvRows) -> _HistoryPlan:
+    plan = _HistoryPlan()
+    for line, cells in source.rows():
+        row = reader.read(line, cells, plan.errors)
+        if row is None:
+            continue
+        first, count = plan.labels.get(row.label, (line, 0))
+        plan.labels[row.label] = (first, count + 1)
+        plan.waves[row.kind, row.label] = None
+        plan.by_kind[row.kind] = plan.by_kind.get(row.kind, 0) + 1
+        used = plan.questions.setdefault(row.kind, {})
+        for question_id, _number, _text in row.answers:
+            if question_id not in used:
+                used[question_id] = reader.questions[question_id]
+    return plan
+
+
+def _history_campaign(
+    *, organization: Organization, kind: str, questions: dict[int, Question]
+) -> Campaign:
+    campaign = Campaign.objects.filter(
+        organization=organization, kind=kind, imported=True
+    ).first() or Campaign.objects.create(
+        organization=organization,
+        kind=kind,
+        name=f"Imported {CampaignKind(kind).label.lower()} history",
+        imported=True,
+        min_group_size=organization.min_group_size,
+        kept_attributes=[] if kind == CampaignKind.LEADERSHIP else list(SEGMENT_COLUMNS),
+    )
+    have = set(campaign.questions.values_list("pk", flat=True))
+    start = len(have)
+    for offset, question in enumerate(q for pk, q in questions.items() if pk not in have):
+        campaign.campaignquestion_set.create(question=question, position=start + offset + 1)
+    return campaign
+
+
+def _history_wave(*, campaign: Campaign, round_: Round, on_date: dt.date) -> Wave:
+    wave = Wave.objects.filter(campaign=campaign, round=round_).first()
+    if wave is None:
+        number = (campaign.waves.aggregate(top=models.Max("number"))["top"] or 0) + 1
+        wave = Wave.objects.create(
+            campaign=campaign,
+            round=round_,
+            number=number,
+            opens_on=on_date,
+            closes_on=on_date,
+            status=WaveStatus.CLOSED,
+            closed_at=timezone.now(),
+            sealed_at=timezone.now(),  # its responses are written right here
+        )
+    return wave
+
+
+RESPONSE_FIELDS = ("id", "wave", "submitted_on", "department", "tenure_band", "location", "level")
+ANSWER_FIELDS = ("response", "question", "number", "text")
+
+
+def _history_write(
+    *, reader: _HistoryReader, source: CsvRows, waves: dict[tuple[str, str], int], on_date: dt.date
+) -> None:
+    """Read the checked rows again and write them, a batch of responses then their answers."""
+    responses: list[tuple[Any, ...]] = []
+    answers: list[tuple[Any, ...]] = []
+    ignored: list[RowError] = []  # none: every row was checked
+    for line, cells in source.rows():
+        row = reader.read(line, cells, ignored)
+        assert row is not None  # noqa: S101 (checked in the first pass)
+        response_id = str(uuid.uuid4())  # as text, COPY writes it once per answer faster
+        responses.append((response_id, waves[row.kind, row.label], on_date, *row.segment))
+        answers.extend((response_id, *answer) for answer in row.answers)
+        if len(responses) == IMPORT_BATCH:
+            bulk_insert(SurveyResponse, RESPONSE_FIELDS, responses)
+            bulk_insert(Answer, ANSWER_FIELDS, answers)
+            responses.clear()
+            answers.clear()
+    bulk_insert(SurveyResponse, RESPONSE_FIELDS, responses)
+    bulk_insert(Answer, ANSWER_FIELDS, answers)
+
+
+@transaction.atomic
+def responses_import(
+    *, organization: Organization, content: bytes | str, limit_size: bool = True
+) -> ResponseImportResult:
+    """Import past anonymous responses (one row each) from another tool. All rows or none.
+
+    Columns: kind, wave (the round label), optional department, tenure_band, location, level,
+    then one column per question code; an empty cell is unanswered.
+
+    The file is read twice and never held as rows: once to check every row (nothing is
+    written when one is wrong), once to write them in batches. `limit_size=False` lifts the
+    upload limit for a file read from the server's disk (manage.py import_responses).
+    """
+    # First: it rejects text that is not Unicode.
+    source = CsvRows(content, required=("kind", "wave"), limit_size=limit_size)
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    digest = hashlib.sha256(raw).hexdigest()
+    reader = _HistoryReader(organization=organization, header=source.header)
+    refusal = reader.header_errors()
+    if (
+        not refusal
+        and ResponseImport.objects.filter(organization=organization, sha256=digest).exists()
+    ):
+        refusal = [RowError(0, "", "this exact file has already been imported")]
+    if refusal:
+        for _row in source.rows():  # what is wrong with the rows' shape is told first
+            pass
+        raise ImportRejected(refusal)
+
+    plan = _history_check(reader=reader, source=source)
+    errors = plan.errors
     if not errors:
-        rounds, refused = rounds_for_import(organization=organization, labels=list(label_rows))
+        rounds, refused = rounds_for_import(organization=organization, labels=list(plan.labels))
         for label, problem in refused.items():
-            lines = label_rows[label]
-            more = f" ({len(lines) - 1} more rows name it)" if len(lines) > 1 else ""
-            errors.append(RowError(lines[0], "wave", problem + more))
+            first, count = plan.labels[label]
+            more = f" ({count - 1} more rows name it)" if count > 1 else ""
+            errors.append(RowError(first, "wave", problem + more))
     if errors:
         raise ImportRejected(errors)
 
-    result = ResponseImportResult()
     on_date = organization_today(organization)
-    campaigns: dict[str, Campaign] = {}
-    waves: dict[tuple[str, str], Wave] = {}
-    used_questions: dict[str, dict[int, Question]] = {}
-    for kind, _label, _segment, answers in parsed:
-        used_questions.setdefault(kind, {}).update({q.pk: q for q, _n, _t in answers})
-    for kind, questions_used in used_questions.items():
-        campaign = Campaign.objects.filter(
-            organization=organization, kind=kind, imported=True
-        ).first() or Campaign.objects.create(
-            organization=organization,
-            kind=kind,
-            name=f"Imported {CampaignKind(kind).label.lower()} history",
-            imported=True,
-            min_group_size=organization.min_group_size,
-            kept_attributes=[] if kind == CampaignKind.LEADERSHIP else list(SEGMENT_COLUMNS),
-        )
-        have = set(campaign.questions.values_list("pk", flat=True))
-        start = len(have)
-        for offset, question in enumerate(q for pk, q in questions_used.items() if pk not in have):
-            campaign.campaignquestion_set.create(question=question, position=start + offset + 1)
-        campaigns[kind] = campaign
-    new_responses: list[SurveyResponse] = []
-    new_answers: list[Answer] = []
-    for kind, label, segment, answers in parsed:
-        key = (kind, label)
-        if key not in waves:
-            round_ = rounds[label]
-            if label not in result.rounds:
-                result.rounds.append(label)
-            campaign = campaigns[kind]
-            wave = Wave.objects.filter(campaign=campaign, round=round_).first()
-            if wave is None:
-                number = (campaign.waves.aggregate(top=models.Max("number"))["top"] or 0) + 1
-                wave = Wave.objects.create(
-                    campaign=campaign,
-                    round=round_,
-                    number=number,
-                    opens_on=on_date,
-                    closes_on=on_date,
-                    status=WaveStatus.CLOSED,
-                    closed_at=timezone.now(),
-                    sealed_at=timezone.now(),  # its responses are written right here
-                )
-            waves[key] = wave
-        response = SurveyResponse(wave=waves[key], submitted_on=on_date, **segment)
-        new_responses.append(response)
-        new_answers.extend(
-            Answer(response=response, question=q, number=n, text=t) for q, n, t in answers
-        )
-        result.responses += 1
-        result.by_kind[kind] = result.by_kind.get(kind, 0) + 1
-    SurveyResponse.objects.bulk_create(new_responses, batch_size=1000)
-    Answer.objects.bulk_create(new_answers, batch_size=5000)
+    campaigns = {
+        kind: _history_campaign(organization=organization, kind=kind, questions=questions)
+        for kind, questions in plan.questions.items()
+    }
+    waves = {
+        (kind, label): _history_wave(
+            campaign=campaigns[kind], round_=rounds[label], on_date=on_date
+        ).pk
+        for kind, label in plan.waves
+    }
+    _history_write(reader=reader, source=source, waves=waves, on_date=on_date)
+    result = ResponseImportResult(
+        responses=sum(plan.by_kind.values()),
+        rounds=list(dict.fromkeys(label for _kind, label in plan.waves)),
+        by_kind=plan.by_kind,
+    )
     ResponseImport.objects.create(
         organization=organization, sha256=digest, responses=result.responses, imported_on=on_date
     )

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         if org is None:
             raise CommandError(f'No organization "{organization}".')
         try:
-            result = responses_import(organization=org, content=file.read_bytes())
+            # A file on the server's disk: the upload limit, which keeps web processes from
+            # reading whole files too large for them, does not apply.
+            result = responses_import(organization=org, content=file.read_bytes(), limit_size=False)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
         except ImportRejected as exc:
