@@ -53,7 +53,7 @@ def reading(user) -> dict:
         "cells": report["stated_vs_lived"] + report["leavers_vs_stayers"],
         "departments": report["departments"],
         "page": page[page.index('<section id="overview"') : page.index('<section id="actions"')],
-        "csv": [r for r in csv.DictReader(io.StringIO(exported)) if r["section"] != "report"],
+        "csv": [r for r in csv.DictReader(io.StringIO(exported)) if r["view"] != "report"],
     }
 
 

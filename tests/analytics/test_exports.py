@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import re
 import typing
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -17,10 +18,18 @@ from weasyprint import HTML
 from analytics.report import schema
 from analytics.report.check import problems
 from analytics.report.exports import report_csv, report_pdf, report_xlsx
-from analytics.report.exports.columns import COLUMNS, SECTIONS
+from analytics.report.exports.columns import KEYS, LABELS, SECTION_LABELS, SECTIONS, SHEETS
+from analytics.report.exports.csv import HEADER
 from analytics.report.exports.pdf import report_pdf_html
 from analytics.report.exports.rows import report_rows
-from analytics.report.format import CLASS_EXPLANATIONS, CLASS_LABELS, SUPPRESSED_NOTE
+from analytics.report.format import (
+    CLASS_EXPLANATIONS,
+    CLASS_LABELS,
+    SUPPRESSED_NOTE,
+    round_effect,
+    round_mean,
+    round_p,
+)
 from analytics.report.schema import ClassificationName
 from analytics.selectors import ReportScope, report_scope
 
@@ -431,35 +440,120 @@ def test_a_scoped_copy_exports_only_its_segments(snapshot):
     assert _one(rows, "report")["scope"] == "departments: Engineering"
 
 
-# --- CSV -------------------------------------------------------------------------------------
+# --- CSV: one row per figure ---------------------------------------------------------------
 
 
-def test_csv_parses_with_one_header_and_neutralised_text(snapshot):
+def _figures(body: list[dict], **match) -> dict[str, dict]:
+    """The rows of one entry, by figure code."""
+    found = [r for r in body if all(r[k] == v for k, v in match.items())]
+    by_figure = {r["figure"]: r for r in found}
+    assert len(by_figure) == len(found), match
+    return by_figure
+
+
+def test_csv_is_long_with_one_documented_header(snapshot):
     header, body = _csv_rows(snapshot)
-    assert header == ["section", *COLUMNS]
-    assert len(body) == len(report_rows(snapshot))
-    comments = [r["comment"] for r in body if r["section"] == "comments"]
-    assert comments[0] == "'" + INJECTION
-    assert comments[1] == "'" + PHONE_LIKE
-    assert comments[2].startswith("Decisions")
-    names = {r["value_name"] for r in body if r["section"] == "stated_vs_lived"}
+    assert header == HEADER
+    docs = (Path(__file__).parents[2] / "docs" / "exports.md").read_text()
+    for column in HEADER:
+        assert f"| `{column}` |" in docs, column
+    for row in body:
+        assert row["round"] == "2026-10"
+        assert row["figure_label"] == LABELS[row["figure"]]
+        assert row["view_label"] == SECTION_LABELS[row["view"]]
+        assert f"| `{row['figure']}` | {row['figure_label']} |" in docs, row["figure"]
+        assert f"**`{row['view']}`**" in docs
+        assert row["figure"] not in KEYS
+        assert row["number"] == "" or row["text"] in ("", "<0.001")
+
+
+def test_csv_rows_parse_back_to_the_snapshots_figures(snapshot):
+    _, body = _csv_rows(snapshot)
+    named = {"all": "all", f"department:{ENGINEERING}": "department:Engineering"}
+    rounding = {"leader_mean": round_mean, "employee_mean": round_mean, "gap": round_mean}
+    rounding |= {"q_value": round_p, "p_value": round_p, "cliffs_delta": round_effect}
+    tested = 0
+    for cell in snapshot["stated_vs_lived"]:
+        if cell["classification"] == "suppressed":
+            continue
+        rows = _figures(
+            body, view="stated_vs_lived", value=cell["value"], segment=named[cell["segment"]]
+        )
+        for figure, rounder in rounding.items():
+            expected = rounder(cell[figure])
+            if expected is None:
+                assert figure not in rows
+            elif expected == "<0.001":
+                assert (rows[figure]["number"], rows[figure]["text"]) == ("0.001", "<0.001")
+            else:
+                assert float(rows[figure]["number"]) == expected, (cell["segment"], figure)
+                tested += 1
+        if cell["gap_ci"]:
+            low, high = (round_mean(x) for x in cell["gap_ci"])
+            assert float(rows["gap_ci_low"]["number"]) == low
+            assert float(rows["gap_ci_high"]["number"]) == high
+        assert rows["classification"]["text"] == cell["classification"]
+        assert int(rows["n_employees"]["number"]) == cell["n_employees"]
+    assert tested == 5 + 4 + 5  # OC company, OC Engineering (untested), CF company
+    cf = _figures(body, view="stated_vs_lived", value=CF, segment="all")
+    assert cf["gap"]["number"] == "-0.9"  # a plain number: dot, minus, no formatting
+    assert cf["gap"]["segment_name"] == "Whole company"
+    assert cf["q_value"]["number"] == "0.0457"
+    assert _figures(body, view="enps")["enps"]["number"] == "-11"
+    index = _figures(body, view="self_deception_index", detail="2026-10")["index"]
+    assert index["number"] == "49"
+
+
+def test_withheld_figures_never_carry_a_number(snapshot):
+    _, body = _csv_rows(snapshot)
+    withheld = [r for r in body if r["text"] == "withheld"]
+    assert withheld
+    assert all(r["number"] == "" for r in withheld)
+    platform = _figures(body, view="stated_vs_lived", value=OC, segment="department:Platform")
+    assert platform["employee_mean"]["text"] == "withheld"
+    assert platform["n_employees"]["text"] == "withheld"
+    assert platform["gap"]["text"] == "withheld"
+    assert platform["note"]["text"] == SUPPRESSED_NOTE
+    assert platform["gap"]["segment_name"] == "Department: Platform"
+    numbers = [r for r in body if r["segment"] == "department:Platform" and r["number"]]
+    assert numbers == []
+    # Even a figure the engine should not have written stays out.
+    leaky = copy.deepcopy(snapshot)
+    leaky["stated_vs_lived"][2]["employee_mean"] = 2.5
+    _, body = _csv_rows(leaky)
+    assert not [r for r in body if r["segment"] == "department:Platform" and r["number"]]
+    assert _figures(body, view="responses", detail="onboarding")["n"]["text"] == "withheld"
+
+
+def test_a_scoped_leaders_csv_holds_only_their_segments(snapshot):
+    scope = ReportScope(department_ids=frozenset({ENGINEERING}), names=("Engineering",))
+    _, body = _csv_rows(report_scope(data=snapshot, scope=scope))
+    assert {r["segment"] for r in body if r["view"] == "stated_vs_lived"} == {
+        "all",
+        "department:Engineering",
+    }
+    assert not [r for r in body if "Platform" in "".join(r.values())]
+
+
+def test_csv_comments_are_all_there_in_order_without_segments(snapshot):
+    _, body = _csv_rows(snapshot)
+    comments = [r for r in body if r["view"] == "comments"]
+    assert [r["text"] for r in comments] == [
+        "'" + INJECTION,
+        "'" + PHONE_LIKE,
+        "Decisions come <script>alert(1)</script> late.",
+    ]
+    assert all(r["segment"] == r["value"] == "" and r["detail"] == "comment" for r in comments)
+    names = {r["value_name"] for r in body if r["view"] == "stated_vs_lived"}
     assert names == {"Open communication", "'=cmd|' /C calc'!A0"}
-    # Negative numbers stay numbers.
-    cf = next(r for r in body if r["section"] == "stated_vs_lived" and r["value"] == CF)
-    assert cf["gap"] == "-0.9"
-    assert cf["cliffs_delta"] == "-0.78"
-    assert float(cf["gap"]) == -0.9
-    suppressed = next(r for r in body if r.get("segment") == "department:Platform")
-    assert suppressed["note"] == "fewer than k responses"
-    assert suppressed["employee_mean"] == suppressed["n_employees"] == ""
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_every_formula_start_is_neutralised(snapshot, start):
     snapshot["comments"]["items"] = [{"question": "comment", "text": f"{start}1+2"}]
     _, body = _csv_rows(snapshot)
-    assert [r["comment"] for r in body if r["section"] == "comments"] == [f"'{start}1+2"]
-    sheet = load_workbook(io.BytesIO(report_xlsx(snapshot)))["comments"]
+    assert [r["text"] for r in body if r["view"] == "comments"] == [f"'{start}1+2"]
+    sheet = load_workbook(io.BytesIO(report_xlsx(snapshot)))["Comments"]
     # (XML reads a stored carriage return back as a line feed.)
     assert sheet["B2"].value.replace("\n", "\r") == f"'{start}1+2".replace("\n", "\r")
     assert sheet["B2"].data_type == "s"
@@ -468,47 +562,106 @@ def test_every_formula_start_is_neutralised(snapshot, start):
 # --- XLSX ------------------------------------------------------------------------------------
 
 
-def test_xlsx_has_a_sheet_per_section_with_a_bold_frozen_header(snapshot):
+def _table(sheet, title: str | None = None) -> list[dict]:
+    """The rows of one table of a sheet, as {header: cell}: the first, or the one titled."""
+    lines = list(sheet.iter_rows())
+    i = 0 if title is None else 1 + next(n for n, ln in enumerate(lines) if ln[0].value == title)
+    header = [c.value for c in lines[i] if c.value is not None]
+    rows = []
+    for line in lines[i + 1 :]:
+        if all(c.value is None for c in line):
+            break
+        rows.append(dict(zip(header, line[: len(header)], strict=True)))
+    return rows
+
+
+def test_xlsx_opens_on_a_summary_then_few_named_sheets(snapshot):
     book = load_workbook(io.BytesIO(report_xlsx(snapshot)))
-    assert book.sheetnames == list(SECTIONS)
-    for section, columns in SECTIONS.items():
-        sheet = book[section]
-        assert [c.value for c in sheet[1]] == columns
-        assert all(c.font.bold for c in sheet[1])
-        assert sheet.freeze_panes == "A2"
-    widths = book["comments"].column_dimensions
+    assert book.sheetnames == ["Summary", *SHEETS]
+    summary = [[c for c in line if c is not None] for line in book["Summary"].values]
+    assert ["Organization", "Acme & <Co>"] in summary
+    assert ["Round", "2026-10"] in summary
+    assert ["Method version", "1.0"] in summary
+    assert ["Minimum group size (k)", 5] in summary
+    assert ["Self-deception index", 49] in summary
+    lines = [line[0] for line in summary if line]
+    assert "Key findings" in lines
+    assert (
+        "Blind spots (leaders rate the value clearly above what employees experience): "
+        "Open communication (critical)"
+    ) in lines
+    at = summary.index(["Values, whole company"])
+    assert summary[at + 1][:4] == [
+        "Value",
+        "Leaders' mean",
+        "Employees' mean",
+        "Gap (leaders − employees)",
+    ]
+    assert summary[at + 2][:4] == ["Open communication", 4.8, 2.8, 2.0]
+    assert summary[at + 2][-1] == "Blind spot (critical)"
+
+
+def test_xlsx_headers_are_human_bold_and_frozen(snapshot):
+    book = load_workbook(io.BytesIO(report_xlsx(snapshot)))
+    snake = re.compile(r"^[a-z]+(_[a-z]+)+$")
+    for name, sections in SHEETS.items():
+        sheet = book[name]
+        for section in sections:
+            lines = [[c for c in line if c is not None] for line in sheet.values]
+            at = lines.index([SECTION_LABELS[section]]) + 1 if len(sections) > 1 else 0
+            assert lines[at] == [LABELS[column] for column in SECTIONS[section]]
+            for text in lines[at]:
+                assert not snake.match(text), (name, text)
+                assert text[0].isupper() or text[:2] in ("p-", "q-", "eN"), (name, text)
+        assert sheet.freeze_panes == ("A2" if len(sections) == 1 else "A3")
+        first = 1 if len(sections) == 1 else 2
+        assert all(c.font.bold for c in sheet[first] if c.value is not None)
+    widths = book["Comments"].column_dimensions
     assert widths["B"].width > widths["A"].width
 
 
-def test_xlsx_stores_text_as_strings_and_numbers_as_numbers(snapshot):
+def test_xlsx_stores_numbers_as_numbers_and_text_as_strings(snapshot):
     book = load_workbook(io.BytesIO(report_xlsx(snapshot)))
-    comments = book["comments"]
+    comments = book["Comments"]
     assert comments["B2"].value == "'" + INJECTION
     assert comments["B2"].data_type == "s"
     assert comments["B3"].value == "'" + PHONE_LIKE
-    assert comments["B3"].data_type == "s"
 
-    sheet = book["stated_vs_lived"]
-    columns = SECTIONS["stated_vs_lived"]
-    rows = [
-        dict(zip(columns, (c for c in line), strict=True)) for line in sheet.iter_rows(min_row=2)
-    ]
-    cf = next(r for r in rows if r["value"].value == CF and r["segment"].value == "all")
-    assert cf["gap"].value == -0.9
-    assert cf["gap"].data_type == "n"
-    assert cf["value_name"].value == "'=cmd|' /C calc'!A0"
-    assert cf["value_name"].data_type == "s"
-    oc = next(r for r in rows if r["value"].value == OC and r["segment"].value == "all")
-    assert oc["n_employees"].value == 31
-    assert oc["employee_mean"].value == 2.8
-    assert oc["employee_mean"].number_format == "0.0"
-    assert oc["cliffs_delta"].number_format == "0.00"
-    assert oc["p_value"].value == "<0.001"
-    suppressed = next(r for r in rows if r["segment"].value == "department:Platform")
-    assert suppressed["classification"].value == "suppressed"
-    assert suppressed["note"].value == "fewer than k responses"
-    assert suppressed["employee_mean"].value is None
-    assert suppressed["gap"].value is None
+    rows = _table(book["Values by segment"])
+    cf = next(
+        r for r in rows if r["Value (code)"].value == CF and r["Segment"].value == "Whole company"
+    )
+    assert (cf["Gap (leaders − employees)"].value, cf["Gap (leaders − employees)"].data_type) == (
+        -0.9,
+        "n",
+    )
+    assert cf["Value"].value == "'=cmd|' /C calc'!A0"
+    assert cf["Value"].data_type == "s"
+    oc = next(
+        r for r in rows if r["Value (code)"].value == OC and r["Segment"].value == "Whole company"
+    )
+    for header in (
+        "Leaders' mean",
+        "Employees' mean",
+        "p-value",
+        "q-value (corrected for multiple tests)",
+    ):
+        assert oc[header].data_type == "n", header
+    assert oc["Employees (n)"].value == 31
+    assert oc["Employees' mean"].value == 2.8
+    assert oc["Employees' mean"].number_format == "0.0"
+    assert oc["Effect size (Cliff's delta)"].number_format == "0.00"
+    assert oc["q-value (corrected for multiple tests)"].value == 0.0123
+    assert oc["p-value"].value == 0.001  # below 0.001: the bound, shown as "<0.001"
+    assert oc["p-value"].number_format == '"<"0.000'
+    assert oc["Classification"].value == "Blind spot (critical)"
+    suppressed = next(r for r in rows if r["Segment"].value == "Department: Platform")
+    assert suppressed["Classification"].value == "Fewer than k responses"
+    assert suppressed["Note"].value == "fewer than k responses"
+    assert suppressed["Employees' mean"].value is None
+    assert suppressed["Gap (leaders − employees)"].value is None
+    drivers = _table(book["Drivers"], SECTION_LABELS["drivers"])
+    assert drivers[0]["q-value (corrected for multiple tests)"].data_type == "n"
     # No cell anywhere is a formula.
     for ws in book.worksheets:
         for line in ws.iter_rows():
@@ -517,24 +670,29 @@ def test_xlsx_stores_text_as_strings_and_numbers_as_numbers(snapshot):
 
 def test_csv_and_xlsx_hold_the_same_figures(snapshot):
     _, body = _csv_rows(snapshot)
-    from_csv = set()
-    counters: dict[str, int] = {}
-    for row in body:
-        section = row["section"]
-        i = counters[section] = counters.get(section, 0) + 1
-        for column in SECTIONS[section]:
-            if row[column] != "":
-                from_csv.add((section, i, column, _figure(row[column])))
+    from_csv = {
+        (r["value"], r["segment_name"], r["figure_label"], float(r["number"]))
+        for r in body
+        if r["view"] == "stated_vs_lived" and r["number"]
+    }
     book = load_workbook(io.BytesIO(report_xlsx(snapshot)))
     from_xlsx = set()
-    for section, columns in SECTIONS.items():
-        for i, line in enumerate(book[section].iter_rows(min_row=2, values_only=True), start=1):
-            for column, value in zip(columns, line, strict=True):
-                if value is not None:
-                    from_xlsx.add((section, i, column, _figure(value)))
+    for row in _table(book["Values by segment"]):
+        for header, c in row.items():
+            if isinstance(c.value, int | float):
+                from_xlsx.add((row["Value (code)"].value, row["Segment"].value, header, c.value))
     assert from_csv == from_xlsx
-    assert ("stated_vs_lived", 4, "gap", -0.9) in from_csv
-    assert ("comments", 1, "comment", "'" + INJECTION) in from_xlsx
+    assert (CF, "Whole company", "Gap (leaders − employees)", -0.9) in from_csv
+
+
+def test_a_scoped_leaders_xlsx_holds_only_their_segments(snapshot):
+    scope = ReportScope(department_ids=frozenset({ENGINEERING}), names=("Engineering",))
+    book = load_workbook(io.BytesIO(report_xlsx(report_scope(data=snapshot, scope=scope))))
+    segments = {r["Segment"].value for r in _table(book["Values by segment"])}
+    assert segments == {"Whole company", "Department: Engineering"}
+    for ws in book.worksheets:
+        for line in ws.values:
+            assert not any("Platform" in str(v) for v in line if v is not None)
 
 
 # --- Labels ----------------------------------------------------------------------------------

@@ -179,4 +179,4 @@ def test_the_pdf_and_page_print_a_sample_of_many_comments_and_the_exports_keep_a
     assert comments["more"] == N_COMMENTS - COMMENTS_SHOWN
 
     rows = list(csv.DictReader(io.StringIO(report_csv(report).decode("utf-8-sig"))))
-    assert len([r for r in rows if r["section"] == "comments"]) == N_COMMENTS
+    assert len([r for r in rows if r["view"] == "comments"]) == N_COMMENTS

@@ -84,23 +84,30 @@ def test_suppressed_cells_show_no_figures_on_the_page_or_in_exports(leo, acme, s
             io.StringIO(client.get("/o/acme/report/2026-09/export.csv").content.decode("utf-8-sig"))
         )
     )
-    by_segment = {r["segment"]: r for r in rows if r["section"] == "stated_vs_lived"}
+    by_segment: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        if r["view"] == "stated_vs_lived":
+            by_segment.setdefault(r["segment"], {})[r["figure"]] = r
     named = {segment(acme, "Platform"): "department:Platform"}
     for entry in hidden:
         row = by_segment[named.get(entry["segment"], entry["segment"])]
-        assert row["classification"] == "suppressed"
-        assert row["employee_mean"] == row["n_employees"] == row["gap"] == ""
+        assert row["classification"]["text"] == "suppressed"
+        for figure in ("employee_mean", "n_employees", "gap"):
+            assert (row[figure]["number"], row[figure]["text"]) == ("", "withheld")
 
     book = openpyxl.load_workbook(
         io.BytesIO(client.get("/o/acme/report/2026-09/export.xlsx").content)
     )
-    sheet = book["stated_vs_lived"]
+    sheet = book["Values by segment"]
     header = [c.value for c in sheet[1]]
+    withheld = 0
     for row in sheet.iter_rows(min_row=2, values_only=True):
         record = dict(zip(header, row, strict=False))
-        if record["classification"] == "suppressed":
-            assert record["employee_mean"] in (None, "")
-            assert record["n_employees"] in (None, "")
+        if record["Classification"] == "Fewer than k responses":
+            withheld += 1
+            assert record["Employees' mean"] is None
+            assert record["Employees (n)"] is None
+    assert withheld == len(hidden)
 
 
 def test_exports_are_files_with_names_and_every_view_is_logged(leo, snapshot):
@@ -159,8 +166,13 @@ def test_a_scoped_leader_sees_only_their_subtree(petra, snapshot):
             io.StringIO(client.get("/o/acme/report/2026-09/export.csv").content.decode("utf-8-sig"))
         )
     )
-    segments = {r["segment"] for r in rows if r["section"] == "stated_vs_lived"}
+    segments = {r["segment"] for r in rows if r["view"] == "stated_vs_lived"}
     assert segments == {"all", "department:Engineering", "department:Platform"}
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get("/o/acme/report/2026-09/export.xlsx").content)
+    )
+    named = {c.value for c in book["Values by segment"]["C"][1:]}
+    assert named == {"Whole company", "Department: Engineering", "Department: Platform"}
     assert set(AccessLog.objects.values_list("scope", flat=True)) == {"Engineering, Platform"}
 
 

@@ -56,9 +56,11 @@ def test_a_leader_reads_the_demo_report_and_exports_it(live_server, desktop):
     with open(exported.value.path(), encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     company = {
-        r["value"]: r for r in rows if r["section"] == "stated_vs_lived" and r["segment"] == "all"
+        r["value"]: r
+        for r in rows
+        if (r["view"], r["segment"], r["figure"]) == ("stated_vs_lived", "all", "classification")
     }
-    assert company["open_communication"]["classification"] == "blind_spot"
+    assert company["open_communication"]["text"] == "blind_spot"
 
     actions = list(AccessLog.objects.order_by("id").values_list("username", "action"))
     assert actions == [("ceo", "view_report"), ("ceo", "export_pdf"), ("ceo", "export_csv")]
