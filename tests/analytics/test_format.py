@@ -80,8 +80,12 @@ def test_a_tie_reads_the_same_in_table_chart_csv_xlsx_and_pdf():
     page = render_to_string("analytics/_report_body.html", {"report": ReportView(report)})
     chart = gap_chart([cell], {OC: "Open communication"})
     rows = csv.DictReader(io.StringIO(report_csv(report).decode("utf-8-sig")))
-    row = next(r for r in rows if r["section"] == "stated_vs_lived" and r["value"] == OC)
-    sheet = load_workbook(io.BytesIO(report_xlsx(report)))["stated_vs_lived"]
+    row = {
+        r["figure"]: r["number"]
+        for r in rows
+        if (r["view"], r["value"], r["segment"]) == ("stated_vs_lived", OC, "all")
+    }
+    sheet = load_workbook(io.BytesIO(report_xlsx(report)))["Values by segment"]
     header = [c.value for c in sheet[1]]
     xlsx = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     pdf = re.sub(r"\s+", " ", report_pdf_html(report))
@@ -92,6 +96,7 @@ def test_a_tie_reads_the_same_in_table_chart_csv_xlsx_and_pdf():
     assert '<td class="num">3%</td>' in page
     assert "employees 4.4, leaders 4.3" in chart
     assert (row["leader_mean"], row["employee_mean"], row["favorable_pct"]) == ("4.3", "4.4", "3")
-    assert (xlsx["leader_mean"], xlsx["employee_mean"], xlsx["favorable_pct"]) == (4.3, 4.4, 3)
+    means = (xlsx["Leaders' mean"], xlsx["Employees' mean"], xlsx["Employees favourable (%)"])
+    assert means == (4.3, 4.4, 3)
     assert '<td class="num">4.3 (n 4)</td><td class="num">4.4 (n 31)</td>' in pdf
     assert '<td class="num">3%</td>' in pdf
