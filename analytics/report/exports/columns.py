@@ -1,7 +1,9 @@
-"""The columns of the exports: one section per view of the report, each with fixed columns, and
-how each numeric column is rounded (and formatted in XLSX)."""
+"""The columns of the exports: one section per view of the report, each with fixed columns; the
+plain-words label of each column and section (docs/exports.md lists them); the XLSX sheets; and
+how each numeric column is formatted in XLSX."""
 
-# One section per view, each with fixed columns (the CSV header is "section" and their union).
+# One section per view, each with fixed columns. In the CSV each column that is not a key is a
+# `figure`; in the XLSX each section is one table.
 SECTIONS: dict[str, list[str]] = {
     "report": [
         "organization",
