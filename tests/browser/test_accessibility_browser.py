@@ -93,9 +93,7 @@ def screens(browser, live_server):
 
 @pytest.fixture
 def northwind(live_server):
-    from culturesurvey.celery import app
-
-    app.conf.task_always_eager = True
+    """The demo organization: closed rounds with their reports, an open pulse with live links."""
     return demo.demo_load()
 
 
@@ -187,9 +185,10 @@ def test_it_finds_nothing_serious_on_the_hr_pages(northwind, screens):
     open_wave = Wave.objects.get(campaign__organization=org, status="open")
     job = AnalysisJob.objects.filter(organization=org).latest("pk")
     snapshot = ReportSnapshot.objects.filter(organization=org).latest("pk")
+    value = CompanyValue.objects.filter(organization=org).first()
     action_create(
         snapshot=snapshot,
-        value_code=CompanyValue.objects.filter(organization=org).first().code,
+        value_code=value.code,
         owner="Maren Holt",
         due_on=dt.date.today() + dt.timedelta(days=60),
         description="Skip-level conversations every month",
@@ -213,6 +212,7 @@ def test_it_finds_nothing_serious_on_the_hr_pages(northwind, screens):
         f"{base}/people/{member.pk}/remove/",
         f"{base}/values/",
         f"{base}/values/new/",
+        f"{base}/values/{value.code}/edit/",
         f"{base}/history/",
         f"{base}/campaigns/{campaign.pk}/",
         f"{base}/waves/{closed.pk}/",
