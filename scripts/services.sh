@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure the test services are here: Debian's Chromium for browser tests, PostgreSQL and
-# Redis answering on 127.0.0.1. Installs or starts what is missing (installing needs root).
+# Makes sure the test services are here: Debian's Chromium and npm (for axe-core) for browser
+# tests, PostgreSQL and Redis answering on 127.0.0.1. Installs or starts what is missing
+# (installing needs root).
 # With --bench, also the wrk load generator the benchmarks in bench/ use.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ apt_install() {
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
+command -v npm >/dev/null || missing+=(npm)
 command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)

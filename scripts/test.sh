@@ -8,6 +8,8 @@ BIN=.venv/bin
 
 make --no-print-directory -s dev  # the runtime and the test tools (requirements-dev.txt)
 scripts/services.sh
+# axe-core, which the browser tests run on every page, at the version package-lock.json pins.
+[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 
 export SECRET_KEY=${SECRET_KEY:-test-secret-key-not-for-production}
 

@@ -328,6 +328,7 @@ def test_the_job_page_shows_progress_then_the_report(alice, acme, snapshot):
     client = client_for(alice)
     page = client.get(f"/o/acme/jobs/{job.pk}/")
     assert '<meta http-equiv="refresh" content="2">' in page.content.decode()
+    assert 'data-refresh="2"' in page.content.decode()  # js/refresh.js follows it in place
     assert 'value="40"' in page.content.decode()
     AnalysisJob.objects.filter(pk=job.pk).update(status="done", progress=100, snapshot=snapshot)
     assert client.get(f"/o/acme/jobs/{job.pk}/")["Location"] == "/o/acme/report/2026-09/"
