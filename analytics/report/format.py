@@ -109,6 +109,11 @@ def format_mean(x: Any, *, signed: bool = False) -> str:
     return _text(x, 1, signed=signed)
 
 
+def format_threshold(x: float) -> str:
+    """A threshold of the method as the method writes it: "0.25", "0.5", "1", "1.5"."""
+    return f"{x:g}"
+
+
 def format_pct(x: Any, *, signed: bool = False) -> str:
     """A percentage, percentage points, eNPS or index, as a number: "3", "+77", "−11"."""
     return _text(x, 0, signed=signed)

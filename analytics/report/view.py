@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from . import format as fmt
-from .charts import calibration_chart, gap_chart, trend_chart
+from .charts import calibration_chart, gap_chart, heat_legend, trend_chart
 from .parts import (
     CellView,
     ValueView,
@@ -229,6 +229,29 @@ class ReportView:
             }
             for dimension, label, keys in self._breakdowns
         ]
+
+    @cached_property
+    def heat_legend(self) -> list[dict[str, str]]:
+        """The heatmap's colour scale in words: which colour stands for which gap to leaders."""
+        keys = []
+        for side, background, colour, low, high in heat_legend():
+            span = {"low": fmt.format_threshold(low), "high": fmt.format_threshold(high or 0)}
+            if side == "even":
+                label = _("Within %(high)s of each other") % span
+            elif high is None:
+                label = (
+                    _("Leaders rate it %(low)s or more higher")
+                    if side == "leaders"
+                    else _("Employees rate it %(low)s or more higher")
+                ) % span
+            else:
+                label = (
+                    _("Leaders rate it %(low)s to %(high)s higher")
+                    if side == "leaders"
+                    else _("Employees rate it %(low)s to %(high)s higher")
+                ) % span
+            keys.append({"background": background, "colour": colour, "label": label})
+        return keys
 
     @cached_property
     def heatmaps_printed(self) -> list[dict[str, Any]]:

@@ -445,3 +445,31 @@ def test_a_report_page_view_costs_a_bounded_number_of_queries(
         assert response.status_code == 200
         assert "Monthly open Q&amp;A." in response.content.decode()
     assert AccessLog.objects.filter(user=user, action="view_report").count() == 3
+
+
+def test_the_heatmap_has_a_legend_for_every_colour_it_uses(leo, snapshot):
+    """The number in a cell is the employees' mean, its colour the gap to leaders: the legend
+    says which colour is which gap, in the method's bands, for every colour on the page."""
+    body = client_for(leo).get("/o/acme/report/").content.decode()
+    heatmap = body[body.index('<section id="heatmap"') : body.index('<section id="newhires"')]
+    legend = heatmap[heatmap.index('<div class="heat-legend">') : heatmap.index("</ul>")]
+    swatches = dict(
+        re.findall(
+            r'<span class="swatch" style="background:(#[0-9a-f]{6});[^"]*"[^>]*>[^<]*'
+            r"</span> ([^<]+)</li>",
+            legend,
+        )
+    )
+    used = set(re.findall(r'<td class="num heat" style="background:(#[0-9a-f]{6})', heatmap))
+
+    assert used
+    assert used <= set(swatches)
+    assert len(swatches) == 11  # five bands each way and the near-white one
+    labels = list(swatches.values())
+    assert labels[0] == "Leaders rate it 2 or more higher"
+    assert "Leaders rate it 0.5 to 1 higher" in labels
+    assert labels[5] == "Within 0.25 of each other"
+    assert labels[-1] == "Employees rate it 2 or more higher"
+    assert (
+        "Not shown: fewer than k responses" in heatmap[heatmap.index('<div class="heat-legend">') :]
+    )

@@ -25,7 +25,15 @@ Conventions, shared by every chart:
 
 from .calibration import calibration_chart
 from .gap import gap_chart
-from .heat import contrast, heat_colour
+from .heat import contrast, heat_colour, heat_legend
 from .trend import sparkline, trend_chart
 
-__all__ = ["calibration_chart", "contrast", "gap_chart", "heat_colour", "sparkline", "trend_chart"]
+__all__ = [
+    "calibration_chart",
+    "contrast",
+    "gap_chart",
+    "heat_colour",
+    "heat_legend",
+    "sparkline",
+    "trend_chart",
+]

@@ -35,3 +35,13 @@ def heat_colour(gap: float | None, classification: str) -> tuple[str, str]:
     background = shades[level - 1] if level else NEUTRAL
     text = INK if contrast(background, INK) >= contrast(background, WHITE) else WHITE
     return background, text
+
+
+def heat_legend() -> list[tuple[str, str, str, float, float | None]]:
+    """The colour scale as (side, background, text colour, lowest |gap|, highest or None), side
+    "leaders" (leaders rate the value higher), "even" (within 0.25) or "employees"; from the
+    largest gap in leaders' favour to the largest in employees', as a legend reads."""
+    bands = list(zip(EDGES, (*EDGES[1:], None), strict=True))
+    leaders = [("leaders", *heat_colour(low, "legend"), low, high) for low, high in bands]
+    employees = [("employees", *heat_colour(-low, "legend"), low, high) for low, high in bands]
+    return [*reversed(leaders), ("even", *heat_colour(0.0, "legend"), 0.0, EDGES[0]), *employees]
