@@ -189,8 +189,17 @@ def report(request: HttpRequest, slug: str, wave: str | None = None) -> HttpResp
     }
     if snapshot is None:
         job, failed_job = _jobs(round_)
+        sequence = round_.sequence if round_ else None
         return render(
-            request, "analytics/report_empty.html", base | {"job": job, "failed_job": failed_job}
+            request,
+            "analytics/report_empty.html",
+            base
+            | {
+                "job": job,
+                "failed_job": failed_job,
+                "earlier": [r for r in rounds if sequence is None or r.sequence < sequence],
+                "later": [r for r in rounds if sequence is not None and r.sequence > sequence],
+            },
         )
     scope = department_scope(reach=membership)
     page = _report_page(snapshot, scope)

@@ -473,3 +473,22 @@ def test_the_heatmap_has_a_legend_for_every_colour_it_uses(leo, snapshot):
     assert (
         "Not shown: fewer than k responses" in heatmap[heatmap.index('<div class="heat-legend">') :]
     )
+
+
+def test_a_round_without_a_report_names_earlier_and_later_reports_as_such(leo, acme):
+    """The page of a round not computed yet lists the other rounds' reports; a later round
+    must not be called earlier (2026-09's page once said "Earlier reports: 2026-10")."""
+    for label in ("2026-08", "2026-09", "2026-10"):
+        responses_import(organization=acme, content=history(employees_answers(), label=label))
+    for label in ("2026-08", "2026-10"):
+        snapshot_compute(organization=acme, round_=Round.objects.get(label=label))
+
+    body = client_for(leo).get("/o/acme/report/2026-09/").content.decode()
+
+    assert "has not been computed yet" in body
+    earlier = body[body.index("Earlier reports:") :].split("</p>")[0]
+    later = body[body.index("Later reports:") :].split("</p>")[0]
+    assert ">2026-08<" in earlier
+    assert "2026-10" not in earlier
+    assert ">2026-10<" in later
+    assert "2026-08" not in later
