@@ -359,6 +359,38 @@ class ReportView:
         return [p for p in self.priorities if p["shown"]]
 
     @cached_property
+    def flagged_elsewhere(self) -> list[dict[str, str]]:
+        """Flagged values that "Look here first" does not list, each with the reason: the list
+        ranks by how much a value moves the outcome, which a flag alone does not say."""
+        listed = {p["name"] for p in self.priorities_shown[:3]}
+        ranked = {p["value"]: p for p in self.report["priorities"]}
+        found = []
+        for value in self.flagged:
+            if value.name in listed:
+                continue
+            entry = ranked.get(value.code)
+            if entry is None:
+                reason = _(
+                    "not ranked: how much it moves %(outcome)s could not be measured (too few "
+                    "answers to that question, or it was not asked)"
+                ) % {"outcome": self.priority_outcome}
+            elif entry["priority"] < PRIORITY_SHOWN:
+                reason = _(
+                    "ranked %(rank)d, but it barely moves %(outcome)s (ρ = %(rho)s), so it is "
+                    "worth a look without being first"
+                ) % {
+                    "rank": entry["rank"],
+                    "outcome": self.priority_outcome,
+                    "rho": fmt.format_effect(entry["driver_rho"], signed=True),
+                }
+            else:
+                reason = _("ranked %(rank)d, after the three above") % {"rank": entry["rank"]}
+            found.append(
+                {"name": value.name, "class_text": value.cell.class_label, "reason": reason}
+            )
+        return found
+
+    @cached_property
     def priority_outcome(self) -> str:
         outcome = next((d["outcome"] for d in self.report["drivers"] if not d["suppressed"]), None)
         return str(fmt.OUTCOME_LABELS.get(outcome or "enps"))

@@ -100,3 +100,40 @@ def test_a_tie_reads_the_same_in_table_chart_csv_xlsx_and_pdf():
     assert means == (4.3, 4.4, 3)
     assert '<td class="num">4.3 (n 4)</td><td class="num">4.4 (n 31)</td>' in pdf
     assert '<td class="num">3%</td>' in pdf
+
+
+def test_look_here_first_says_why_a_flagged_value_is_not_on_it():
+    """A critical blind spot once went missing from "Look here first" without a word: the list
+    ranks by how much a value moves recommending, and the page must say so for each flag."""
+    report = make_snapshot()
+    company = next(
+        c for c in report["stated_vs_lived"] if (c["value"], c["segment"]) == (OC, "all")
+    )
+    company |= {"classification": "blind_spot", "severity": "critical"}
+
+    def shown(priorities):
+        report["priorities"] = priorities
+        view = ReportView(report)
+        page = render_to_string("analytics/_report_body.html", {"report": view})
+        return view.flagged_elsewhere, page
+
+    # No driver could be measured: not ranked, and the page says why.
+    missing, page = shown([])
+    reasons = {f["name"]: f["reason"] for f in missing}
+    assert "could not be measured" in reasons["Open communication"]
+    assert "Flagged, and not in this list:" in page
+    assert "could not be measured" in page
+
+    # Ranked, but it barely moves the outcome.
+    weak = {"value": OC, "priority": 0.05, "basis": "gap", "driver_rho": 0.08, "gap": 1.6}
+    missing, _page = shown([weak | {"classification": "blind_spot", "rank": 1}])
+    reasons = {f["name"]: f["reason"] for f in missing}
+    assert "barely moves" in reasons["Open communication"]
+    assert "ρ = +0.08" in reasons["Open communication"]
+
+    # On the list: nothing to explain.
+    strong = weak | {"priority": 0.9, "driver_rho": 0.6, "classification": "blind_spot", "rank": 1}
+    missing, page = shown([strong])
+    assert "Open communication" not in {f["name"] for f in missing}
+    listed = page[page.index("Look here first") : page.index('id="values"')]
+    assert "<strong>Open communication</strong> <span" in listed
