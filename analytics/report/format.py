@@ -172,6 +172,24 @@ CLASS_LABELS = {
     "suppressed": _("Fewer than k responses"),
 }
 
+# What a leader can do next about a flagged value: a first step in plain words, not a verdict.
+NEXT_STEPS = {
+    "blind_spot": _(
+        "Leaders believe this value is lived more than employees do. Before deciding what to "
+        "change, ask where it breaks down: read the comments on it and hold a short listening "
+        "session in the groups with the largest gap, then agree one concrete change and an owner."
+    ),
+    "hidden_strength": _(
+        "Employees live this value better than leaders think. Say so, find out where it works "
+        "best, and protect what makes it work before changing anything around it."
+    ),
+    "shared_weakness": _(
+        "Leaders and employees agree this value is weak: no one is deceived, but the value is "
+        "not lived. Decide whether it is still a value you stand by; if so, pick one concrete "
+        "change with an owner and a date."
+    ),
+}
+
 CLASS_EXPLANATIONS = {
     "blind_spot": _(
         "Leaders rate this value clearly higher than employees experience it "

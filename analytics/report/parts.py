@@ -31,6 +31,7 @@ class CellView:
     tags: list[str]
     tag_labels: list[str]
     explanation: str
+    next_step: str = ""  # a first step for a flagged value, in plain words
     flag: bool = False
     n_leaders: str = fmt.DASH
     n_employees: str = fmt.DASH
@@ -92,6 +93,7 @@ def cell_view(cell: GapCell, departments: dict[int, str]) -> CellView:
         "tags": tags,
         "tag_labels": fmt.tag_labels(tags),
         "explanation": str(fmt.CLASS_EXPLANATIONS.get(classification, "")),
+        "next_step": str(fmt.NEXT_STEPS.get(classification, "")),
     }
     if suppressed:
         return CellView(**base)

@@ -492,3 +492,25 @@ def test_a_round_without_a_report_names_earlier_and_later_reports_as_such(leo, a
     assert "2026-10" not in earlier
     assert ">2026-10<" in later
     assert "2026-08" not in later
+
+
+def test_each_flag_says_what_to_do_and_leads_to_recording_an_action(leo, snapshot):
+    data = ReportSnapshot.objects.get().data
+    flagged = [
+        c["value"]
+        for c in data["stated_vs_lived"]
+        if c["segment"] == "all" and c["classification"] in ("blind_spot", "shared_weakness")
+    ]
+    assert flagged  # the fixture's round has a value to act on
+
+    body = client_for(leo).get("/o/acme/report/").content.decode()
+    values = body[body.index('<section id="values"') : body.index('<section id="heatmap"')]
+    assert values.count('<details class="next-step"><summary>What to do</summary>') >= len(flagged)
+    assert "read the comments on it" in values or "pick one concrete" in values
+    for code in flagged:
+        assert f'href="?act={code}#actions"' in values
+
+    # The link opens the report with that value chosen in the action form.
+    chosen = client_for(leo).get(f"/o/acme/report/?act={flagged[0]}").content.decode()
+    assert re.search(rf'<option value="{flagged[0]}" selected>', chosen)
+    assert chosen.count(" selected>") == 1
