@@ -172,6 +172,25 @@ CLASS_LABELS = {
     "suppressed": _("Fewer than k responses"),
 }
 
+# The key findings, in the words the page, the PDF and the XLSX summary share: a name and what
+# it means, then the values it applies to.
+FINDING_LABELS = {
+    "blind_spots": (
+        _("Blind spots"),
+        _("leaders rate the value clearly above what employees experience"),
+    ),
+    "hidden_strengths": (
+        _("Hidden strengths"),
+        _("employees experience the value clearly better than leaders think"),
+    ),
+    "credibility_gaps": (_("Credibility gaps"), _("new hires found less than hiring promised")),
+    "leaver_signals": (
+        _("Leaver signals"),
+        _("leavers experienced the value clearly worse than those who stay"),
+    ),
+    "declining": (_("Declining"), _("employees' experience of the value fell over the rounds")),
+}
+
 # What a leader can do next about a flagged value: a first step in plain words, not a verdict.
 NEXT_STEPS = {
     "blind_spot": _(

@@ -151,6 +151,21 @@ class ReportView:
         return any(self.findings.values())
 
     @cached_property
+    def key_findings(self) -> list[dict[str, Any]]:
+        """The findings in plain words, the first thing a reader sees: what each kind of flag
+        means and which values carry it."""
+        return [
+            {
+                "label": str(label),
+                "explanation": str(explanation),
+                "values": self.findings[key],
+                "text": f"{label} ({explanation}): {', '.join(self.findings[key])}",
+            }
+            for key, (label, explanation) in fmt.FINDING_LABELS.items()
+            if self.findings[key]
+        ]
+
+    @cached_property
     def sdi(self) -> dict[str, Any]:
         sdi = self.report["self_deception_index"]
         return {

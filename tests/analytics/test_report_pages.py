@@ -514,3 +514,25 @@ def test_each_flag_says_what_to_do_and_leads_to_recording_an_action(leo, snapsho
     chosen = client_for(leo).get(f"/o/acme/report/?act={flagged[0]}").content.decode()
     assert re.search(rf'<option value="{flagged[0]}" selected>', chosen)
     assert chosen.count(" selected>") == 1
+
+
+def test_the_page_opens_with_the_key_findings_in_plain_words(leo, snapshot):
+    data = ReportSnapshot.objects.get().data
+    blind_spots = [
+        c["value"]
+        for c in data["stated_vs_lived"]
+        if c["segment"] == "all" and c["classification"] == "blind_spot"
+    ]
+    names = {v["code"]: v["name"] for v in data["values"]}
+    body = client_for(leo).get("/o/acme/report/").content.decode()
+    findings = body[body.index('<div class="card key-findings">') :].split("</div>")[0]
+
+    # First on the page, before every figure, in words a leader reads without the method.
+    assert body.index("Key findings") < body.index("Self-deception index")
+    assert blind_spots  # the fixture's round has one
+    line = findings[findings.index("<strong>Blind spots</strong>") :].split("</li>")[0]
+    assert "leaders rate the value clearly above what employees experience" in line
+    assert all(names[code] in line for code in blind_spots)
+    # The index is explained on tap or click, not in a hover-only tooltip.
+    assert '<details class="explain"><summary>What is this?</summary>' in body
+    assert "<abbr" not in body[: body.index('<section id="values"')]

@@ -62,17 +62,6 @@ SUMMARY_VALUES = [
     "classification",
 ]
 # The finding lines of the Summary, as the report words them.
-FINDINGS = {
-    "blind_spots": "Blind spots (leaders rate the value clearly above what employees experience)",
-    "hidden_strengths": (
-        "Hidden strengths (employees experience the value clearly better than leaders think)"
-    ),
-    "credibility_gaps": "Credibility gaps (new hires found less than hiring promised)",
-    "leaver_signals": (
-        "Leaver signals (leavers experienced the value clearly worse than those who stay)"
-    ),
-    "declining": "Declining over the rounds",
-}
 
 
 class _Sheet:
@@ -142,10 +131,8 @@ def _summary(book: Workbook, report: Report, by_section: dict[str, list[Row]]) -
         out.line([label, row["n"] if row["n"] is not None else row["note"]])
     out.row += 1
     out.line(["Key findings"], font=BOLD)
-    findings = view.findings
-    for key, label in FINDINGS.items():
-        if findings[key]:
-            out.line([f"{label}: {', '.join(findings[key])}"])
+    for finding in view.key_findings:
+        out.line([finding["text"]])
     if not view.has_findings:
         out.line(["No value is flagged at company level."])
     out.row += 1
