@@ -8,6 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from analytics import stats
+
 from . import format as fmt
 from .charts import heat_colour, trend_chart
 from .schema import Calibration, GapCell, LeaversCell, PromisedCell, Trend
@@ -212,5 +214,7 @@ def trend_view(entry: Trend | None) -> dict[str, Any] | None:
             "change": fmt.format_mean(change["change"], signed=True),
             "delta": fmt.format_effect(change["cliffs_delta"], signed=True),
             "q": fmt.format_p(change["q_value"]),
+            # The method's test (q < 0.05): a change chance alone would rarely give.
+            "clear": change["q_value"] is not None and change["q_value"] < stats.Q_ALPHA,
         },
     }

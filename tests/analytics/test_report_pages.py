@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from analytics.models import AccessLog, Action, AnalysisJob, ReportSnapshot
-from analytics.report.format import round_mean, round_pct
+from analytics.report.format import format_mean, round_mean, round_pct
 from analytics.services import snapshot_compute
 from surveys.models import Round
 from surveys.services.responses import responses_import
@@ -536,3 +536,25 @@ def test_the_page_opens_with_the_key_findings_in_plain_words(leo, snapshot):
     # The index is explained on tap or click, not in a hover-only tooltip.
     assert '<details class="explain"><summary>What is this?</summary>' in body
     assert "<abbr" not in body[: body.index('<section id="values"')]
+
+
+def test_a_trend_card_says_in_words_whether_a_change_is_clear(leo, acme):
+    for label, seed in (("2026-09", 1), ("2026-10", 5)):
+        responses_import(organization=acme, content=history(employees_answers(seed), label=label))
+    snapshot, _ = snapshot_compute(organization=acme, round_=Round.objects.get(label="2026-10"))
+    changes = {
+        t["value"]: t["change"]
+        for t in snapshot.data["trends"]
+        if t["change"] and t["change"]["change"] is not None
+    }
+    assert changes
+
+    body = client_for(leo).get("/o/acme/report/2026-10/").content.decode()
+    trends = body[body.index('<section id="trends"') :]
+    names = {v["code"]: v["name"] for v in snapshot.data["values"]}
+    for code, change in changes.items():
+        card = trends[trends.index(f"<h3>{names[code]}") :].split('<div class="card">')[0]
+        words = "a clear change" if change["q_value"] < 0.05 else "within what chance explains"
+        shown = format_mean(change["change"], signed=True)
+        assert f"2026-09 → 2026-10: employees' mean {shown}, {words}" in card
+        assert words in card
