@@ -24,6 +24,7 @@ from .parts import (
 )
 from .schema import ALL, Report, department_names, segment_dimension
 
+DRIVER_STRONG, DRIVER_CLEAR = 0.5, 0.3  # |ρ| as words: "strongly", "clearly", else "somewhat"
 PRIORITY_SHOWN = 0.1  # the page's "look here first": e.g. a driver of 0.4 and a gap of 0.25
 # Comments printed on the page and in the PDF: a random sample (the report keeps them in random
 # order) that a person reads, and a page and PDF whose size and time do not grow with the
@@ -364,9 +365,31 @@ class ReportView:
                 "gap": fmt.format_mean(p["gap"], signed=True),
                 "has_gap": p["gap"] is not None,
                 "class_text": fmt.class_label(p["classification"]),
+                "plain": self._priority_words(p),
             }
             for p in sorted(self.report["priorities"], key=lambda p: p["rank"])
         ]
+
+    def _priority_words(self, entry: dict[str, Any]) -> str:
+        """Why a value is on "Look here first", without the statistics."""
+        rho = abs(entry["driver_rho"] or 0.0)
+        strength = (
+            _("strongly")
+            if rho >= DRIVER_STRONG
+            else _("clearly")
+            if rho >= DRIVER_CLEAR
+            else _("somewhat")
+        )
+        moves = {"strength": strength, "outcome": self.priority_outcome}
+        if entry["gap"] is None:
+            return (
+                _("many employees experience it as weak, and it %(strength)s moves %(outcome)s")
+                % moves
+            )
+        return _(
+            "leaders rate it %(gap)s points above employees' experience, and it %(strength)s "
+            "moves %(outcome)s"
+        ) % (moves | {"gap": fmt.format_mean(entry["gap"])})
 
     @property
     def priorities_shown(self) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 (analytics/report/format.py): half up on the decimal the report stores."""
 
 import csv
+import html
 import io
 import re
 
@@ -135,5 +136,10 @@ def test_look_here_first_says_why_a_flagged_value_is_not_on_it():
     strong = weak | {"priority": 0.9, "driver_rho": 0.6, "classification": "blind_spot", "rank": 1}
     missing, page = shown([strong])
     assert "Open communication" not in {f["name"] for f in missing}
-    listed = page[page.index("Look here first") : page.index('id="values"')]
-    assert "<strong>Open communication</strong> <span" in listed
+    listed = html.unescape(page[page.index("Look here first") : page.index('id="values"')])
+    # In plain words first; the statistics after them.
+    assert (
+        "<strong>Open communication</strong>: leaders rate it 1.6 points above employees' "
+        "experience, and it strongly moves employees' willingness to recommend" in listed
+    )
+    assert "ρ = +0.60" in listed
