@@ -194,16 +194,18 @@ def answered(request: urllib.request.Request) -> tuple[int, str, str | None]:
 def test_a_postgres_restart_under_load_fails_requests_cleanly_and_the_app_recovers(
     acme, app_server_factory
 ):
-    tokens = open_pulse(acme, 400)
+    tokens = open_pulse(acme, 1200)
+    load_tokens, later_tokens, page_token = tokens[:1150], tokens[1150:1170], tokens[-1]
     server = app_server_factory(DB_CONN_MAX_AGE="60")
     results: list[tuple[int, str, str | None]] = []
     pages: list[tuple[int, str, str | None]] = []
     lock = threading.Lock()
-    queue = iter(tokens[:360])
+    queue = iter(load_tokens)
     done = threading.Event()
+    stop = threading.Event()  # set a little after the restart: the load spans all of it
 
     def load() -> None:
-        while True:
+        while not stop.is_set():
             with lock:
                 token = next(queue, None)
             if token is None:
@@ -219,7 +221,7 @@ def test_a_postgres_restart_under_load_fails_requests_cleanly_and_the_app_recove
                 results.append(outcome)
 
     def read_pages() -> None:  # an employee opening a survey link meanwhile
-        page = urllib.request.Request(f"{server.url}/s/{tokens[399]}/")  # noqa: S310
+        page = urllib.request.Request(f"{server.url}/s/{page_token}/")  # noqa: S310
         while not done.is_set():
             pages.append(answered(page))
             time.sleep(0.05)
@@ -228,8 +230,14 @@ def test_a_postgres_restart_under_load_fails_requests_cleanly_and_the_app_recove
     reader = threading.Thread(target=read_pages)
     for thread in [*threads, reader]:
         thread.start()
-    time.sleep(1.0)
+    # The restart begins while answers are arriving (however fast they are accepted), and
+    # the load goes on through it and for a moment after.
+    deadline = time.monotonic() + 30
+    while len(results) < 100 and time.monotonic() < deadline:
+        time.sleep(0.01)
     restart_postgres()
+    time.sleep(2.0)
+    stop.set()
     for thread in threads:
         thread.join(timeout=300)
     done.set()
@@ -256,7 +264,7 @@ def test_a_postgres_restart_under_load_fails_requests_cleanly_and_the_app_recove
             assert "Nothing you sent has been stored" in body
             assert retry_after == "5"
     # Without restarting the app, new answers are accepted again.
-    after = [submit(server, token) for token in tokens[360:380]]
+    after = [submit(server, token) for token in later_tokens]
     assert after == [201] * 20
     seal_now(Invitation.objects.first().wave)  # and sealed, all of them
     assert SurveyResponse.objects.count() == accepted + 20
