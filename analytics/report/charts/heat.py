@@ -29,6 +29,11 @@ def heat_colour(gap: float | None, classification: str) -> tuple[str, str]:
     has a contrast of at least 4.5:1. Suppressed, insufficient or missing: light grey and ink."""
     if classification in ("suppressed", "insufficient_data") or not is_num(gap):
         return SUPPRESSED_BG, INK
+    return _shade(gap)
+
+
+def _shade(gap: float) -> tuple[str, str]:
+    """(background, text colour) of a gap's band."""
     size = abs(gap) + 1e-9  # a gap of exactly 0.5 is in the 0.5 bin
     level = sum(size >= edge for edge in EDGES)
     shades = WARM if gap > 0 else COOL
@@ -42,6 +47,6 @@ def heat_legend() -> list[tuple[str, str, str, float, float | None]]:
     "leaders" (leaders rate the value higher), "even" (within 0.25) or "employees"; from the
     largest gap in leaders' favour to the largest in employees', as a legend reads."""
     bands = list(zip(EDGES, (*EDGES[1:], None), strict=True))
-    leaders = [("leaders", *heat_colour(low, "legend"), low, high) for low, high in bands]
-    employees = [("employees", *heat_colour(-low, "legend"), low, high) for low, high in bands]
-    return [*reversed(leaders), ("even", *heat_colour(0.0, "legend"), 0.0, EDGES[0]), *employees]
+    leaders = [("leaders", *_shade(low), low, high) for low, high in bands]
+    employees = [("employees", *_shade(-low), low, high) for low, high in bands]
+    return [*reversed(leaders), ("even", *_shade(0.0), 0.0, EDGES[0]), *employees]
