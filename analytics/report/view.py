@@ -476,6 +476,15 @@ class ReportView:
 
     @cached_property
     def sdi_chart(self) -> str:
+        """The index over the rounds, drawn to be read across the page (and in the PDF)."""
+        return self._sdi_trend(width=900, height=220)
+
+    @cached_property
+    def sdi_chart_narrow(self) -> str:
+        """The same chart drawn for a phone's width, where the wide one's text would shrink."""
+        return self._sdi_trend(width=400, height=200)
+
+    def _sdi_trend(self, *, width: int, height: int) -> str:
         points = [
             {"wave": t["wave"], "value": t["value"], "n": t["n_values"]}
             for t in self.report["self_deception_index"]["trend"]
@@ -487,4 +496,6 @@ class ReportView:
             label=_("Self-deception index by round"),
             y_format="{:.0f}",
             missing_label=_("no value with enough data"),
+            width=width,
+            height=height,
         )

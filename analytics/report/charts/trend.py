@@ -96,6 +96,8 @@ def trend_chart(
     y_format: str = "{:.1f}",
     k: int | None = None,
     missing_label: str | None = None,
+    width: int = 400,
+    height: int = 200,
 ) -> str:
     """A line over survey rounds. `points` are {"wave", "value", "n"}; a None value breaks the
     line and shows an open marker on the axis ("fewer than k responses" in its tooltip and in
@@ -104,10 +106,14 @@ def trend_chart(
     `y_format` "{:.1f}" shows a mean and "{:.0f}" a whole number, rounded as `format.py`
     rounds. `missing_label` replaces "fewer than k responses" where a None means something
     else (for the self-deception index: no value with enough data).
+
+    Text sizes are fixed in the chart's own units, so the `width` says how wide the chart is
+    meant to be shown: 400 for a card in a two-column grid (axis labels about 14 px on a
+    desktop, 9 px on a phone), wider for a chart across the page. Round labels are thinned so
+    that each has at least 52 units.
     """
     missing_text = missing_label or fewer_than(k)
-    width, height = 560, 210
-    left, right, top, bottom = 44, 96, 14, 44
+    left, right, top, bottom = 44, 80, 14, 44
     x0, x1, y_top, y_base = left, width - right, top, height - bottom
     span = (y_max - y_min) or 1.0
     count = len(points)
@@ -123,13 +129,13 @@ def trend_chart(
     for t in _nice_ticks(y_min, y_max):
         y = py(t)
         body.append(line(x0 - 4, y, x1 + 8, y, LINES if t != y_min else SOFT_INK))
-        body.append(text(x0 - 8, y + 4, _tick_label(t), size=11, fill=SOFT_INK, anchor="end"))
+        body.append(text(x0 - 8, y + 4, _tick_label(t), size=12, fill=SOFT_INK, anchor="end"))
 
-    step = max(1, math.ceil(count / 8))
+    step = max(1, math.ceil(count / max(2, (x1 - x0) // 52 + 1)))
     for i, p in enumerate(points):
         if (count - 1 - i) % step == 0:
             wave = str(p.get("wave", ""))
-            body.append(text(px(i), y_base + 18, wave, size=11, fill=SOFT_INK, anchor="middle"))
+            body.append(text(px(i), y_base + 18, wave, size=12, fill=SOFT_INK, anchor="middle"))
 
     body.extend(_trend_lines(values, px, py, 2.5))
 
@@ -151,14 +157,14 @@ def trend_chart(
         i = shown[-1]
         v = values[i]
         ly = py(v)
-        body.append(text(px(i) + 10, ly + 4, _fmt(y_format, v), size=13, weight="600"))
+        body.append(text(px(i) + 10, ly + 4, _fmt(y_format, v), size=14, weight="600"))
         n = points[i].get("n")
         if n is not None:
-            body.append(text(px(i) + 10, ly + 19, f"n = {n}", size=11, fill=SOFT_INK))
+            body.append(text(px(i) + 10, ly + 20, f"n = {n}", size=12, fill=SOFT_INK))
     if count and values[-1] is None:
         short = "no figure" if missing_label else f"fewer than {k if k is not None else 'k'}"
         body.append(
-            text(px(count - 1) + 10, y_base + 4, short, size=11, fill=SOFT_INK, italic=True)
+            text(px(count - 1) + 10, y_base + 4, short, size=12, fill=SOFT_INK, italic=True)
         )
     if missing:
         body.append(legend(height - 6, [("open", f"no figure: {missing_text}")], x=x0))
