@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint venv dev serve clean
+.PHONY: demo test lint venv dev serve clean messages
 
 ## The product's runtime dependencies (requirements.txt): what the demo and production need
 venv: $(VENV)/.installed
@@ -35,6 +35,11 @@ test: dev
 
 lint: dev
 	$(BIN)/ruff check .
+
+## Extract the interface's texts into every catalogue and compile them (commit both files)
+messages: dev
+	$(BIN)/python manage.py makemessages -a -i ".venv/*" -i "node_modules/*" -i "tests/*" -i "bench/*"
+	$(BIN)/python manage.py compilemessages -i .venv -i node_modules
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-artifacts

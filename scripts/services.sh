@@ -16,6 +16,7 @@ apt_install() {
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
 command -v npm >/dev/null || missing+=(npm)
+command -v msgmerge >/dev/null || missing+=(gettext)
 command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
