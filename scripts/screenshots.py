@@ -1,4 +1,5 @@
-"""Screenshots of the demo for docs/screenshots/: the report, its heatmap, the survey on a phone.
+"""Screenshots of the demo for docs/screenshots/: the report on a desktop and a phone, its
+heatmap and trends, the survey on a phone.
 
     .venv/bin/python scripts/screenshots.py
 
@@ -70,11 +71,18 @@ def main() -> None:
             page.locator("#values").screenshot(path=str(OUT / "report-stated-vs-lived.png"))
             page.locator("#heatmap .heatmap").first.screenshot(path=str(OUT / "heatmap.png"))
             page.locator("#predictions").screenshot(path=str(OUT / "predictions.png"))
+            page.locator("#trends").screenshot(path=str(OUT / "trends.png"))
             phone = browser.new_page(
                 viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
             )
             phone.goto(base + link)
             phone.screenshot(path=str(OUT / "survey-phone.png"), full_page=False)
+            phone.goto(f"{base}/accounts/login/")
+            phone.fill("#id_username", "ceo")
+            phone.fill("#id_password", "northwind-demo")
+            phone.click("button[type=submit]")
+            phone.wait_for_selector("#values")
+            phone.screenshot(path=str(OUT / "report-phone.png"), full_page=False)
             browser.close()
     finally:
         server.terminate()
