@@ -19,6 +19,7 @@ from . import figures
 from .comments import round_comments
 from .inputs import Inputs
 from .plan import Plan, Planner
+from .value_comments import comment_themes
 from .schema import (
     ALL,
     Driver,
@@ -375,6 +376,7 @@ class ReportBuilder:
             drivers=drivers,
             priorities=figures.priorities(drivers, company),
             comments=round_comments(self.inputs.lived, inp.questions, self.inputs.need),
+            themes=comment_themes(self.inputs, self.plan),
             multiple_comparisons=MultipleComparisons(method="benjamini-hochberg", n_tests=n_tests),
             # Cells hidden because, next to a report published before (or another cell of
             # this one), they would give away fewer than k people's answers by subtraction.
