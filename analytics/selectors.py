@@ -580,6 +580,10 @@ def report_scope(*, data: Report, scope: ReportScope | None) -> Report:
     scoped = dict(data)
     for key in SCOPED_LISTS:
         scoped[key] = [e for e in data[key] if e["segment"] in allowed]
+    if "themes" in data:  # what the comments say: the same segments as the figures
+        themes = dict(data["themes"])
+        themes["values"] = [e for e in themes["values"] if e["segment"] in allowed]
+        scoped["themes"] = themes
     scoped["departments"] = [d for d in data["departments"] if d["id"] in scope.department_ids]
     scoped["scope"] = {"departments": list(scope.names)}
     return scoped

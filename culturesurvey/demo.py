@@ -404,17 +404,17 @@ class Demo:
                 answers[q.code] = _answer(rng, 3.2 - (0.5 if leaving else 0))
             elif q.type == QuestionType.CHOICE:
                 answers[q.code] = str(rng.choice(q.choices))
-            elif q.type == QuestionType.TEXT and rng.random() < 0.45:
+            elif q.type == QuestionType.TEXT and rng.random() < 0.6:
                 answers[q.code] = self.comment(latent_by_value)
         return answers
 
     def comment(self, latent_by_value: dict[str, float]) -> str:
-        """A comment about the value this person experiences furthest from the middle, in the
-        direction they experience it; now and then one about nothing in particular."""
+        """A comment about one value, in the direction this person experiences it; now and then
+        one about nothing in particular."""
         rng = self.rng
         if rng.random() < 0.15:
             return str(rng.choice(COMMENTS))
-        code = max(latent_by_value, key=lambda c: abs(latent_by_value[c] - 3.3) + rng.random())
+        code = str(rng.choice(list(VALUE_COMMENTS)))
         low, high = VALUE_COMMENTS[code]
         return str(rng.choice(high if latent_by_value[code] >= 3.3 else low))
 
