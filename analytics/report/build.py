@@ -19,7 +19,6 @@ from . import figures
 from .comments import round_comments
 from .inputs import Inputs
 from .plan import Plan, Planner
-from .value_comments import comment_themes
 from .schema import (
     ALL,
     Driver,
@@ -44,6 +43,7 @@ from .schema import (
     untested_trend,
 )
 from .scoring import TestRegistry, finite, seed_for
+from .value_comments import comment_themes
 
 MIN_LEADERS_FOR_SPAN = 3
 PROMISED_FIGURES = (

@@ -45,10 +45,7 @@ def round_comments(lived: ResponseSet, questions: list[QuestionMeta], need: int)
             rows.add(row)
     asked = [c for c in order if c in by_question]
     arranged = arrange_comments(
-        [
-            [(frozenset(rows), text) for rows, text in by_question[c].values()]
-            for c in asked
-        ]
+        [[(frozenset(rows), text) for rows, text in by_question[c].values()] for c in asked]
     )
     counts = {
         (group, text): len(rows)
@@ -83,7 +80,8 @@ def arrange_comments(groups: list[list[tuple[Authors, str]]]) -> list[tuple[int,
     stored, so the order cannot be undone), with no two of one response next to each other.
 
     Each group holds (response row, text) of one question, or (the rows of identical comments,
-    text), so a response appears at most once in a group; only where two groups meet can one response be on both sides. There the first
+    text), so a response appears at most once in a group; only where two groups meet can one
+    response be on both sides. There the first
     comment of the later group is swapped with another of its group, or, in a group of one,
     the groups are put in another order. A comment that no order can keep apart is left out.
     Returns (group index, text) pairs.

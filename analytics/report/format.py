@@ -444,7 +444,10 @@ def voice(
 def voice_line(leader_mean: Any, employee_mean: Any, said: str) -> str:
     """ "Leaders rate it 4.6; employees 2.9; what they write about it: …" """
     return str(
-        _("Leaders rate it %(leaders)s; employees %(employees)s; what they write about it: %(said)s")
+        _(
+            "Leaders rate it %(leaders)s; employees %(employees)s; "
+            "what they write about it: %(said)s"
+        )
     ) % {
         "leaders": format_mean(leader_mean),
         "employees": format_mean(employee_mean),
