@@ -116,6 +116,9 @@ class ReportInput:
     departments: dict[int, tuple[str, int | None]]  # id -> (name, parent id)
     groups: dict[str, ResponseSet]
     fingerprint: str
+    # Per value code: (claim, description, texts of its employee items), what the comments are
+    # matched against besides the value's name.
+    value_texts: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)
 
     @property
     def current(self) -> int:
@@ -274,6 +277,11 @@ def report_fingerprints(*, organization: Organization, round_: Round) -> tuple[s
         "questions": [q.code for q in questions],
         "values": values,
         "departments": [[pk, name] for pk, name, _parent in departments],
+        # Comments are matched to values by these words: a reworded claim or item is a new report.
+        "value_texts": sorted(
+            [code, [claim, description, items]]
+            for code, (claim, description, items) in _value_texts(organization).items()
+        ),
         "data": data.hexdigest(),
     }
     full = hashlib.sha256(json.dumps(names, sort_keys=True, default=str).encode())
@@ -342,7 +350,27 @@ def report_input(*, organization: Organization, round_: Round) -> ReportInput:
         },
         groups={group: _concat(parts[group], n_q) for group in GROUPS},
         fingerprint=report_fingerprint(organization=organization, round_=round_),
+        value_texts=_value_texts(organization),
     )
+
+
+def _value_texts(organization: Organization) -> dict[str, tuple[str, str, list[str]]]:
+    """Each value's claim, description and employee item texts (comments are matched to them)."""
+    items: dict[int, list[str]] = {}
+    for value_id, text in (
+        Question.objects.filter(
+            organization=organization, value__isnull=False, perspective="employee"
+        )
+        .order_by("position", "pk")
+        .values_list("value_id", "text")
+    ):
+        items.setdefault(value_id, []).append(text)
+    return {
+        code: (claim, description, items.get(pk, []))
+        for pk, code, claim, description in CompanyValue.objects.filter(
+            organization=organization
+        ).values_list("pk", "code", "claim", "description")
+    }
 
 
 def _wave_responses(wave: Wave) -> Iterator[tuple]:
@@ -552,6 +580,10 @@ def report_scope(*, data: Report, scope: ReportScope | None) -> Report:
     scoped = dict(data)
     for key in SCOPED_LISTS:
         scoped[key] = [e for e in data[key] if e["segment"] in allowed]
+    if "themes" in data:  # what the comments say: the same segments as the figures
+        themes = dict(data["themes"])
+        themes["values"] = [e for e in themes["values"] if e["segment"] in allowed]
+        scoped["themes"] = themes
     scoped["departments"] = [d for d in data["departments"] if d["id"] in scope.department_ids]
     scoped["scope"] = {"departments": list(scope.names)}
     return scoped

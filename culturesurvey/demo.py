@@ -125,6 +125,81 @@ COMMENTS = [
     "Happy here overall. Please keep the remote days.",
     "Call me on +49 151 2345 6789 if you want details, I am not afraid to say it.",
 ]
+# What people write about each value, by how they experience it (low, high): the report finds
+# the recurring phrases of each value in these.
+VALUE_COMMENTS = {
+    "open_communication": (
+        [
+            "Raising a concern with my manager gets you labelled negative.",
+            "Bad news never reaches leadership; people keep quiet in meetings.",
+            "Decisions are announced without explanation and questions are not welcome.",
+            "The open door is a slogan. Raising a concern feels risky here.",
+            "Leadership says the door is always open, but nobody raises concerns in meetings.",
+        ],
+        [
+            "I can raise a concern with my manager and it is taken seriously.",
+            "Leadership explains decisions openly in the all-hands meetings.",
+        ],
+    ),
+    "learning_from_mistakes": (
+        [
+            "Post-mortems turn into finding someone to blame. People hide mistakes now.",
+            "After an incident the first question is who is to blame.",
+            "People hide mistakes because blame comes fast here.",
+            "Mistakes get punished, so nobody admits a mistake in the post-mortem.",
+        ],
+        [
+            "Our post-mortems look for causes, not someone to blame.",
+            "I learned a lot from a mistake last quarter and my team helped.",
+        ],
+    ),
+    "customer_focus": (
+        [
+            "Internal targets win over what the customer needs.",
+        ],
+        [
+            "I love working with our customers; the support team really goes the extra mile.",
+            "Customer feedback shapes the roadmap, and we hear from customers every week.",
+            "We go the extra mile for customers and it shows in the customer feedback.",
+            "Customers come first here, even when a target suffers.",
+        ],
+    ),
+    "recognition": (
+        [
+            "My manager recognises good work, but promotions feel random.",
+            "Good work goes unnoticed and promotions feel random.",
+            "Nobody says thank you for good work around here.",
+            "Promotions feel random and recognition depends on who you know.",
+        ],
+        [
+            "My manager says thank you and recognises good work in public.",
+            "Good work is recognised and celebrated in the team.",
+        ],
+    ),
+    "empowerment": (
+        [
+            "Decisions get made far above us and explained afterwards.",
+            "Every small decision needs approval from above; we are micromanaged.",
+        ],
+        [
+            "My team decides how to do the work, without asking for approval.",
+            "I have the freedom to make decisions about my own work.",
+            "We make decisions in the team and leadership trusts us.",
+        ],
+    ),
+    "work_life_balance": (
+        [
+            "Too many late evenings before every release. It is getting worse.",
+            "Late evenings and weekend work before every release; people are exhausted.",
+            "The workload means late evenings every week. Burnout is coming.",
+            "Weekend work is normal now and the workload keeps growing.",
+        ],
+        [
+            "I can switch off after work and nobody expects weekend work.",
+            "Flexible hours make the workload manageable. Please keep the remote days.",
+        ],
+    ),
+}
 FIRST = [
     "Ada",
     "Ben",
@@ -329,9 +404,19 @@ class Demo:
                 answers[q.code] = _answer(rng, 3.2 - (0.5 if leaving else 0))
             elif q.type == QuestionType.CHOICE:
                 answers[q.code] = str(rng.choice(q.choices))
-            elif q.type == QuestionType.TEXT and rng.random() < 0.3:
-                answers[q.code] = str(rng.choice(COMMENTS))
+            elif q.type == QuestionType.TEXT and rng.random() < 0.6:
+                answers[q.code] = self.comment(latent_by_value)
         return answers
+
+    def comment(self, latent_by_value: dict[str, float]) -> str:
+        """A comment about one value, in the direction this person experiences it; now and then
+        one about nothing in particular."""
+        rng = self.rng
+        if rng.random() < 0.15:
+            return str(rng.choice(COMMENTS))
+        code = str(rng.choice(list(VALUE_COMMENTS)))
+        low, high = VALUE_COMMENTS[code]
+        return str(rng.choice(high if latent_by_value[code] >= 3.3 else low))
 
     def leader_answers(self, index: int, questions: list[Question]) -> dict[str, object]:
         answers: dict[str, object] = {}

@@ -119,6 +119,9 @@ class WaveLaunchForm(forms.Form):
         return label or None
 
 
+COMMENT_CHOICE = "comment"  # "asked of" for a value's comment box: employees, free text
+
+
 class ValueForm(forms.Form):
     """A value and its questions, with one new question, as the organization file loader takes
     them (`definition_item`). Questions already asked keep their meaning: only the wording of
@@ -152,6 +155,9 @@ class ValueForm(forms.Form):
             del self.fields["code"]
             self.fields["new_perspective"].choices = [
                 (Perspective.EMPLOYEE, _("Employee experience")),
+                # A free-text box asked of employees: the report reads its comments as being
+                # about this value.
+                (COMMENT_CHOICE, _("Employee comment about this value (free text)")),
                 # Exit questions are about leaving, not about a value.
                 *(
                     (p, label)
@@ -206,6 +212,16 @@ class ValueForm(forms.Form):
             item["questions"].append(edited)
         if not self.is_new and data.get("new_code"):
             perspective = data["new_perspective"] or Perspective.EMPLOYEE
+            if perspective == COMMENT_CHOICE:
+                new = {
+                    "code": data["new_code"],
+                    "text": data["new_text"],
+                    "perspective": Perspective.EMPLOYEE,
+                    "type": "text",
+                    "reverse": False,
+                }
+                item["questions"].append(new)
+                return item
             new = {
                 "code": data["new_code"],
                 "text": data["new_text"],

@@ -916,8 +916,8 @@ def wave_response_rates(*, wave: Wave, k: int) -> dict:
 
 def questions_fitting_kind(*, organization: Organization, kind: str) -> list[Question]:
     """The questions a campaign of this kind may ask, value by value, then those measuring no
-    value, free-text comments last (databases disagree on where NULL values sort, so the
-    order is made here)."""
+    value, free-text comments last, a value's comment box too (databases disagree on where NULL
+    values sort, so the order is made here)."""
     found = (
         Question.objects.filter(organization=organization, perspective__in=KIND_PERSPECTIVES[kind])
         .select_related("value")
@@ -926,8 +926,8 @@ def questions_fitting_kind(*, organization: Organization, kind: str) -> list[Que
     return sorted(
         found,
         key=lambda q: (
-            q.value_id is None,
             q.type == QuestionType.TEXT,
+            q.value_id is None,
             (q.value.position, q.value_id) if q.value else (0, 0),
         ),
     )

@@ -43,6 +43,7 @@ from .schema import (
     untested_trend,
 )
 from .scoring import TestRegistry, finite, seed_for
+from .value_comments import comment_themes
 
 MIN_LEADERS_FOR_SPAN = 3
 PROMISED_FIGURES = (
@@ -375,6 +376,7 @@ class ReportBuilder:
             drivers=drivers,
             priorities=figures.priorities(drivers, company),
             comments=round_comments(self.inputs.lived, inp.questions, self.inputs.need),
+            themes=comment_themes(self.inputs, self.plan),
             multiple_comparisons=MultipleComparisons(method="benjamini-hochberg", n_tests=n_tests),
             # Cells hidden because, next to a report published before (or another cell of
             # this one), they would give away fewer than k people's answers by subtraction.

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from surveys.models import SegmentAttribute, TenureBand
 
@@ -347,3 +347,109 @@ def segment_text(segment: str, departments: Mapping[int, str]) -> str:
     if department is None or department not in departments:
         return segment
     return f"{segment_dimension(segment)}:{departments[department]}"
+
+
+# --- What the comments say about a value ----------------------------------------------------------
+
+LEANING_LABELS = {
+    "positive": _("positive"),
+    "negative": _("negative"),
+    "neither": _("neither"),
+}
+
+
+def times(text: str, count: Any) -> str:
+    """A comment written by several respondents word for word: shown once, with ×N."""
+    if not isinstance(count, int) or count <= 1:
+        return text
+    return str(_("%(text)s ×%(count)d")) % {"text": text, "count": count}
+
+
+def theme_phrases(themes: Sequence[Mapping[str, Any]]) -> str:
+    """ "late evenings (12), release (8)": each phrase with the respondents who used it."""
+    return ", ".join(
+        str(_("%(phrase)s (%(n)d)")) % {"phrase": t["phrase"], "n": t["respondents"]}
+        for t in themes
+    )
+
+
+def leaning_text(leaning: Mapping[str, int] | None) -> str:
+    """ "mostly negative (70% negative, 20% positive, 10% neither)", over the comments in a
+    language with a word list; empty when there are none."""
+    if not leaning:
+        return ""
+    rated = leaning["positive"] + leaning["negative"] + leaning["neither"]
+    if rated == 0:
+        return ""
+    shares = {key: round_pct(100 * leaning[key] / rated) for key in LEANING_LABELS}
+    if shares["negative"] >= 50 and leaning["negative"] > leaning["positive"]:
+        overall = _("mostly negative")
+    elif shares["positive"] >= 50 and leaning["positive"] > leaning["negative"]:
+        overall = _("mostly positive")
+    else:
+        overall = _("mixed")
+    parts = ", ".join(
+        str(_("%(pct)d%% %(label)s")) % {"pct": shares[key], "label": LEANING_LABELS[key]}
+        for key in ("negative", "positive", "neither")
+    )
+    return f"{overall} ({parts})"
+
+
+def unrated_note(leaning: Mapping[str, int] | None) -> str:
+    n = (leaning or {}).get("unrated", 0)
+    if not n:
+        return ""
+    return str(
+        ngettext_lazy(
+            "%(n)d comment is in a language the report has no word list for: its leaning is "
+            "not rated.",
+            "%(n)d comments are in a language the report has no word list for: their leaning "
+            "is not rated.",
+            n,
+        )
+    ) % {"n": n}
+
+
+def voice(
+    entry: Mapping[str, Any] | None, *, k: int, need: int, minimum: int
+) -> dict[str, Any]:
+    """What the comments say about a value, in words: the themes and their leaning, the quotes,
+    or why nothing is shown."""
+    if entry is None or not entry["shown"]:
+        return {
+            "shown": False,
+            "text": str(
+                _(
+                    "not shown: it needs at least %(need)d respondents, %(k)d of whom wrote "
+                    "about it, and no smaller group worked out by subtraction"
+                )
+            )
+            % {"need": need, "k": k},
+            "quotes": [],
+        }
+    phrases = theme_phrases(entry["themes"])
+    lean = leaning_text(entry["leaning"])
+    if not phrases:
+        phrases = str(_("no phrase recurs among at least %(n)d people")) % {"n": minimum}
+    text = f"{phrases}; {lean}" if lean else phrases
+    return {
+        "shown": True,
+        "text": text,
+        "commenters": entry["n_commenters"],
+        "unrated": unrated_note(entry["leaning"]),
+        "quotes": [times(q["text"], q["count"]) for q in entry["quotes"]],
+    }
+
+
+def voice_line(leader_mean: Any, employee_mean: Any, said: str) -> str:
+    """ "Leaders rate it 4.6; employees 2.9; what they write about it: …" """
+    return str(
+        _(
+            "Leaders rate it %(leaders)s; employees %(employees)s; "
+            "what they write about it: %(said)s"
+        )
+    ) % {
+        "leaders": format_mean(leader_mean),
+        "employees": format_mean(employee_mean),
+        "said": said,
+    }

@@ -61,6 +61,10 @@ class ValueView:
     promised: dict[str, Any] | None = None
     leavers: list[dict[str, Any]] = field(default_factory=list)
     trend: dict[str, Any] | None = None
+    # What the comments say about it (absent from reports stored before themes were).
+    voice: dict[str, Any] | None = None
+    voice_line: str = ""
+    segment_voices: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def flagged(self) -> bool:

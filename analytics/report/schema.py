@@ -237,6 +237,9 @@ class Priority(TypedDict):
 class Comment(TypedDict):
     question: str
     text: str
+    # How many respondents wrote exactly this (case and spacing aside); absent in snapshots
+    # stored before identical comments were shown once, where each item is one comment.
+    count: NotRequired[int]
 
 
 class Comments(TypedDict):
@@ -244,6 +247,44 @@ class Comments(TypedDict):
     min_group_size: int
     n_respondents: int | None
     items: list[Comment]
+
+
+class ThemePhrase(TypedDict):
+    phrase: str
+    respondents: int
+
+
+class Leaning(TypedDict):
+    positive: int
+    negative: int
+    neither: int
+    unrated: int
+
+
+class Quote(TypedDict):
+    text: str
+    count: int
+
+
+class ValueThemes(TypedDict):
+    value: str
+    segment: str
+    shown: bool
+    n_respondents: int | None
+    n_commenters: int | None
+    n_comments: int | None
+    themes: list[ThemePhrase]
+    leaning: Leaning | None
+    quotes: list[Quote]
+
+
+class CommentThemes(TypedDict):
+    min_group_size: int
+    min_commenters: int
+    min_phrase_respondents: int
+    match_threshold: float
+    languages: list[str]
+    values: list[ValueThemes]
 
 
 class MultipleComparisons(TypedDict):
@@ -280,6 +321,8 @@ class Report(TypedDict):
     drivers: list[Driver]
     priorities: list[Priority]
     comments: Comments
+    # What the comments say about each value; absent in snapshots stored before themes were.
+    themes: NotRequired[CommentThemes]
     multiple_comparisons: MultipleComparisons
     withheld_for_differencing: int
     # Only in a copy limited to a department-scoped reader (selectors.report_scope).
@@ -473,3 +516,18 @@ def suppressed_driver(value: str, outcome: Outcome, question: str) -> Driver:
 
 def hidden_comments(min_group_size: int) -> Comments:
     return Comments(shown=False, min_group_size=min_group_size, n_respondents=None, items=[])
+
+
+def hidden_themes(value: str, segment: str) -> ValueThemes:
+    """Too few respondents or commenters, or withheld against differencing: nothing at all."""
+    return ValueThemes(
+        value=value,
+        segment=segment,
+        shown=False,
+        n_respondents=None,
+        n_commenters=None,
+        n_comments=None,
+        themes=[],
+        leaning=None,
+        quotes=[],
+    )

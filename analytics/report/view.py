@@ -60,6 +60,22 @@ class ReportView:
             key: {e["value"]: e for e in report[key]}
             for key in ("calibration", "promised_vs_found", "trends")
         }
+        themes = report.get("themes")
+        voices: dict[str, dict[str, Any]] = {}
+        segment_voices: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        if themes:
+            rules = {
+                "k": self.k,
+                "need": themes["min_group_size"],
+                "minimum": themes["min_phrase_respondents"],
+            }
+            for entry in themes["values"]:
+                said = fmt.voice(entry, **rules)
+                if entry["segment"] == ALL:
+                    voices[entry["value"]] = said
+                elif entry["shown"]:
+                    said["label"] = fmt.segment_heading(entry["segment"], self.departments)
+                    segment_voices[entry["value"]].append(said)
         values = []
         for code, name in self.names.items():
             if code not in self.company:
@@ -93,6 +109,15 @@ class ReportView:
                     promised=promised_view(by_value["promised_vs_found"].get(code)),
                     leavers=leavers.get(code, []),
                     trend=trend_view(trend),
+                    voice=voices.get(code),
+                    voice_line=fmt.voice_line(
+                        self.company[code]["leader_mean"],
+                        self.company[code]["employee_mean"],
+                        voices[code]["text"],
+                    )
+                    if code in voices
+                    else "",
+                    segment_voices=segment_voices.get(code, []),
                 )
             )
         return values
@@ -436,7 +461,11 @@ class ReportView:
     @cached_property
     def comments(self) -> dict[str, Any]:
         comments = self.report["comments"]
-        items = [item["text"] for item in comments["items"]] if comments["shown"] else []
+        items = (
+            [fmt.times(item["text"], item.get("count", 1)) for item in comments["items"]]
+            if comments["shown"]
+            else []
+        )
         return {
             "shown": comments["shown"],
             "min_group_size": comments["min_group_size"],

@@ -252,8 +252,19 @@ def _check_cross_references(data: dict[str, Any], organization: Organization | N
                 (f"{path}.perspective", "an exit question is about leaving, not about a value")
             )
         rated = question["perspective"] in (Perspective.LEADER, Perspective.EMPLOYEE)
-        if rated and value_code and question["type"] != QuestionType.LIKERT:
-            errors.append((f"{path}.type", "a value's rated items must be likert (1 to 5)"))
+        # An employee comment box may belong to a value: the report reads its comments as
+        # being about that value. Every other item of a value is rated.
+        comment = (
+            question["perspective"] == Perspective.EMPLOYEE
+            and question["type"] == QuestionType.TEXT
+        )
+        if rated and value_code and question["type"] != QuestionType.LIKERT and not comment:
+            errors.append(
+                (
+                    f"{path}.type",
+                    "a value's rated items must be likert (1 to 5); an employee comment is text",
+                )
+            )
         if question["perspective"] == Perspective.LEADER_PREDICTION and question["type"] not in (
             QuestionType.PERCENT,
         ):

@@ -18,6 +18,7 @@ from ..format import (
     round_pct,
     round_share,
     segment_text,
+    times,
 )
 from ..schema import Report, department_names
 from .columns import SECTIONS
@@ -328,7 +329,13 @@ class _Rows:
         comments = self.report["comments"]
         if comments["shown"]:  # items of a hidden list are never exported, whatever it holds
             for item in comments["items"]:
-                yield _row("comments", question=item["question"], comment=item["text"])
+                # Identical comments are one item, "×N" as on the page; older snapshots hold
+                # one item per comment.
+                yield _row(
+                    "comments",
+                    question=item["question"],
+                    comment=times(item["text"], item.get("count", 1)),
+                )
 
 
 def report_rows(report: Report) -> list[Row]:
