@@ -224,7 +224,12 @@ def _question_meta(organization: Organization) -> list[QuestionMeta]:
     ]
 
 
-def report_fingerprints(*, organization: Organization, round_: Round) -> tuple[str, str]:
+def report_fingerprints(
+    *,
+    organization: Organization,
+    round_: Round,
+    value_texts: dict[str, tuple[str, str, list[str]]] | None = None,
+) -> tuple[str, str]:
     """(fingerprint, data fingerprint) of a report's input; cheap (no answers are read).
 
     The data fingerprint covers what decides which responses stand behind each figure: the
@@ -280,7 +285,9 @@ def report_fingerprints(*, organization: Organization, round_: Round) -> tuple[s
         # Comments are matched to values by these words: a reworded claim or item is a new report.
         "value_texts": sorted(
             [code, [claim, description, items]]
-            for code, (claim, description, items) in _value_texts(organization).items()
+            for code, (claim, description, items) in (
+                value_texts if value_texts is not None else _value_texts(organization)
+            ).items()
         ),
         "data": data.hexdigest(),
     }
@@ -288,8 +295,13 @@ def report_fingerprints(*, organization: Organization, round_: Round) -> tuple[s
     return full.hexdigest(), data.hexdigest()
 
 
-def report_fingerprint(*, organization: Organization, round_: Round) -> str:
-    return report_fingerprints(organization=organization, round_=round_)[0]
+def report_fingerprint(
+    *,
+    organization: Organization,
+    round_: Round,
+    value_texts: dict[str, tuple[str, str, list[str]]] | None = None,
+) -> str:
+    return report_fingerprints(organization=organization, round_=round_, value_texts=value_texts)[0]
 
 
 def report_input(*, organization: Organization, round_: Round) -> ReportInput:
@@ -331,6 +343,7 @@ def report_input(*, organization: Organization, round_: Round) -> ReportInput:
             loaded.imported[:] = wave.campaign.imported
             parts[GROUP_OF_KIND[wave.campaign.kind]].append(loaded)
 
+    value_texts = _value_texts(organization)
     return ReportInput(
         organization_slug=organization.slug,
         organization_name=organization.name,
@@ -349,8 +362,10 @@ def report_input(*, organization: Organization, round_: Round) -> ReportInput:
             ).values_list("pk", "name", "parent_id")
         },
         groups={group: _concat(parts[group], n_q) for group in GROUPS},
-        fingerprint=report_fingerprint(organization=organization, round_=round_),
-        value_texts=_value_texts(organization),
+        fingerprint=report_fingerprint(
+            organization=organization, round_=round_, value_texts=value_texts
+        ),
+        value_texts=value_texts,
     )
 
 

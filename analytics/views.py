@@ -96,7 +96,7 @@ def _jobs(round_: Round | None) -> tuple[AnalysisJob | None, AnalysisJob | None]
 
 
 # Bump when what the cache holds changes shape, so no process reads another release's entries.
-PAGE_CACHE_VERSION = 4
+PAGE_CACHE_VERSION = 5
 logger = logging.getLogger(__name__)
 
 

@@ -272,7 +272,7 @@ def test_comments_need_max_k_10_and_are_masked(acme):
     data = snapshot_compute(organization=acme, round_=Round.objects.get())[0].data
     assert data["comments"]["shown"] is True
     assert data["comments"]["items"] == [
-        {"question": "comment", "text": "Write me at [email] or [phone number]"}
+        {"question": "comment", "text": "Write me at [email] or [phone number]", "count": 1}
     ]
 
 
