@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.utils import translation
 
 from analytics.report.charts import (
     calibration_chart,
@@ -651,3 +652,34 @@ def test_heat_colour_suppressed_is_light_grey_with_ink():
         assert text == INK
         assert max(r, g, b) - min(r, g, b) <= 12  # grey, no hue
         assert luminance(background) > 0.8
+
+
+# --------------------------------------------------------------------------------------------
+# The reader's language
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es"])
+def test_every_chart_speaks_the_readers_language(language):
+    """Axis headings, legends, readings and the descriptions a screen reader reads are the
+    catalogue's words; the figures stay as they are."""
+    english = all_charts()
+    with translation.override(language):
+        translated = all_charts()
+        words = {
+            phrase: translation.gettext(phrase)
+            for phrase in ["Value", "Reading", "Employees’ mean", "Calibration error"]
+        }
+    assert all(words[p] != p for p in words)  # the catalogue has them
+    gap, calibration = parse(translated["gap"]), parse(translated["calibration"])
+    assert {words["Value"], words["Reading"], words["Employees’ mean"]} <= set(texts(gap))
+    assert {words["Value"], words["Calibration error"]} <= set(texts(calibration))
+    assert "Reading" not in texts(gap)
+    for kind in english:
+        # Another language, the same figures: every number drawn is drawn in both.
+        numbers = re.compile(r"[−+-]?\d+(?:\.\d+)?")
+        assert numbers.findall(" ".join(texts(parse(english[kind])))) == numbers.findall(
+            " ".join(texts(parse(translated[kind])))
+        ), kind
+        assert parse(english[kind]).find(f"{SVG}desc").text != parse(translated[kind]).find(
+            f"{SVG}desc"
+        ).text, kind

@@ -1,5 +1,8 @@
 """Calibration: leaders' predicted share of favourable answers against the actual share."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 import analytics.report.charts.svg as svg
 
 from ..format import NOT_ENOUGH, format_pct, round_pct
@@ -31,8 +34,8 @@ def calibration_chart(
         svg.legend(
             14,
             [
-                ("circle", "Actual % favourable (employees)"),
-                ("diamond", "Leaders’ mean prediction"),
+                ("circle", _("Actual %% favourable (employees)") % {}),
+                ("diamond", _("Leaders’ mean prediction")),
             ],
         )
     ]
@@ -40,8 +43,8 @@ def calibration_chart(
         x = _x(p)
         body.append(svg.line(x, plot_top, x, plot_bottom, svg.LINES))
         body.append(svg.text(x, TOP - 12, f"{p}%", size=11, fill=svg.SOFT_INK, anchor="middle"))
-    body.append(svg.text(0, TOP - 12, "Value", size=11, fill=svg.SOFT_INK))
-    body.append(svg.text(RIGHT_X, TOP - 12, "Calibration error", size=11, fill=svg.SOFT_INK))
+    body.append(svg.text(0, TOP - 12, _("Value"), size=11, fill=svg.SOFT_INK))
+    body.append(svg.text(RIGHT_X, TOP - 12, _("Calibration error"), size=11, fill=svg.SOFT_INK))
 
     over, under, hidden = [], [], []
     for i, e in enumerate(rows):
@@ -59,66 +62,95 @@ def calibration_chart(
             if e.get("suppressed"):
                 hidden.append(name)
             row.append(svg.text(X0 + 8, ymid + 4, note, size=11.5, fill=svg.SOFT_INK, italic=True))
-            tip = f"{name}: {note}."
+            tip = _("%(name)s: %(note)s.") % {"name": name, "note": note}
         elif not svg.is_num(pred):
             row.append(svg.line(X0, ymid, X1, ymid, svg.LINES))
             row.append(svg.circle(_x(actual), ymid, 4.5, svg.INK, cls="actual"))
             row.append(
                 svg.text(
-                    RIGHT_X, y0 + 18, "no prediction", size=12.5, fill=svg.SOFT_INK, weight="600"
+                    RIGHT_X,
+                    y0 + 18,
+                    _("no prediction"),
+                    size=12.5,
+                    fill=svg.SOFT_INK,
+                    weight="600",
                 )
             )
             row.append(
                 svg.text(
-                    RIGHT_X, y0 + 34, f"actual {format_pct(actual)}%", size=11, fill=svg.SOFT_INK
+                    RIGHT_X,
+                    y0 + 34,
+                    _("actual %(actual)s%%") % {"actual": format_pct(actual)},
+                    size=11,
+                    fill=svg.SOFT_INK,
                 )
             )
-            tip = f"{name}: no prediction from leaders; actual {format_pct(actual)}% favourable."
+            tip = _("%(name)s: no prediction from leaders; actual %(actual)s%% favourable.") % {
+                "name": name,
+                "actual": format_pct(actual),
+            }
         else:
             err = err if svg.is_num(err) else pred - actual
             rounded = round_pct(err)
             if rounded > 0:
-                colour, word = svg.DANGER, "overconfident"
+                colour, word = svg.DANGER, _("overconfident")
                 over.append(name)
             elif rounded < 0:
-                colour, word = svg.OK, "underconfident"
+                colour, word = svg.OK, _("underconfident")
                 under.append(name)
             else:
-                colour, word = svg.SOFT_INK, "calibrated"
+                colour, word = svg.SOFT_INK, _("calibrated")
             xa, xp = _x(actual), _x(pred)
             row.append(svg.line(X0, ymid, X1, ymid, svg.LINES))
             row.append(svg.line(xa, ymid, xp, ymid, colour, 2.5, ' class="error-line"'))
             row.append(svg.diamond(xp, ymid, 7, colour, cls="prediction"))
             row.append(svg.circle(xa, ymid, 4.5, svg.INK, cls="actual"))
-            reading = f"{_points(err)} pts {word}"
+            reading = _("%(points)s pts %(word)s") % {"points": _points(err), "word": word}
             row.append(svg.text(RIGHT_X, y0 + 18, reading, size=12.5, fill=colour, weight="600"))
-            numbers = f"predicted {format_pct(pred)}% · actual {format_pct(actual)}%"
+            numbers = _("predicted %(predicted)s%% · actual %(actual)s%%") % {
+                "predicted": format_pct(pred),
+                "actual": format_pct(actual),
+            }
             row.append(svg.text(RIGHT_X, y0 + 34, numbers, size=11, fill=svg.SOFT_INK))
-            tip = (
-                f"{name}: leaders predicted {format_pct(pred)}% favourable, actual "
-                f"{format_pct(actual)}%, error {_points(err)} points ({word}); {counts}."
-            )
+            tip = _(
+                "%(name)s: leaders predicted %(predicted)s%% favourable, actual %(actual)s%%, "
+                "error %(points)s points (%(word)s); %(counts)s."
+            ) % {
+                "name": name,
+                "predicted": format_pct(pred),
+                "actual": format_pct(actual),
+                "points": _points(err),
+                "word": word,
+                "counts": counts,
+            }
         body.append(f'<g class="row"><title>{svg.esc(tip)}</title>{"".join(row)}</g>')
 
     body.append(
         svg.text(
             0,
             height - 8,
-            "Error = leaders’ mean prediction − actual % favourable, in percentage points.",
+            _("Error = leaders’ mean prediction − actual %% favourable, in percentage points.")
+            % {},
             size=11,
             fill=svg.SOFT_INK,
         )
     )
-    title = "Calibration: leaders’ predicted vs actual % favourable, per value"
+    title = _("Calibration: leaders’ predicted vs actual %% favourable, per value") % {}
     parts = []
     if over:
-        parts.append(f"leaders overestimated {svg.join_names(over)}")
+        parts.append(_("leaders overestimated %(names)s") % {"names": svg.join_names(over)})
     if under:
-        parts.append(f"underestimated {svg.join_names(under)}")
-    desc = (
-        f"Leaders’ mean prediction of the share of favourable answers against the actual "
-        f"share for {len(rows)} values: " + ("; ".join(parts) or "no calibration error")
-    )
+        parts.append(_("underestimated %(names)s") % {"names": svg.join_names(under)})
+    desc = ngettext(
+        "Leaders’ mean prediction of the share of favourable answers against the actual share "
+        "for %(count)s value: %(found)s",
+        "Leaders’ mean prediction of the share of favourable answers against the actual share "
+        "for %(count)s values: %(found)s",
+        len(rows),
+    ) % {"count": len(rows), "found": "; ".join(parts) or _("no calibration error")}
     if hidden:
-        desc += f"; {svg.join_names(hidden)} hidden ({svg.fewer_than(k)})"
+        desc += "; " + _("%(names)s hidden (%(note)s)") % {
+            "names": svg.join_names(hidden),
+            "note": svg.fewer_than(k),
+        }
     return svg.document("calibration", 720, height, title, desc + ".", body)

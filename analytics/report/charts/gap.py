@@ -3,6 +3,9 @@ interval."""
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from ..format import (
     NOT_ENOUGH,
     TAG_LABELS,
@@ -37,11 +40,30 @@ from .svg import (
 )
 
 CLASS_COLOURS = {"blind_spot": DANGER, "hidden_strength": OK, "shared_weakness": WARN}
-FLAGS = (
-    ("blind_spot", "blind spot", "blind spots"),
-    ("hidden_strength", "hidden strength", "hidden strengths"),
-    ("shared_weakness", "shared weakness", "shared weaknesses"),
-)
+FLAGS = ("blind_spot", "hidden_strength", "shared_weakness")
+
+
+def _flagged_phrase(cls: str, names: list[str]) -> str:
+    """ "2 blind spots (A and B)", in the reader's language."""
+    values = {"count": len(names), "names": join_names(names)}
+    if cls == "blind_spot":
+        phrase = ngettext(
+            "%(count)s blind spot (%(names)s)", "%(count)s blind spots (%(names)s)", len(names)
+        )
+    elif cls == "hidden_strength":
+        phrase = ngettext(
+            "%(count)s hidden strength (%(names)s)",
+            "%(count)s hidden strengths (%(names)s)",
+            len(names),
+        )
+    else:
+        phrase = ngettext(
+            "%(count)s shared weakness (%(names)s)",
+            "%(count)s shared weaknesses (%(names)s)",
+            len(names),
+        )
+    return phrase % values
+
 
 WIDTH = 720
 NAME_X = 0
@@ -80,9 +102,9 @@ def gap_chart(
         legend(
             14,
             [
-                ("circle", "Employees’ mean"),
-                ("diamond", "Leaders’ mean"),
-                ("band", "95% interval of the gap"),
+                ("circle", _("Employees’ mean")),
+                ("diamond", _("Leaders’ mean")),
+                ("band", _("95%% interval of the gap") % {}),
             ],
         )
     ]
@@ -91,10 +113,10 @@ def gap_chart(
         x = _x(s)
         body.append(line(x, plot_top, x, plot_bottom, LINES))
         body.append(text(x, TOP - 12, str(s), size=11, fill=SOFT_INK, anchor="middle"))
-    body.append(text(NAME_X, TOP - 12, "Value", size=11, fill=SOFT_INK))
-    body.append(text(RIGHT_X, TOP - 12, "Reading", size=11, fill=SOFT_INK))
+    body.append(text(NAME_X, TOP - 12, _("Value"), size=11, fill=SOFT_INK))
+    body.append(text(RIGHT_X, TOP - 12, _("Reading"), size=11, fill=SOFT_INK))
 
-    flagged: dict[str, list[str]] = {cls: [] for cls, _one, _many in FLAGS}
+    flagged: dict[str, list[str]] = {cls: [] for cls in FLAGS}
     hidden, thin = [], []
     for i, e in enumerate(rows):
         y0 = TOP + i * ROW
@@ -113,13 +135,15 @@ def gap_chart(
             note = fewer_than(k)
             hidden.append(name)
             row.append(text(X0 + 8, ymid + 4, note, size=11.5, fill=SOFT_INK, italic=True))
-            tip = f"{name}: hidden, {note}."
+            tip = _("%(name)s: hidden, %(note)s.") % {"name": name, "note": note}
         elif cls == "insufficient_data" or not (is_num(emp) and is_num(lead)):
             thin.append(name)
             row.append(
                 text(X0 + 8, ymid + 4, str(NOT_ENOUGH), size=11.5, fill=SOFT_INK, italic=True)
             )
-            tip = f"{name}: {NOT_ENOUGH}" + (f" ({counts})." if counts else ".")
+            tip = (
+                _("%(name)s: %(note)s (%(counts)s).") if counts else _("%(name)s: %(note)s.")
+            ) % {"name": name, "note": NOT_ENOUGH, "counts": counts}
         else:
             if cls in flagged:
                 flagged[cls].append(name)
@@ -142,44 +166,68 @@ def gap_chart(
             gap = e.get("gap") if is_num(e.get("gap")) else lead - emp
             label = class_label(cls, e.get("severity"))
             row.append(text(RIGHT_X, y0 + 18, label, size=12.5, fill=colour, weight="600"))
-            detail = [f"gap {format_mean(gap, signed=True)}"]
+            detail = [_("gap %(gap)s") % {"gap": format_mean(gap, signed=True)}]
             detail += [str(TAG_LABELS[t]) for t in e.get("tags") or () if t in TAG_LABELS]
             row.append(text(RIGHT_X, y0 + 34, " · ".join(detail), size=11, fill=SOFT_INK))
             interval = format_interval(ci, format_mean, signed=True)
-            ci_text = f" (95% interval {interval})" if has_ci else ""
+            figures = {
+                "name": name,
+                "employees": format_mean(emp),
+                "leaders": format_mean(lead),
+                "gap": format_mean(gap, signed=True),
+                "interval": interval,
+                "reading": label.lower(),
+                "counts": counts,
+            }
             tip = (
-                f"{name}: employees {format_mean(emp)}, leaders {format_mean(lead)}, "
-                f"gap {format_mean(gap, signed=True)}{ci_text}; {label.lower()}; {counts}."
-            )
+                _(
+                    "%(name)s: employees %(employees)s, leaders %(leaders)s, gap %(gap)s "
+                    "(95%% interval %(interval)s); %(reading)s; %(counts)s."
+                )
+                if has_ci
+                else _(
+                    "%(name)s: employees %(employees)s, leaders %(leaders)s, gap %(gap)s; "
+                    "%(reading)s; %(counts)s."
+                )
+            ) % figures
         body.append(f'<g class="row row-{esc(cls)}"><title>{esc(tip)}</title>{"".join(row)}</g>')
 
     body.append(
         text(
             NAME_X,
             height - 8,
-            "Scale 1 to 5: 5 means the value is fully lived.",
+            _("Scale 1 to 5: 5 means the value is fully lived."),
             size=11,
             fill=SOFT_INK,
         )
     )
-    where = "" if segment == ALL else f" ({segment_heading(segment, departments or {})})"
-    title = f"Stated vs lived: leaders’ and employees’ ratings per value{where}"
+    title = (
+        _("Stated vs lived: leaders’ and employees’ ratings per value")
+        if segment == ALL
+        else _("Stated vs lived: leaders’ and employees’ ratings per value (%(segment)s)")
+        % {"segment": segment_heading(segment, departments or {})}
+    )
     return document("gap", WIDTH, height, title, _desc(len(rows), flagged, hidden, thin, k), body)
 
 
 def _desc(
     n_rows: int, flagged: dict[str, list[str]], hidden: list[str], thin: list[str], k: int | None
 ) -> str:
-    parts = []
-    for cls, singular, plural in FLAGS:
-        names = flagged[cls]
-        if names:
-            word = singular if len(names) == 1 else plural
-            parts.append(f"{len(names)} {word} ({join_names(names)})")
-    found = "; ".join(parts) if parts else "no blind spot, hidden strength or shared weakness"
-    desc = f"Leaders’ and employees’ mean ratings of {n_rows} values on a 1 to 5 scale: {found}"
+    parts = [_flagged_phrase(cls, flagged[cls]) for cls in FLAGS if flagged[cls]]
+    found = "; ".join(parts) if parts else _("no blind spot, hidden strength or shared weakness")
+    desc = ngettext(
+        "Leaders’ and employees’ mean ratings of %(count)s value on a 1 to 5 scale: %(found)s",
+        "Leaders’ and employees’ mean ratings of %(count)s values on a 1 to 5 scale: %(found)s",
+        n_rows,
+    ) % {"count": n_rows, "found": found}
     if hidden:
-        desc += f"; {join_names(hidden)} hidden ({fewer_than(k)})"
+        desc += "; " + _("%(names)s hidden (%(note)s)") % {
+            "names": join_names(hidden),
+            "note": fewer_than(k),
+        }
     if thin:
-        desc += f"; {NOT_ENOUGH} for {join_names(thin)}"
+        desc += "; " + _("%(note)s for %(names)s") % {
+            "note": NOT_ENOUGH,
+            "names": join_names(thin),
+        }
     return desc + "."

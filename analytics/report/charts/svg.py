@@ -5,6 +5,9 @@ import html
 import math
 from collections.abc import Iterable, Sequence
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from ..format import SUPPRESSED_NOTE
 
 # House palette.
@@ -25,7 +28,9 @@ FONT = "system-ui, sans-serif"
 
 def fewer_than(k: int | None) -> str:
     """ "fewer than 5 responses", or the report's wording where k is not given."""
-    return str(SUPPRESSED_NOTE) if k is None else f"fewer than {k} responses"
+    if k is None:
+        return str(SUPPRESSED_NOTE)
+    return ngettext("fewer than %(k)s response", "fewer than %(k)s responses", k) % {"k": k}
 
 
 def esc(text: object) -> str:
@@ -48,9 +53,9 @@ def n_label(n_employees: int | None, n_leaders: int | None) -> str:
         parts.append(f"n = {n_employees}")
     if n_leaders is not None:
         parts.append(
-            "no leader ratings"
+            _("no leader ratings")
             if n_leaders == 0
-            else f"{n_leaders} leader{'' if n_leaders == 1 else 's'}"
+            else ngettext("%(n)s leader", "%(n)s leaders", n_leaders) % {"n": n_leaders}
         )
     return " · ".join(parts)
 
@@ -58,7 +63,7 @@ def n_label(n_employees: int | None, n_leaders: int | None) -> str:
 def join_names(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def clamp(x: float, lo: float, hi: float) -> float:

@@ -3,6 +3,9 @@
 import math
 from collections.abc import Callable, Sequence
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from ..format import format_mean, format_pct
 from .svg import (
     ACCENT,
@@ -144,7 +147,7 @@ def trend_chart(
         wave, v, n = str(p.get("wave", "")), values[i], p.get("n")
         if v is None:
             missing.append(wave)
-            tip = f"{wave}: {missing_text}, no figure"
+            tip = _("%(round)s: %(note)s, no figure") % {"round": wave, "note": missing_text}
             marker = circle(px(i), y_base, 4.5, WHITE, SOFT_INK, 1.5, cls="point-missing")
         else:
             n_text = f" (n = {n})" if n is not None else ""
@@ -162,12 +165,17 @@ def trend_chart(
         if n is not None:
             body.append(text(px(i) + 10, ly + 20, f"n = {n}", size=12, fill=SOFT_INK))
     if count and values[-1] is None:
-        short = "no figure" if missing_label else f"fewer than {k if k is not None else 'k'}"
+        short = (
+            _("no figure")
+            if missing_label
+            else _("fewer than %(k)s") % {"k": k if k is not None else "k"}
+        )
         body.append(
             text(px(count - 1) + 10, y_base + 4, short, size=12, fill=SOFT_INK, italic=True)
         )
     if missing:
-        body.append(legend(height - 6, [("open", f"no figure: {missing_text}")], x=x0))
+        no_figure = _("no figure: %(note)s") % {"note": missing_text}
+        body.append(legend(height - 6, [("open", no_figure)], x=x0))
 
     desc = _trend_desc(points, values, missing, label, y_format, missing_text)
     return document("trend", width, height, label, desc, body)
@@ -183,17 +191,36 @@ def _trend_desc(
 ) -> str:
     shown = [i for i, v in enumerate(values) if v is not None]
     if not points:
-        return f"{label}: no survey rounds yet."
+        return _("%(label)s: no survey rounds yet.") % {"label": label}
     if not shown:
-        return f"{label}: no figure in {len(points)} rounds ({missing_text})."
+        return ngettext(
+            "%(label)s: no figure in %(count)s round (%(note)s).",
+            "%(label)s: no figure in %(count)s rounds (%(note)s).",
+            len(points),
+        ) % {"label": label, "count": len(points), "note": missing_text}
     last, first = shown[-1], shown[0]
     n = points[last].get("n")
-    n_text = f" (n = {n})" if n is not None else ""
-    desc = f"{label}: {_fmt(y_format, values[last])} in {points[last].get('wave')}{n_text}"
+    figures = {
+        "label": label,
+        "figure": _fmt(y_format, values[last]),
+        "round": points[last].get("wave"),
+        "n": n,
+    }
+    desc = (
+        _("%(label)s: %(figure)s in %(round)s (n = %(n)s)")
+        if n is not None
+        else _("%(label)s: %(figure)s in %(round)s")
+    ) % figures
     if first != last:
-        desc += f", from {_fmt(y_format, values[first])} in {points[first].get('wave')}"
+        desc += _(", from %(figure)s in %(round)s") % {
+            "figure": _fmt(y_format, values[first]),
+            "round": points[first].get("wave"),
+        }
     if missing:
-        desc += f"; no figure for {join_names(missing)} ({missing_text})"
+        desc += _("; no figure for %(rounds)s (%(note)s)") % {
+            "rounds": join_names(missing),
+            "note": missing_text,
+        }
     return desc + "."
 
 
@@ -202,7 +229,7 @@ def sparkline(
     *,
     y_min: float,
     y_max: float,
-    label: str = "Trend",
+    label: str | None = None,
     y_format: str = "{:.1f}",
 ) -> str:
     """A tiny 80×20 trend for tables; a None value breaks the line, the last figure is a dot."""
@@ -227,14 +254,27 @@ def sparkline(
             f'fill="{ACCENT}"/>'
         )
     if not shown:
-        desc = f"No figure in {count} rounds."
+        desc = ngettext(
+            "No figure in %(count)s round.", "No figure in %(count)s rounds.", count
+        ) % {"count": count}
     elif len(shown) == 1:
-        desc = f"{_fmt(y_format, vals[shown[0]])} in the only round with a figure."
+        desc = _("%(figure)s in the only round with a figure.") % {
+            "figure": _fmt(y_format, vals[shown[0]])
+        }
     else:
+        figures = {
+            "first": _fmt(y_format, vals[shown[0]]),
+            "last": _fmt(y_format, vals[shown[-1]]),
+            "count": count,
+            "gaps": count - len(shown),
+        }
         desc = (
-            f"From {_fmt(y_format, vals[shown[0]])} to {_fmt(y_format, vals[shown[-1]])} "
-            f"over {count} rounds"
-        )
-        gaps = count - len(shown)
-        desc += f", {gaps} without a figure." if gaps else "."
-    return document("spark", width, height, label, desc, body, scalable=False)
+            ngettext(
+                "From %(first)s to %(last)s over %(count)s rounds, %(gaps)s without a figure.",
+                "From %(first)s to %(last)s over %(count)s rounds, %(gaps)s without a figure.",
+                figures["gaps"],
+            )
+            if figures["gaps"]
+            else _("From %(first)s to %(last)s over %(count)s rounds.")
+        ) % figures
+    return document("spark", width, height, label or _("Trend"), desc, body, scalable=False)
