@@ -182,3 +182,42 @@ def test_trend_charts_fill_their_card_and_their_text_can_be_read(
         # Across its card (the card's padding aside), not a thumbnail in a corner.
         assert chart["width"] >= 0.85 * chart["room"], chart
         assert chart["smallest"] >= legible, chart
+
+
+def test_a_leader_reads_the_report_on_a_phone_and_acts_on_a_blind_spot(
+    northwind, phone, live_server
+):
+    """On a phone: the findings first, every explanation opens on a tap, and a flagged
+    value's next step leads to the action form with that value chosen."""
+    page = phone
+    sign_in(page, live_server.url, "ceo")
+    page.wait_for_url(re.compile("/report/"))
+
+    findings = page.locator(".key-findings")
+    expect(findings).to_contain_text("Blind spots")
+    expect(findings).to_contain_text("Open communication")
+    # The findings are the first thing of the report, on the first screen.
+    assert findings.bounding_box()["y"] < page.viewport_size["height"]
+
+    explain = page.locator("#overview details.explain").first
+    expect(explain.locator("p").first).to_be_hidden()
+    explain.locator("summary").tap()
+    expect(explain.locator("p").first).to_be_visible()
+    expect(explain).to_contain_text("How much leaders overrate")
+
+    row = page.locator("#values tbody tr", has_text="Open communication")
+    step = row.locator("details.next-step")
+    expect(step.get_by_role("link", name="Record an action on it")).to_be_hidden()
+    step.locator("summary").tap()
+    expect(step.get_by_role("link", name="Record an action on it")).to_be_visible()
+    step.get_by_role("link", name="Record an action on it").tap()
+
+    expect(page).to_have_url(re.compile(r"\?act=open_communication#actions$"))
+    chosen = page.locator("#action-value option:checked")
+    expect(chosen).to_contain_text("Open communication")
+    page.get_by_label("Owner").fill("Maren Holt")
+    page.get_by_label("Due date").fill("2027-03-31")
+    page.get_by_label("What will change").fill("Skip-level conversations every month")
+    page.get_by_role("button", name="Record action").tap()
+    expect(page.locator("#actions table")).to_contain_text("Skip-level conversations every month")
+    expect(page.locator("#actions table")).to_contain_text("Open communication")
