@@ -271,4 +271,12 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     RP-initiated logout (its end_session_endpoint), which then sends the browser back here."""
     provider = _provider_sign_out_url(request)
     auth.logout(request)
-    return HttpResponseRedirect(provider or reverse("login"))
+    if provider is None:
+        return HttpResponseRedirect(reverse("login"))
+    # A page that moves on by itself, not a redirect: the sign-out form's own redirect to
+    # another site would break the Content-Security-Policy's form-action 'self'.
+    return render(
+        request,
+        "registration/signed_out.html",
+        {"provider_url": provider, "provider": sso_provider_name()},
+    )
