@@ -204,6 +204,13 @@ if OIDC_GROUP_ROLES and not OIDC_GROUP_ORGANIZATION:
         "OIDC_GROUP_ROLES needs OIDC_GROUP_ORGANIZATION: the slug of the organization the "
         "groups give roles in."
     )
+# A mapping that grants something nobody meant stops the start (surveys.models.Role's values).
+for _pair in envlist("OIDC_GROUP_ROLES"):
+    _group, _, _role = (piece.strip() for piece in _pair.partition("="))
+    if not _group or _role not in ("hr_admin", "leader"):
+        raise ImproperlyConfigured(
+            f"OIDC_GROUP_ROLES: {_pair!r} is not group=role with a role among hr_admin, leader."
+        )
 # No account is made for an address nobody invited (unless a configured group grants a role).
 OIDC_CREATE_USER = False
 OIDC_STORE_ID_TOKEN = True  # for the provider's sign-out (RP-initiated logout)
