@@ -15,7 +15,7 @@ from django.test import Client
 
 from surveys.models import AccessInvite, Membership, Organization, Role
 from surveys.services.people import access_invite
-from surveys.services.sso import GroupRoles, group_roles_parse, sso_user_match
+from surveys.services.sso import GroupRoles, group_role, group_roles_parse, sso_user_match
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -219,6 +219,15 @@ def test_a_group_gives_a_role_in_the_configured_organization_only(globex):
         mapping=GroupRoles(organization_slug="globex", roles={"culture-hr": Role.HR_ADMIN}),
     )
     assert list(user.memberships.values_list("organization__slug", flat=True)) == ["globex"]
+
+
+def test_the_strongest_role_of_a_persons_mapped_groups_wins():
+    mapping = GroupRoles(
+        organization_slug="acme", roles={"hr": Role.HR_ADMIN, "execs": Role.LEADER}
+    )
+    assert group_role(groups=["execs", "hr", "other"], mapping=mapping) == Role.HR_ADMIN
+    assert group_role(groups=["execs"], mapping=mapping) == Role.LEADER
+    assert group_role(groups=["other", "HR"], mapping=mapping) is None  # names match exactly
 
 
 def test_a_mapping_with_a_role_that_is_not_one_stops_the_start():
