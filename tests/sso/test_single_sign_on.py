@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from surveys.models import AccessInvite, Membership, Organization, Role
-from surveys.services.people import access_invite
+from surveys.services.people import access_invite, invite_token
 from surveys.services.sso import GroupRoles, group_role, group_roles_parse, sso_user_match
 from tests.factories import MembershipFactory, UserFactory
 
@@ -422,3 +422,20 @@ def test_survey_pages_never_send_anyone_to_sign_in(sso, acme, open_wave, token_f
     assert [r.status_code for r in responses] == [200, 200, 404, 200]
     assert not any("/accounts/" in r.get("Location", "") for r in responses)
     assert "/accounts/sso/" not in responses[0].content.decode()
+
+
+def test_an_invitation_to_an_sso_only_organization_asks_for_no_password(sso, acme, alice):
+    passwords_off(acme)
+    invite, _ = access_invite(organization=acme, email="lena@acme.example", role=Role.LEADER)
+    link = f"/invite/{invite_token(invite=invite)}/"
+    client = Client()
+
+    page = client.get(link).content.decode()
+    posted = client.post(link, {"name": "Lena", "password1": "x" * 20, "password2": "x" * 20})
+
+    assert "Sign in with Test IdP" in page
+    assert 'type="password"' not in page
+    assert not posted.wsgi_request.user.is_authenticated
+    assert not get_user_model().objects.filter(email="lena@acme.example").exists()
+    sso_sign_in(client, sso, "lena")  # the provider, with the invited address, accepts it
+    assert Membership.objects.get(user=signed_in_user(client)).role == Role.LEADER
