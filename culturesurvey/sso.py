@@ -14,6 +14,7 @@ import requests
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -120,8 +121,15 @@ class SsoBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("The ID token comes from another issuer.")
         return payload
 
+    def get_user(self, user_id):
+        # As for passwords: a switched-off account's session ends at its next request.
+        return ModelBackend.get_user(self, user_id)
+
     def get_or_create_user(self, access_token, id_token, payload):
-        claims = payload | self.get_userinfo(access_token, id_token, payload)
+        userinfo = self.get_userinfo(access_token, id_token, payload)
+        if userinfo.get("sub", payload.get("sub")) != payload.get("sub"):
+            raise SuspiciousOperation("The userinfo is about someone else than the ID token.")
+        claims = payload | userinfo
         groups = claims.get(settings.OIDC_GROUPS_CLAIM) or []
         try:
             return sso_user_match(

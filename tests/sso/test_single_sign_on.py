@@ -15,7 +15,13 @@ from django.test import Client
 
 from surveys.models import AccessInvite, Membership, Organization, Role
 from surveys.services.people import access_invite, invite_token
-from surveys.services.sso import GroupRoles, group_role, group_roles_parse, sso_user_match
+from surveys.services.sso import (
+    GroupRoles,
+    SsoRefused,
+    group_role,
+    group_roles_parse,
+    sso_user_match,
+)
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +166,13 @@ def test_an_unverified_email_is_refused_even_for_a_known_account(sso, acme):
     assert response["Location"] == "/accounts/sso/refused/"
     assert "has not confirmed the address" in client.get(response["Location"]).content.decode()
     assert not signed_in_user(client).is_authenticated
+
+
+def test_a_switched_off_account_is_refused(acme):
+    UserFactory(username="gone", email="gone@acme.example", is_active=False)
+    with pytest.raises(SsoRefused) as refused:
+        sso_user_match(email="Gone@acme.example", email_verified=True)
+    assert refused.value.reason == "inactive"
 
 
 # --- Group roles ------------------------------------------------------------------------------
