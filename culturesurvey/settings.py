@@ -156,9 +156,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Sign-in is protected against guessing: after AXES_FAILURE_LIMIT wrong passwords for one
 # username from one address, that pair is locked out for AXES_COOLOFF_HOURS.
+# Passwords are refused for members of an organization that signs in with single sign-on only
+# (surveys.auth); the OpenID Connect backend does nothing while SSO is not configured.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "surveys.auth.PasswordBackend",
+    "culturesurvey.sso.SsoBackend",
 ]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_HOURS", 1)
@@ -167,9 +170,50 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0) or None
 AXES_VERBOSE = False
+# A refused single sign-on is the provider's business, not a guessed password: never a lock-out.
+AXES_WHITELIST_CALLABLE = "culturesurvey.sso.axes_not_a_password"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on for HR admins and leaders with OpenID Connect (mozilla-django-oidc), off until a
+# client id and the provider (its issuer, or its endpoints) are set. Employees never use it.
+OIDC_RP_CLIENT_ID = os.getenv("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.getenv("OIDC_CLIENT_SECRET", "")
+# With the issuer alone, the endpoints come from its /.well-known/openid-configuration; an
+# endpoint set here wins over the discovered one.
+OIDC_OP_ISSUER = os.getenv("OIDC_ISSUER", "").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.getenv("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.getenv("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.getenv("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.getenv("OIDC_JWKS_ENDPOINT", "")
+OIDC_OP_END_SESSION_ENDPOINT = os.getenv("OIDC_END_SESSION_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.getenv("OIDC_SIGN_ALGORITHM", "RS256")
+OIDC_RP_SCOPES = os.getenv("OIDC_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = os.getenv("OIDC_PROVIDER_NAME", "")
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_USE_PKCE = envbool("OIDC_USE_PKCE", "True")
+# Signing out after single sign-on also signs out of the provider, where it offers that.
+OIDC_PROVIDER_SIGN_OUT = envbool("OIDC_PROVIDER_SIGN_OUT", "True")
+# Optional: provider groups that grant a role in one organization (see docs/operations.md).
+OIDC_GROUPS_CLAIM = os.getenv("OIDC_GROUPS_CLAIM", "groups")
+OIDC_GROUP_ROLES = os.getenv("OIDC_GROUP_ROLES", "")
+OIDC_GROUP_ORGANIZATION = os.getenv("OIDC_GROUP_ORGANIZATION", "")
+if OIDC_GROUP_ROLES and not OIDC_GROUP_ORGANIZATION:
+    raise ImproperlyConfigured(
+        "OIDC_GROUP_ROLES needs OIDC_GROUP_ORGANIZATION: the slug of the organization the "
+        "groups give roles in."
+    )
+# A mapping that grants something nobody meant stops the start (surveys.models.Role's values).
+for _pair in envlist("OIDC_GROUP_ROLES"):
+    _group, _, _role = (piece.strip() for piece in _pair.partition("="))
+    if not _group or _role not in ("hr_admin", "leader"):
+        raise ImproperlyConfigured(
+            f"OIDC_GROUP_ROLES: {_pair!r} is not group=role with a role among hr_admin, leader."
+        )
+# No account is made for an address nobody invited (unless a configured group grants a role).
+OIDC_CREATE_USER = False
+OIDC_STORE_ID_TOKEN = True  # for the provider's sign-out (RP-initiated logout)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]

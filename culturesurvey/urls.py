@@ -1,7 +1,6 @@
 """The product's URLs: each app's pages and API endpoints, composed here, so no app needs to
 know another's URLs module."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
@@ -14,7 +13,7 @@ from analytics import views as reports
 from surveys import api_urls as survey_api_urls
 from surveys import setup_views, views, wizard
 
-from . import rounds
+from . import rounds, sso
 
 # One organization's API: its surveys' endpoints and its reports'.
 organization_api = [
@@ -28,19 +27,19 @@ urlpatterns = [
     path("s/<str:token>/", views.survey, name="survey"),
     path("api/", include(survey_api_urls.survey_urlpatterns)),
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", sso.SignInView.as_view(), name="login"),
+    path("accounts/logout/", sso.sign_out, name="logout"),
+    # Single sign-on (OpenID Connect); 404 while it is not configured.
+    path("accounts/sso/start/", sso.SsoStartView.as_view(), name="oidc_authentication_init"),
+    path(
+        "accounts/sso/callback/",
+        sso.SsoCallbackView.as_view(),
+        name="oidc_authentication_callback",
+    ),
+    path("accounts/sso/refused/", sso.sso_refused, name="sso_refused"),
     # Password reset by email, with Django's own views. The link in the email is built on
     # SITE_URL, never on the Host header of the request that asked for it.
-    path(
-        "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="emails/password_reset.txt",
-            subject_template_name="emails/password_reset_subject.txt",
-            extra_email_context={"site_url": settings.SITE_URL},
-        ),
-        name="password_reset",
-    ),
+    path("accounts/password-reset/", sso.password_reset_view(), name="password_reset"),
     path(
         "accounts/password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -61,6 +60,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("o/<slug:slug>/", views.organization, name="organization"),
+    path("o/<slug:slug>/sign-in/", views.organization_sign_in, name="organization_sign_in"),
     path("o/<slug:slug>/roster/", views.roster, name="roster"),
     path(
         "o/<slug:slug>/roster/<int:employee_id>/leaver/",

@@ -93,6 +93,14 @@ class LeaverForm(forms.Form):
     )
 
 
+class SignInSettingsForm(forms.Form):
+    password_sign_in = forms.BooleanField(
+        label=_("Members may sign in with a password"),
+        required=False,
+        help_text=_("Off: single sign-on only, and no password reset."),
+    )
+
+
 class BankAdoptForm(forms.Form):
     # None chosen still adds the bank's general questions the organization lacks.
     values = forms.MultipleChoiceField(required=False)

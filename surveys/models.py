@@ -42,6 +42,14 @@ class Organization(models.Model):
             "invitations are deleted. Empty keeps them."
         ),
     )
+    password_sign_in = models.BooleanField(
+        _("members may sign in with a password"),
+        default=True,
+        help_text=_(
+            "Off: HR admins and leaders of this organization sign in with single sign-on only, "
+            "and cannot reset a password."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

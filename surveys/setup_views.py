@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from .auth import sso_configured, sso_provider_name
 from .errors import FieldsInvalid, ServiceError
 from .forms import (
     AccessInviteForm,
@@ -49,7 +50,7 @@ from .views import HR, _org_context, _status
 
 # Users made here sign in with the password they chose; the sign-in guard (axes) is a backend
 # too, so the one that checks passwords is named.
-SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+SIGN_IN_BACKEND = "surveys.auth.PasswordBackend"
 
 
 # --- The first run ---------------------------------------------------------------------------
@@ -317,6 +318,11 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         invite = invite_get_by_token(token=token)
     except InviteInvalid as exc:
         return _invite_invalid(request, exc)
+    if not invite.organization.password_sign_in and sso_configured():
+        # The organization signs in with single sign-on only: no password to set. Signing in
+        # through the provider with the invited address accepts the invitation.
+        context = {"invite": invite, "sso_provider": sso_provider_name()}
+        return render(request, "surveys/invite_accept_sso.html", context)
     form = InviteAcceptForm(request.POST or None, email=invite.email)
     if request.method == "POST" and form.is_valid():
         try:

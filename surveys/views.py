@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.apis.base import SurveyRateThrottle
 
+from .auth import SESSION_VIA_SSO, sso_configured, sso_provider_name
 from .errors import AnswersInvalid, DefinitionError, ImportRejected, InvalidToken, ServiceError
 from .forms import (
     BankAdoptForm,
@@ -28,6 +29,7 @@ from .forms import (
     HistoryImportForm,
     LeaverForm,
     RosterImportForm,
+    SignInSettingsForm,
     ValueForm,
     WaveLaunchForm,
 )
@@ -84,6 +86,7 @@ from .services.definitions import (
     organization_export_definition,
     organization_load_definition,
 )
+from .services.organizations import organization_password_sign_in_set
 from .services.question_bank import bank_values, question_bank_adopt
 from .services.responses import answers_validate, response_accept, responses_import
 from .services.roster import employee_mark_leaver, roster_import
@@ -280,6 +283,8 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
     for wave in waves:
         wave.counts = counts[wave.pk]
     context = _org_context(membership) | {
+        "sso_enabled": sso_configured(),
+        "sso_provider": sso_provider_name(),
         "campaigns": list(campaigns_overview(reach=membership)),
         "waves": waves,
         "employee_count": employee_count(reach=membership),
@@ -289,6 +294,33 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
         else None,
     }
     return render(request, "surveys/organization.html", context)
+
+
+@login_required
+@require_POST
+def organization_sign_in(request: HttpRequest, slug: str) -> HttpResponse:
+    """The HR admin's switch for password sign-in (off: single sign-on only)."""
+    membership = membership_get(user=request.user, slug=slug, roles=HR)
+    form = SignInSettingsForm(request.POST)
+    if form.is_valid():
+        allowed = form.cleaned_data["password_sign_in"]
+        try:
+            organization_password_sign_in_set(
+                organization=membership.organization,
+                allowed=allowed,
+                signed_in_with_sso=bool(request.session.get(SESSION_VIA_SSO)),
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Members may sign in with a password.")
+                if allowed
+                else _("Members sign in with %(provider)s only.")
+                % {"provider": sso_provider_name()},
+            )
+    return redirect("organization", slug=slug)
 
 
 def _roster_page(

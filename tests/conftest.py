@@ -278,6 +278,21 @@ def celery_worker(worker_environment, transactional_db):
     worker.stop()
 
 
+# --- A real OpenID Connect provider ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def identity_provider(tmp_path_factory):
+    """django-oidc-provider in a process of its own (tests/identity_provider), for single
+    sign-on. Tests register their redirect addresses and users with `setup`."""
+    from tests.identity_provider.process import IdentityProvider
+
+    provider = IdentityProvider(tmp_path_factory.mktemp("identity-provider"))
+    provider.start()
+    yield provider
+    provider.stop()
+
+
 # --- A real browser ---------------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"

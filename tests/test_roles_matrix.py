@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db
 # The rules, for pages and API alike:
 RULES = {
     "public": "anyone",
+    "sso": "anyone once single sign-on is configured; 404 while it is not (as here)",
     "survey": "anyone holding a survey token (its own checks are tested elsewhere)",
     "invite": "anyone holding an invitation link (its own checks are tested elsewhere)",
     "first_run": "nobody once the product is set up: the first-run page is gone (404)",
@@ -77,6 +78,9 @@ OPERATIONS = [
     page("home", "get", "own"),
     page("login", "get", "public"),
     page("logout", "post", "public"),
+    page("oidc_authentication_init", "get", "sso"),
+    page("oidc_authentication_callback", "get", "sso"),
+    page("sso_refused", "get", "sso"),
     page("privacy", "get", "public"),
     page("healthz", "get", "public"),
     page("survey", "get", "survey", token="{token}"),
@@ -94,6 +98,7 @@ OPERATIONS = [
     page("invite_revoke", "get", "hr", **ACME, invite_id="{invite_id}"),
     page("member_remove", "get", "hr", **ACME, membership_id="{membership_id}"),
     page("organization", "get", "member", **ACME),
+    page("organization_sign_in", "post", "hr_write", **ACME),
     page("values", "get", "member", **ACME),
     page("campaign", "get", "member", **ACME, campaign_id="{campaign}"),
     page("report", "get", "member", **ACME),
@@ -257,6 +262,8 @@ def expected(op: Operation, caller: str) -> int | str:
     """The answer `caller` must get from `op`: ALLOWED, SIGN_IN, or a status code."""
     if op.rule in ("public", "survey", "invite"):
         return ALLOWED
+    if op.rule == "sso":
+        return 404
     if op.rule == "first_run":
         return 404
     if op.kind == "page" and caller not in USERS:

@@ -119,3 +119,18 @@ def test_cache_url_shares_rate_limit_counters_through_redis():
     cache = json.loads(shared.stdout)["cache"]
     assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert cache["LOCATION"] == "redis://redis:6379/1"
+
+
+def test_group_roles_without_their_organization_stop_the_start():
+    result = settings_with({"OIDC_GROUP_ROLES": "culture-hr=hr_admin"})
+    assert result.returncode != 0
+    assert "OIDC_GROUP_ROLES needs OIDC_GROUP_ORGANIZATION" in result.stderr
+    configured = settings_with(
+        {"OIDC_GROUP_ROLES": "culture-hr=hr_admin", "OIDC_GROUP_ORGANIZATION": "acme"}
+    )
+    assert configured.returncode == 0, configured.stderr
+    wrong = settings_with(
+        {"OIDC_GROUP_ROLES": "culture-hr=superuser", "OIDC_GROUP_ORGANIZATION": "acme"}
+    )
+    assert wrong.returncode != 0
+    assert "'culture-hr=superuser' is not group=role" in wrong.stderr

@@ -4,7 +4,9 @@ them."""
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ..auth import sso_configured, sso_provider_name
 from ..errors import FieldsInvalid, ServiceError
 from ..models import (
     Answer,
@@ -39,6 +41,32 @@ def organization_update(
         setattr(organization, field, changes[field])
     if changed:
         organization.save(update_fields=changed)
+    return organization
+
+
+def organization_password_sign_in_set(
+    *, organization: Organization, allowed: bool, signed_in_with_sso: bool
+) -> Organization:
+    """Let the organization's members sign in with a password, or not (single sign-on only).
+
+    Turning passwords off is refused unless single sign-on is configured and the HR admin asking
+    signed in with it in this session: it works, and lets them in, so nobody locks the
+    organization out. Turning passwords back on is always allowed."""
+    if not allowed and not sso_configured():
+        raise ServiceError(
+            _("Single sign-on is not configured on this installation: password sign-in stays on.")
+        )
+    if not allowed and not signed_in_with_sso:
+        raise ServiceError(
+            _(
+                "Sign in with %(provider)s first, so we know it lets you in; then turn "
+                "password sign-in off."
+            )
+            % {"provider": sso_provider_name()}
+        )
+    if organization.password_sign_in != allowed:
+        organization.password_sign_in = allowed
+        organization.save(update_fields=["password_sign_in"])
     return organization
 
 

@@ -278,3 +278,27 @@ def test_it_finds_nothing_serious_on_the_report(northwind, screens, leader):
     for label in sorted(set(labels))[:1]:
         screens.check(f"/o/{SLUG}/report/{label}/")
     screens.assert_clean()
+
+
+def test_it_finds_nothing_serious_on_the_pages_of_single_sign_on(northwind, screens, settings):
+    # Rendering these pages asks the provider nothing: its address need not answer.
+    settings.OIDC_RP_CLIENT_ID = "culturesurvey"
+    settings.OIDC_OP_ISSUER = "http://127.0.0.1:9/openid"
+    settings.OIDC_PROVIDER_NAME = "Example ID"
+    screens.check("/accounts/login/")
+    expect(screens.desktop.get_by_role("link", name="Sign in with Example ID")).to_be_visible()
+    screens.check("/accounts/sso/refused/", status=403)
+    screens.sign_in("hr")
+    screens.check(f"/o/{SLUG}/")
+    expect(screens.desktop.get_by_label("Members may sign in with a password")).to_be_checked()
+
+    Organization.objects.filter(slug=SLUG).update(password_sign_in=False)
+    page = screens.desktop
+    page.context.clear_cookies()
+    page.goto(f"{screens.base}/accounts/login/")
+    page.get_by_label("Username").fill("hr")
+    page.get_by_label("Password").fill(demo.PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("signs in with Example ID only")
+    screens.check_current("/accounts/login/ password refused", page, "desktop")
+    screens.assert_clean()
