@@ -47,7 +47,7 @@ _CSS_PLACES = {
     "page": "counter(page)",
     "pages": "counter(pages)",
 }
-_CSS_PLACE = re.compile(r"\{(%s)\}" % "|".join(_CSS_PLACES))
+_CSS_PLACE = re.compile(r"\{(" + "|".join(_CSS_PLACES) + r")\}")
 
 
 @register.filter
@@ -61,7 +61,7 @@ def css_content(text: str) -> str:
         if i % 2:
             out.append(_CSS_PLACES[part])
         elif part:
-            out.append('"%s"' % _css_string(part))
+            out.append(f'"{_css_string(part)}"')
     return mark_safe(" ".join(out))  # noqa: S308 - every word is escaped for a CSS string
 
 
@@ -69,7 +69,7 @@ def _css_string(text: str) -> str:
     escaped = []
     for char in text:
         if char in '\\"<>&' or ord(char) < 0x20 or char == "\x7f":
-            escaped.append("\\%x " % ord(char))
+            escaped.append(f"\\{ord(char):x} ")
         else:
             escaped.append(char)
     return "".join(escaped)
