@@ -120,6 +120,7 @@ def test_the_exports_label_their_columns_in_the_active_language():
     assert list(rows[0]) == list(english_rows[0])
     comments = next(r for r in rows if r["view"] == "comments")
     assert comments["view_label"] == _de("Comments")
+    assert {r["text"] for r in rows if r["figure"] == "credibility_gap"} == {"yes", "withheld"}
     assert [(r["figure"], r["number"]) for r in rows] == [
         (r["figure"], r["number"]) for r in english_rows
     ]

@@ -29,9 +29,10 @@ Row = dict[str, Any]
 
 
 def yes_no(x: Any) -> str | None:
+    """`yes` or `no`: codes in the CSV (docs/exports.md); the XLSX shows them in words."""
     if x is None:
         return None
-    return _("yes") if x else _("no")
+    return "yes" if x else "no"
 
 
 def _pair(interval: Any, rounder: Callable[[Any], Any]) -> tuple[Any, Any]:

@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font
@@ -63,6 +63,9 @@ SUMMARY_VALUES = [
     "favorable_pct",
     "classification",
 ]
+# The yes/no codes of the rows, as a reader of the workbook reads them.
+YES_NO = {"yes": _("yes"), "no": _("no")}
+YES_NO_COLUMNS = {"leaver_signal", "credibility_gap", "declining"}
 # Characters Excel does not allow in a sheet's name.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -111,6 +114,8 @@ class _Sheet:
 
 
 def _shown(row: Row, column: str) -> Any:
+    if column in YES_NO_COLUMNS and row[column] in YES_NO:
+        return YES_NO[row[column]]
     if column == "classification" and row[column]:
         return with_severity(str(CLASS_LABELS[row[column]]), row.get("severity"))
     if column == "segment" and row[column]:
