@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
 from surveys.models import SegmentAttribute, TenureBand
 
@@ -159,6 +159,13 @@ def format_count(n: Any) -> str:
 # --- Labels -------------------------------------------------------------------------------------
 
 SUPPRESSED_NOTE = _("fewer than k responses")
+# The self-deception index's definition as a report stores it (figures.SDI_DEFINITION, kept in
+# English in every snapshot), named here for the catalogue: the view translates the stored text.
+SDI_DEFINITION = gettext_noop(
+    "100 × the mean, over values with enough data, of max(0, Cliff's delta of leaders' "
+    "ratings vs employees' experience) at company level. 0 means leadership rates no value "
+    "above what employees live; 100 means every leader rates every value above every employee."
+)
 NOT_ENOUGH = _("not enough data")
 WHOLE_COMPANY = _("Whole company")
 

@@ -198,7 +198,7 @@ class ReportView:
             "value": fmt.format_pct(sdi["value"]),
             "present": sdi["value"] is not None,
             "n_values": sdi["n_values"],
-            "definition": sdi["definition"],
+            "definition": _(sdi["definition"]) if sdi["definition"] else sdi["definition"],
             "values": [self.names.get(c, c) for c in sdi["values"]],
             "trend": [
                 {"wave": t["wave"], "value": fmt.format_pct(t["value"]), "n_values": t["n_values"]}

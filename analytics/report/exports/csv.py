@@ -15,7 +15,7 @@ from typing import Any
 from ..format import P_FLOOR, SUPPRESSED_NOTE, segment_heading
 from ..schema import Report
 from .columns import KEYS, LABELS, SECTION_LABELS, SECTIONS
-from .rows import Row, report_rows
+from .rows import Row, report_rows, yes_no
 from .safety import cell
 
 HEADER = [
@@ -40,7 +40,7 @@ DETAIL_KEYS = ("group", "wave", "from_wave", "to_wave", "outcome", "question", "
 def _number(value: Any) -> tuple[str, str]:
     """(number, text) of a figure: a plain number with a dot, or text; "<0.001" is both."""
     if isinstance(value, bool) or value is None:
-        return "", "" if value is None else ("yes" if value else "no")
+        return "", "" if value is None else str(yes_no(value))
     if isinstance(value, int | float):
         return repr(value) if isinstance(value, float) else str(value), ""
     if value == "<0.001":  # round_p: a bound, kept as the number it is below
@@ -66,7 +66,7 @@ def figure_rows(report: Report) -> Iterator[dict[str, str]]:
         identity = {
             "round": report["wave"],
             "view": section,
-            "view_label": SECTION_LABELS[section],
+            "view_label": str(SECTION_LABELS[section]),
             "value": row.get("value") or "",
             "value_name": cell(row.get("value_name")) or "",
             "segment": cell(row.get("segment")) or "",
@@ -82,7 +82,7 @@ def figure_rows(report: Report) -> Iterator[dict[str, str]]:
             number, text = ("", WITHHELD) if value is None else _number(value)
             yield identity | {
                 "figure": column,
-                "figure_label": LABELS[column],
+                "figure_label": str(LABELS[column]),
                 "number": number,
                 "text": text,
             }

@@ -10,6 +10,8 @@ them; departments are named, as on the page (`department:Sales`).
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from ..format import (
     SUPPRESSED_NOTE,
     round_effect,
@@ -27,6 +29,7 @@ Row = dict[str, Any]
 
 
 def yes_no(x: Any) -> str | None:
+    """`yes` or `no`: codes in the CSV (docs/exports.md); the XLSX shows them in words."""
     if x is None:
         return None
     return "yes" if x else "no"
@@ -74,9 +77,10 @@ class _Rows:
             wave=report["wave"],
             method_version=report["method_version"],
             min_group_size=report["min_group_size"],
-            scope="departments: " + ", ".join(scope["departments"])
+            scope=_("departments: %(departments)s")
+            % {"departments": ", ".join(scope["departments"])}
             if scope
-            else "whole organization",
+            else _("whole organization"),
             correction=comparisons["method"],
             n_tests=comparisons["n_tests"],
             fingerprint=report["fingerprint"],
@@ -97,7 +101,7 @@ class _Rows:
                 n_values=point["n_values"],
                 values_counted="; ".join(sdi["values"]) if current else None,
                 definition=sdi["definition"] if current else None,
-                note="no value with enough data" if point["value"] is None else None,
+                note=_("no value with enough data") if point["value"] is None else None,
             )
 
     def stated_vs_lived(self) -> Iterator[Row]:
@@ -130,7 +134,7 @@ class _Rows:
                 classification=cell["classification"],
                 severity=cell["severity"],
                 tags="; ".join(cell["tags"]) or None,
-                note="not tested: fewer than 10 employees or no leader rating"
+                note=_("not tested: fewer than 10 employees or no leader rating")
                 if cell["classification"] == "insufficient_data"
                 else None,
             )
@@ -148,7 +152,7 @@ class _Rows:
                 mean_prediction_pct=round_pct(entry["mean_prediction"]),
                 actual_favorable_pct=round_pct(entry["actual_favorable_pct"]),
                 error_pp=round_pct(entry["error"]),
-                note="no prediction from leaders" if entry["mean_prediction"] is None else None,
+                note=_("no prediction from leaders") if entry["mean_prediction"] is None else None,
             )
         agreement = self.report["profile_agreement"]
         yield _row(
@@ -204,7 +208,7 @@ class _Rows:
                 p_value=round_p(entry["p_value"]),
                 q_value=round_p(entry["q_value"]),
                 credibility_gap=yes_no(entry["credibility_gap"]),
-                note="no onboarding pair" if entry["n"] is None else None,
+                note=_("no onboarding pair") if entry["n"] is None else None,
             )
 
     def trends(self) -> Iterator[Row]:
@@ -234,7 +238,7 @@ class _Rows:
                 p_value=round_p(entry["p_value"]),
                 q_value=round_p(entry["q_value"]),
                 declining=yes_no(entry["declining"]),
-                note="fewer than 5 rounds with a mean" if entry["tau"] is None else None,
+                note=_("fewer than 5 rounds with a mean") if entry["tau"] is None else None,
             )
         for entry in trends:
             change = entry["change"]
@@ -272,7 +276,7 @@ class _Rows:
             enps=round_pct(enps["score"]),
             enps_ci_low=low,
             enps_ci_high=high,
-            note="no recommend question" if enps["question"] is None else None,
+            note=_("no recommend question") if enps["question"] is None else None,
         )
 
     def reliability(self) -> Iterator[Row]:
@@ -284,7 +288,7 @@ class _Rows:
             low, high = _pair(entry["alpha_ci"], round_effect)
             note = entry["note"]
             if entry["alpha"] is None and entry["n_items"] < 2:
-                note = "fewer than 2 employee items"
+                note = _("fewer than 2 employee items")
             yield _row(
                 "reliability",
                 **identity,

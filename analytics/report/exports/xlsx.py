@@ -7,9 +7,11 @@ for having fewer than k responses is an empty cell beside the note "fewer than k
 """
 
 import io
+import re
 from collections import defaultdict
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font
@@ -61,7 +63,11 @@ SUMMARY_VALUES = [
     "favorable_pct",
     "classification",
 ]
-# The finding lines of the Summary, as the report words them.
+# The yes/no codes of the rows, as a reader of the workbook reads them.
+YES_NO = {"yes": _("yes"), "no": _("no")}
+YES_NO_COLUMNS = {"leaver_signal", "credibility_gap", "declining"}
+# Characters Excel does not allow in a sheet's name.
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 class _Sheet:
@@ -108,6 +114,8 @@ class _Sheet:
 
 
 def _shown(row: Row, column: str) -> Any:
+    if column in YES_NO_COLUMNS and row[column] in YES_NO:
+        return YES_NO[row[column]]
     if column == "classification" and row[column]:
         return with_severity(str(CLASS_LABELS[row[column]]), row.get("severity"))
     if column == "segment" and row[column]:
@@ -116,31 +124,41 @@ def _shown(row: Row, column: str) -> Any:
 
 
 def _summary(book: Workbook, report: Report, by_section: dict[str, list[Row]]) -> None:
-    out = _Sheet(book.create_sheet("Summary"))
+    out = _Sheet(book.create_sheet(_sheet_title(_("Summary"))))
     view = ReportView(report)
     head = by_section["report"][0]
     sdi = report["self_deception_index"]["value"]
-    out.line([f"Gap report: {head['organization_name']}"], font=TITLE)
+    out.line(
+        [_("Gap report: %(organization)s") % {"organization": head["organization_name"]}],
+        font=TITLE,
+    )
     for column in ("organization_name", "wave", "method_version", "min_group_size", "scope"):
         out.line([LABELS[column], head[column]], ["", column])
-    out.line(["Self-deception index", round_pct(sdi)], ["", "index"])
+    out.line([_("Self-deception index"), round_pct(sdi)], ["", "index"])
     if sdi is None:
-        out.line(["", "no value with enough data"])
+        out.line(["", _("no value with enough data")])
     for row in by_section["responses"]:
-        label = f"Responses: {RESPONSE_GROUP_LABELS.get(row['group'], row['group'])}"
+        group = RESPONSE_GROUP_LABELS.get(row["group"], row["group"])
+        label = _("Responses: %(group)s") % {"group": group}
         out.line([label, row["n"] if row["n"] is not None else row["note"]])
     out.row += 1
-    out.line(["Key findings"], font=BOLD)
+    out.line([_("Key findings")], font=BOLD)
     for finding in view.key_findings:
         out.line([finding["text"]])
     if not view.has_findings:
-        out.line(["No value is flagged at company level."])
+        out.line([_("No value is flagged at company level.")])
     out.row += 1
-    out.line(["Values, whole company"], font=BOLD)
+    out.line([_("Values, whole company")], font=BOLD)
     company = [r for r in by_section["stated_vs_lived"] if r["segment"] == "all"]
     out.table(SUMMARY_VALUES, company)
     out.finish(None)
     out.sheet.column_dimensions["A"].width = 30
+
+
+def _sheet_title(name: Any) -> str:
+    """A sheet name Excel accepts, whatever the language: at most 31 characters, none of
+    `[]:*?/\\`."""
+    return _SHEET_FORBIDDEN.sub(" ", str(name)).strip()[:31]
 
 
 def report_xlsx(report: Report) -> bytes:
@@ -153,7 +171,7 @@ def report_xlsx(report: Report) -> bytes:
     book.remove(book.active)
     _summary(book, report, by_section)
     for name, sections in SHEETS.items():
-        out = _Sheet(book.create_sheet(name))
+        out = _Sheet(book.create_sheet(_sheet_title(name)))
         for i, section in enumerate(sections):
             if len(sections) > 1:
                 out.line([SECTION_LABELS[section]], font=TITLE)
@@ -161,7 +179,7 @@ def report_xlsx(report: Report) -> bytes:
             if i < len(sections) - 1:
                 out.row += 1
         out.finish("A3" if len(sections) > 1 else "A2")
-    book.properties.title = neutralise(f"Gap report {report['wave']}")
+    book.properties.title = neutralise(_("Gap report %(round)s") % {"round": report["wave"]})
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
