@@ -7,6 +7,9 @@ write the same words several times) next to the general "Anything else?". The em
 those of tests/analytics/test_engine.py: Sales 20, Engineering 8 plus Platform 3 under it;
 tenure 1_2y 27 / 2_5y 4; Berlin 20 (= Sales) / Lisbon 7 / Remote 4."""
 
+import csv
+import io
+
 import pytest
 import yaml
 from django.test import Client
@@ -29,6 +32,10 @@ ENGINEERS = [i for i, (department, _t, _l) in enumerate(LAYOUT) if department ==
 
 @pytest.fixture
 def org(acme):
+    return with_comment_boxes()
+
+
+def with_comment_boxes():
     """Acme with five comment boxes on "Open door"."""
     data = yaml.safe_load(ACME_FILE.read_text(encoding="utf-8"))
     data["values"][0]["questions"] += [
@@ -43,16 +50,18 @@ def build(org, comments: dict[int, list[str]], layout=LAYOUT, label="r1") -> dic
     answers = employees_answers()
     header = ["kind", "wave", "department", "tenure_band", "location", "od1", "od2", "odl"]
     header += ["enps", *BOXES]
-    lines = [",".join(header)]
+    out = io.StringIO()
+    lines = csv.writer(out, lineterminator="\n")
+    lines.writerow(header)
     for odl in (5, 5, 4):
-        lines.append(",".join(["leadership", label, "", "", "", "", "", str(odl), ""] + [""] * 5))
+        lines.writerow(["leadership", label, "", "", "", "", "", str(odl), ""] + [""] * 5)
     for i, ((department, tenure, location), (od1, od2, enps)) in enumerate(
         zip(layout, answers, strict=False)
     ):
         boxes = [*comments.get(i, []), *[""] * 5][:5]
         row = ["pulse", label, department, tenure, location, str(od1), str(od2), "", str(enps)]
-        lines.append(",".join(row + boxes))
-    responses_import(organization=org, content="\n".join(lines) + "\n")
+        lines.writerow(row + boxes)
+    responses_import(organization=org, content=out.getvalue())
     snapshot, _ = snapshot_compute(organization=org, round_=Round.objects.get(label=label))
     return snapshot.data
 
@@ -63,7 +72,11 @@ def department(data, name: str) -> str:
 
 def themes_of(data, segment="all") -> dict | None:
     return next(
-        (e for e in data["themes"]["values"] if e["value"] == "open_door" and e["segment"] == segment),
+        (
+            e
+            for e in data["themes"]["values"]
+            if e["value"] == "open_door" and e["segment"] == segment
+        ),
         None,
     )
 
@@ -74,7 +87,9 @@ def phrases(entry) -> dict[str, int]:
 
 def figures_shown(data, segment) -> bool:
     return any(
-        e["segment"] == segment and e["value"] == "open_door" and e["classification"] != "suppressed"
+        e["segment"] == segment
+        and e["value"] == "open_door"
+        and e["classification"] != "suppressed"
         for e in data["stated_vs_lived"]
     )
 
@@ -188,7 +203,9 @@ def assert_no_small_difference(data, comments):
         },
         **{
             f"{dimension}:{category}": {
-                i for i, p in enumerate(LAYOUT) if p[1 if dimension == "tenure_band" else 2] == category
+                i
+                for i, p in enumerate(LAYOUT)
+                if p[1 if dimension == "tenure_band" else 2] == category
             }
             for dimension, categories in (
                 ("tenure_band", ("1_2y", "2_5y")),
@@ -215,9 +232,7 @@ def sales_and_company(org):
     people about the rota and engineers about the late evenings."""
     comments = {i: ["The sales rota is never discussed openly"] for i in SALES}
     comments |= {
-        i: ["Late evenings are never questioned"]
-        for i, p in enumerate(LAYOUT)
-        if p[0] != "Sales"
+        i: ["Late evenings are never questioned"] for i, p in enumerate(LAYOUT) if p[0] != "Sales"
     }
     data = build(org, comments)
     assert themes_of(data, department(data, "Sales"))["shown"] is True
@@ -263,4 +278,3 @@ def test_no_count_below_k_reaches_the_stored_themes(org, sales_and_company):
             assert all(t["respondents"] >= 3 for t in entry["themes"])
         else:
             assert entry["themes"] == [] and entry["quotes"] == []
-
