@@ -586,7 +586,8 @@ def test_the_page_and_the_pdf_say_what_employees_write_about_a_value(leo, acme):
     details = re.search(
         r"<details><summary>What they write: quotes</summary>(.*?)</details>", line.group(1), re.S
     )
-    assert details and "Managers really listen to every concern ×7" in details.group(1)
+    assert details
+    assert "Managers really listen to every concern ×7" in details.group(1)
     # and the comment list shows the repeated comment once, with its count
     comment_list = page[page.index('id="comments"') :]
     assert comment_list.count("Managers really listen to every concern") == 1

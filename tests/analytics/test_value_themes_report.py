@@ -102,7 +102,8 @@ def test_themes_need_at_least_max_k_10_respondents(org):
     assert figures_shown(data, "all")
     entry = themes_of(data)
     assert entry["shown"] is False
-    assert entry["themes"] == [] and entry["quotes"] == []
+    assert entry["themes"] == []
+    assert entry["quotes"] == []
     assert (entry["n_respondents"], entry["n_commenters"], entry["n_comments"]) == (None,) * 3
     assert data["themes"]["min_group_size"] == 10
     assert "Managers listen" not in str(data["themes"])
@@ -138,7 +139,8 @@ def test_one_person_repeating_a_phrase_counts_once(org):
     assert found["late evenings"] == 6
     assert all(n >= 3 for n in found.values())
     assert not [q for q in entry["quotes"] if "elephant" in q["text"]]
-    assert entry["n_comments"] == 12 and entry["n_commenters"] == 8
+    assert entry["n_comments"] == 12
+    assert entry["n_commenters"] == 8
 
 
 def test_a_segments_themes_are_withheld_where_its_figures_are(org):
@@ -154,7 +156,8 @@ def test_a_segments_themes_are_withheld_where_its_figures_are(org):
     # every shown segment of the value publishes its figures; the hidden ones carry nothing
     for entry in data["themes"]["values"]:
         if entry["segment"] != "all":
-            assert entry["shown"] and figures_shown(data, entry["segment"]), entry["segment"]
+            assert entry["shown"], entry["segment"]
+            assert figures_shown(data, entry["segment"]), entry["segment"]
 
 
 def test_themes_of_a_department_and_the_company_cannot_be_subtracted(org):
@@ -277,4 +280,5 @@ def test_no_count_below_k_reaches_the_stored_themes(org, sales_and_company):
             assert entry["n_commenters"] >= K
             assert all(t["respondents"] >= 3 for t in entry["themes"])
         else:
-            assert entry["themes"] == [] and entry["quotes"] == []
+            assert entry["themes"] == []
+    assert entry["quotes"] == []
