@@ -281,4 +281,4 @@ def test_no_count_below_k_reaches_the_stored_themes(org, sales_and_company):
             assert all(t["respondents"] >= 3 for t in entry["themes"])
         else:
             assert entry["themes"] == []
-    assert entry["quotes"] == []
+            assert entry["quotes"] == []
