@@ -38,16 +38,25 @@ DIVISIONS, TEAMS = 8, 4
 BANDS = ["lt_6m", "6_12m", "1_2y", "2_5y", "5y_plus"]
 LOCATIONS = ["Berlin", "Lisbon", "Toronto", "Singapore", "Remote"]
 LEVELS = ["Associate", "Senior", "Lead", "Director"]
-OPENINGS = ["", "", "", "Honestly, ", "To be fair, ", "Same as last time: ", "In short: "]
+OPENINGS = [
+    "",
+    "",
+    "Honestly, ",
+    "To be fair, ",
+    "Same as last time: ",
+    "In short: ",
+    "As a {level}: ",
+    "After {years} years here: ",
+]
 ENDINGS = [
     "",
-    "",
-    "",
-    " This has not changed in a year.",
+    " This has not changed since {month}.",
     " Please do something about it.",
-    " It is better than it was.",
+    " It is better than it was in {month}.",
     " In the {team} team at least.",
-    " Since {month}.",
+    " The {team} team feels the same.",
+    " I have seen it for {years} years.",
+    " Since {month}, in {team}.",
 ]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August"]
 TEAMS_NAMED = ["payments", "search", "mobile", "billing", "data", "support", "sales", "design"]
@@ -89,10 +98,14 @@ def generate(n: int, seed: int):
             text = pool[pick[2] % len(pool)]
             if pick[3] % 5 < 2:
                 text += " " + pool[pick[4] % len(pool)]
-            ending = ENDINGS[pick[6] % len(ENDINGS)].format(
-                team=TEAMS_NAMED[pick[7] % len(TEAMS_NAMED)], month=MONTHS[pick[7] % len(MONTHS)]
-            )
-            text = OPENINGS[pick[5] % len(OPENINGS)] + text + ending
+            named = {
+                "team": TEAMS_NAMED[pick[7] % len(TEAMS_NAMED)],
+                "month": MONTHS[(pick[7] >> 4) % len(MONTHS)],
+                "years": 2 + (pick[7] >> 8) % 12,
+                "level": LEVELS[(pick[7] >> 12) % len(LEVELS)].lower(),
+            }
+            opening = OPENINGS[pick[5] % len(OPENINGS)].format(**named)
+            text = opening + text + ENDINGS[pick[6] % len(ENDINGS)].format(**named)
         lived.texts.append((int(row), 0, text))
 
     question = QuestionMeta(0, 1, "comment", None, "employee", "text", False, "", None)

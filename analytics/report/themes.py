@@ -19,9 +19,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import (
     ENGLISH_STOP_WORDS,
     CountVectorizer,
-    TfidfVectorizer,
 )
-from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.preprocessing import normalize
 
 LEXICONS = Path(__file__).parent / "lexicons"
@@ -34,6 +32,7 @@ MATCH_THRESHOLD = 0.08
 # points at one person, and a count of 2 lets either of the two recognise the other.
 MIN_PHRASE_RESPONDENTS = 3
 MAX_THEMES = 5
+MATCH_BATCH = 20_000  # comments weighed against the value profiles at a time
 MAX_QUOTES = 3
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
@@ -208,23 +207,57 @@ def _normalise(text: str) -> str:
 
 def match_values(texts: Sequence[str], values: Sequence[ValueProfile]) -> list[str | None]:
     """The value each comment is most about, or None when no value's profile is similar
-    enough (cosine similarity of TF-IDF vectors below MATCH_THRESHOLD)."""
+    enough (cosine similarity of TF-IDF vectors below MATCH_THRESHOLD).
+
+    The vectors are those of scikit-learn's TfidfVectorizer(analyzer="char_wb",
+    ngram_range=(3, 5), sublinear_tf=True) over the profiles and the comments, stop words left
+    out, built so that a million comments fit: character n-grams never cross a word, so a
+    comment's n-gram counts are the sums of its words' (each distinct word is cut into n-grams
+    once), each distinct comment is read once (its copies still count in the idf), and the
+    comments are weighed against the profiles a batch at a time."""
     if not texts or not values:
         return [None] * len(texts)
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=(3, 5),
-        sublinear_tf=True,
-        strip_accents="unicode",
-        preprocessor=lambda t: " ".join(w for w in words(t) if w not in stop_words()),
+    docs = [_normalise(v.text) for v in values] + [_normalise(t) for t in texts]
+    distinct: dict[str, int] = {}
+    doc_index = np.array([distinct.setdefault(d, len(distinct)) for d in docs], dtype=np.int64)
+    unique = list(distinct)
+    copies = np.bincount(doc_index, minlength=len(unique)).astype(float)
+    vocabulary: dict[str, int] = {}
+    rows, columns = [], []
+    stop = stop_words()
+    for i, doc in enumerate(unique):
+        for word in words(doc):
+            if word not in stop:
+                rows.append(i)
+                columns.append(vocabulary.setdefault(word, len(vocabulary)))
+    uses = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(len(unique), len(vocabulary))
     )
-    profiles = [_normalise(v.text) for v in values]
-    matrix = vectorizer.fit_transform(profiles + [_normalise(t) for t in texts])
-    similarity = cosine_similarity(matrix[len(values) :], matrix[: len(values)])
-    best = similarity.argmax(axis=1)
+    grams = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=str)
+    by_word = sparse.csr_matrix(grams.fit_transform(list(vocabulary)), dtype=float)
+    batches = [slice(start, start + MATCH_BATCH) for start in range(0, len(unique), MATCH_BATCH)]
+    df = np.zeros(by_word.shape[1])
+    for batch in batches:
+        counts = uses[batch] @ by_word
+        counts.data[:] = 1
+        df += counts.T @ copies[batch]
+    idf = sparse.diags(np.log((1 + len(docs)) / (1 + df)) + 1)
+
+    def tfidf(batch: slice | np.ndarray) -> sparse.csr_matrix:
+        counts = sparse.csr_matrix(uses[batch] @ by_word)
+        counts.data = 1 + np.log(counts.data)
+        return normalize(counts @ idf)
+
+    profiles = tfidf(doc_index[: len(values)]).T.tocsc()
+    best = np.zeros(len(unique), dtype=np.int64)
+    score = np.zeros(len(unique))
+    for batch in batches:
+        similarity = (tfidf(batch) @ profiles).toarray()
+        best[batch] = similarity.argmax(axis=1)
+        score[batch] = similarity.max(axis=1)
     return [
-        values[int(b)].code if similarity[i, int(b)] >= MATCH_THRESHOLD else None
-        for i, b in enumerate(best)
+        values[int(best[i])].code if score[i] >= MATCH_THRESHOLD else None
+        for i in doc_index[len(values) :]
     ]
 
 
