@@ -122,3 +122,16 @@ def test_the_report_finds_what_was_planted(northwind):
     declining = {e["value"]: e["declining"] for e in data["trends"]}
     assert declining["work_life_balance"] is True
     assert data["priorities"][0]["value"] == "open_communication"
+
+
+@pytest.mark.django_db
+def test_the_report_says_what_employees_write_about_most_values(northwind):
+    from analytics.models import ReportSnapshot
+
+    data = ReportSnapshot.objects.get(organization__slug="northwind").data
+    company = {e["value"]: e for e in data["themes"]["values"] if e["segment"] == "all"}
+    with_themes = {value for value, e in company.items() if e["shown"] and e["themes"]}
+    print({v: [(t["phrase"], t["respondents"]) for t in e["themes"]] for v, e in company.items()})
+    print({v: [q["text"] for q in e["quotes"]] for v, e in company.items()})
+    print({v: e["leaning"] for v, e in company.items()})
+    assert len(with_themes) >= 5, with_themes
