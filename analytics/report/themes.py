@@ -230,6 +230,8 @@ def match_values(texts: Sequence[str], values: Sequence[ValueProfile]) -> list[s
             if word not in stop:
                 rows.append(i)
                 columns.append(vocabulary.setdefault(word, len(vocabulary)))
+    if not vocabulary:  # nothing but stop words anywhere
+        return [None] * len(texts)
     uses = sparse.csr_matrix(
         (np.ones(len(rows)), (rows, columns)), shape=(len(unique), len(vocabulary))
     )
