@@ -130,21 +130,22 @@ COMMENTS = [
 VALUE_COMMENTS = {
     "open_communication": (
         [
-            "Raising a concern with my manager gets you labelled negative.",
-            "Bad news never reaches leadership; people keep quiet in meetings.",
-            "Decisions are announced without explanation and questions are not welcome.",
+            "People are afraid to raise a concern with their manager.",
+            "Bad news never reaches leadership; people stay silent in meetings.",
+            "Raising a concern with leadership gets you labelled difficult, so people stay silent.",
             "The open door is a slogan. Raising a concern feels risky here.",
             "Leadership says the door is always open, but nobody raises concerns in meetings.",
+            "Bad news is hidden from leadership until it is too late.",
         ],
         [
             "I can raise a concern with my manager and it is taken seriously.",
-            "Leadership explains decisions openly in the all-hands meetings.",
+            "Leadership is honest with us, even when the news is bad.",
         ],
     ),
     "learning_from_mistakes": (
         [
             "Post-mortems turn into finding someone to blame. People hide mistakes now.",
-            "After an incident the first question is who is to blame.",
+            "After an incident the first question is who is to blame for the mistake.",
             "People hide mistakes because blame comes fast here.",
             "Mistakes get punished, so nobody admits a mistake in the post-mortem.",
         ],
@@ -156,12 +157,13 @@ VALUE_COMMENTS = {
     "customer_focus": (
         [
             "Internal targets win over what the customer needs.",
+            "Customer feedback is ignored when it does not fit the quarterly target.",
         ],
         [
             "I love working with our customers; the support team really goes the extra mile.",
-            "Customer feedback shapes the roadmap, and we hear from customers every week.",
-            "We go the extra mile for customers and it shows in the customer feedback.",
-            "Customers come first here, even when a target suffers.",
+            "Customer feedback shapes the roadmap, and I like that we hear from customers every week.",
+            "We go the extra mile for customers and I am proud of the customer feedback.",
+            "We put the customer first here, even when a quarterly target suffers.",
         ],
     ),
     "recognition": (
@@ -180,6 +182,7 @@ VALUE_COMMENTS = {
         [
             "Decisions get made far above us and explained afterwards.",
             "Every small decision needs approval from above; we are micromanaged.",
+            "We need approval from above for every small decision.",
         ],
         [
             "My team decides how to do the work, without asking for approval.",
@@ -189,14 +192,14 @@ VALUE_COMMENTS = {
     ),
     "work_life_balance": (
         [
-            "Too many late evenings before every release. It is getting worse.",
-            "Late evenings and weekend work before every release; people are exhausted.",
-            "The workload means late evenings every week. Burnout is coming.",
+            "Too much overtime before every release; the workload is getting worse.",
+            "Overtime and weekend work before every release; the workload leaves people exhausted.",
+            "The workload means overtime every week. Burnout is coming.",
             "Weekend work is normal now and the workload keeps growing.",
         ],
         [
             "I can switch off after work and nobody expects weekend work.",
-            "Flexible hours make the workload manageable. Please keep the remote days.",
+            "Flexible hours make the workload manageable and my balance is good.",
         ],
     ),
 }

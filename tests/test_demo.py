@@ -122,3 +122,21 @@ def test_the_report_finds_what_was_planted(northwind):
     declining = {e["value"]: e["declining"] for e in data["trends"]}
     assert declining["work_life_balance"] is True
     assert data["priorities"][0]["value"] == "open_communication"
+
+
+@pytest.mark.django_db
+def test_the_report_says_what_employees_write_about_most_values(northwind):
+    from analytics.models import ReportSnapshot
+
+    data = ReportSnapshot.objects.get(organization__slug="northwind").data
+    company = {e["value"]: e for e in data["themes"]["values"] if e["segment"] == "all"}
+    with_themes = {value for value, e in company.items() if e["shown"] and e["themes"]}
+    # The demo's comments recur by value (culturesurvey/demo.py, VALUE_COMMENTS): most of its six
+    # values have phrases used by at least 3 people, each with quotes that speak for them.
+    assert len(with_themes) >= 5, with_themes
+    for value in with_themes:
+        assert all(t["respondents"] >= 3 for t in company[value]["themes"])
+        assert company[value]["quotes"], value
+    # Blame is what its planted blind spot is about.
+    phrases = " ".join(t["phrase"] for t in company["learning_from_mistakes"]["themes"])
+    assert "blame" in phrases

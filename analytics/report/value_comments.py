@@ -79,9 +79,10 @@ def comment_themes(inputs: Inputs, plan: Plan) -> CommentThemes:
     ]
     entries: list[ValueThemes] = []
     for value, comments in comments_by_value(inputs).items():
+        # Each distinct comment is read once for every segment it is shown in.
+        prepared = th.prepare(comments)
         wrote = np.zeros(lived.size, dtype=bool)
-        for row, _text in comments:
-            wrote[row] = True
+        wrote[prepared.respondents] = True
         candidates: dict[str, np.ndarray] = {}
         for segment, mask in segments:
             if segment != ALL and not plan[f"stated/{value}/{segment}"]:
@@ -94,8 +95,7 @@ def comment_themes(inputs: Inputs, plan: Plan) -> CommentThemes:
                 if segment == ALL:
                     entries.append(hidden_themes(value, ALL))
                 continue
-            own = [(row, text) for row, text in comments if mask[row]]
-            entries.append(_entry(value, segment, int(mask.sum()), own))
+            entries.append(_entry(value, segment, int(mask.sum()), prepared, mask))
     return CommentThemes(
         min_group_size=need,
         min_commenters=k,
@@ -131,15 +131,18 @@ def _audited(value: str, candidates: dict[str, np.ndarray], wrote: np.ndarray, k
     return set(shown)
 
 
-def _entry(value: str, segment: str, respondents: int, comments: list) -> ValueThemes:
-    summary = th.summarise(comments)
+def _entry(
+    value: str, segment: str, respondents: int, prepared: th.Prepared, mask: np.ndarray
+) -> ValueThemes:
+    chosen = prepared.respondent_mask(mask)
+    summary = th.summarise_prepared(prepared, chosen)
     return ValueThemes(
         value=value,
         segment=segment,
         shown=True,
         n_respondents=respondents,
-        n_commenters=len({row for row, _text in comments}),
-        n_comments=len(comments),
+        n_commenters=int(chosen.sum()),
+        n_comments=int(chosen[prepared.comment_respondent].sum()),
         themes=[ThemePhrase(phrase=t.phrase, respondents=t.respondents) for t in summary.themes],
         leaning=Leaning(
             positive=summary.positive,

@@ -558,3 +558,45 @@ def test_a_trend_card_says_in_words_whether_a_change_is_clear(leo, acme):
         shown = format_mean(change["change"], signed=True)
         assert f"2026-09 → 2026-10: employees' mean {shown}, {words}" in card
         assert words in card
+
+
+def test_the_page_and_the_pdf_say_what_employees_write_about_a_value(leo, acme):
+    # given a round where seven people write the same words in the value's comment box and
+    # four others write about being heard
+    from analytics.report.exports.pdf import report_pdf_html
+    from analytics.selectors import report_data
+    from tests.analytics.test_value_themes_report import (
+        ENGINEERS,
+        SALES,
+        build,
+        with_comment_boxes,
+    )
+
+    organization = with_comment_boxes()
+    comments = {i: ["Managers really listen to every concern"] for i in SALES[:7]}
+    comments |= {i: ["Concerns are heard, managers listen"] for i in ENGINEERS[:4]}
+    data = build(organization, comments)
+    assert any(e["shown"] and e["themes"] for e in data["themes"]["values"])
+
+    page = client_for(leo).get("/o/acme/report/").content.decode()
+    # then the value's row says it in words, the quotes sit inside a <details>
+    line = re.search(r'<tr class="voice" id="voice-open_door">(.*?)</tr>', page, re.S)
+    assert line, "no line on what employees write about Open door"
+    assert "what they write about it: managers really listen (11)" in line.group(1)
+    details = re.search(
+        r"<details><summary>What they write: quotes</summary>(.*?)</details>", line.group(1), re.S
+    )
+    assert details
+    assert "Managers really listen to every concern ×7" in details.group(1)
+    # and the comment list shows the repeated comment once, with its count
+    comment_list = page[page.index('id="comments"') :]
+    assert comment_list.count("Managers really listen to every concern") == 1
+    assert "<li>Managers really listen to every concern ×7</li>" in comment_list
+    assert "<li>Concerns are heard, managers listen ×4</li>" in comment_list
+
+    # the PDF holds the same block
+    snapshot = ReportSnapshot.objects.get(round__label="r1")
+    pdf = re.sub(r"\s+", " ", report_pdf_html(report_data(snapshot=snapshot)))
+    assert "<h3>What they write about it</h3>" in pdf
+    assert "what they write about it: managers really listen (11)" in pdf
+    assert "<li>Managers really listen to every concern ×7</li>" in pdf
