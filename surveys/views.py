@@ -4,6 +4,7 @@ import math
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -13,6 +14,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -84,9 +86,11 @@ from .services.definitions import (
     organization_export_definition,
     organization_load_definition,
 )
+from .services.invitations import employee_language
 from .services.question_bank import bank_values, question_bank_adopt
 from .services.responses import answers_validate, response_accept, responses_import
 from .services.roster import employee_mark_leaver, roster_import
+from .translations import language_name, language_or, translated
 
 HR = (Role.HR_ADMIN,)
 
@@ -121,31 +125,55 @@ def survey_items(
     questions: list[Question],
     posted: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    language: str | None = None,
+    default: str | None = None,
 ) -> list[dict]:
-    """Questions grouped by value, in order, with the scale each one shows."""
+    """Questions grouped by value, in order, with the scale each one shows, their texts in
+    `language` where translated, else in the organization's `default` language (and then
+    `shown_in` names the language they are in, for a visible note and a lang attribute)."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    default = default or language
     sections: list[dict] = []
     for question in questions:
-        title = question.value.name if question.value else _("General")
+        if question.value:
+            title, title_in = translated(question.value, "name", language, default)
+        else:
+            title, title_in = _("General"), language
         if not sections or sections[-1]["title"] != title:
-            sections.append({"title": title, "items": []})
+            sections.append({"title": title, "title_lang": title_in, "items": []})
         labels = SCALE_LABELS.get(question.perspective, AGREEMENT)
+        text, text_in = translated(question, "text", language, default)
         if question.type == QuestionType.LIKERT:
             options = [(str(n), labels[n - 1]) for n in range(1, 6)]
         elif question.type == QuestionType.RECOMMEND:
             options = [(str(n), str(n)) for n in range(11)]
         elif question.type == QuestionType.CHOICE:
-            options = [(c, c) for c in question.choices]
+            # The answer stores the default language's choice; the respondent reads theirs.
+            shown, _in = translated(question, "choices", text_in, default)
+            canonical = list(question.choices)
+            options = [(c, shown[i] if i < len(shown) else c) for i, c in enumerate(canonical)]
         else:
             options = []
         sections[-1]["items"].append(
             {
                 "question": question,
+                "text": text,
+                "shown_in": text_in if text_in != language else "",
+                "shown_in_name": language_name(text_in),
                 "options": options,
                 "value": (posted or {}).get(question.code, ""),
                 "error": (errors or {}).get(question.code, ""),
             }
         )
     return sections
+
+
+def survey_languages(current: str) -> list[dict[str, Any]]:
+    """The survey page's language switcher: every language, named in itself."""
+    return [
+        {"code": code, "name": name, "current": code == current}
+        for code, name in settings.LANGUAGES
+    ]
 
 
 # Seconds a respondent takes per item, by type: a scale is read and tapped, a comment written.
@@ -179,6 +207,14 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     errors: dict[str, str] = {}
     posted: dict[str, Any] = {}
     asked_first = False
+    # The language is the respondent's choice on this page (`lang`, in the link or the form),
+    # else the roster's. It is never kept in a cookie or the session: the next person on the
+    # same device opens their own link in their own language.
+    chosen = (
+        request.POST.get("switch_language")
+        or request.POST.get("lang")
+        or request.GET.get("lang", "")
+    )
     try:
         if request.method == "POST":
             # The common case first, on the same path as the API: accept and move on.
@@ -186,41 +222,68 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             specs = submission_questions(campaign_id=target.campaign_id, asked=target.asked)
             posted = {q.code: request.POST.get(q.code, "") for q in specs}
             try:
-                answered = len(answers_validate(questions=specs, answers=posted))
-                # Fewer than half answered is often a slip (Enter in a field, a stray tap):
-                # ask before the link is used up; the answers come back on the page as sent.
-                confirmed = request.POST.get("confirm_partial") == "1"
-                asked_first = 2 * answered < len(specs) and not confirmed
-                if not asked_first:
-                    response_accept(token=token, answers=posted, target=target)
-                    return no_referrer(HttpResponseRedirect(reverse("survey_done")))
+                if request.POST.get("switch_language"):
+                    # Another language, the answers given so far kept; nothing is sent.
+                    answers_validate(questions=specs, answers=posted)
+                    asked_first = False
+                else:
+                    answered = len(answers_validate(questions=specs, answers=posted))
+                    # Fewer than half answered is often a slip (Enter in a field, a stray
+                    # tap): ask before the link is used up; the answers come back as sent.
+                    confirmed = request.POST.get("confirm_partial") == "1"
+                    asked_first = 2 * answered < len(specs) and not confirmed
+                    if not asked_first:
+                        response_accept(
+                            token=token,
+                            answers=posted,
+                            target=target,
+                            language=language_or(chosen, ""),
+                        )
+                        return no_referrer(HttpResponseRedirect(reverse("survey_done")))
             except AnswersInvalid as exc:
-                errors = exc.errors
+                # Switching before answering anything is not a mistake to report.
+                if not (request.POST.get("switch_language") and set(exc.errors) == {"answers"}):
+                    errors = exc.errors
         invitation = invitation_get_by_token(token=token)
     except InvalidToken as exc:
         return no_referrer(
             render(request, "surveys/survey_invalid.html", {"message": exc.message}, status=404)
         )
     campaign = invitation.wave.campaign
+    organization = campaign.organization
+    language = language_or(
+        chosen, employee_language(employee=invitation.employee, organization=organization)
+    )
     questions = campaign_questions(campaign=campaign, wave=invitation.wave)
-    context = {
-        "campaign": campaign,
-        "organization": campaign.organization,
-        "sections": survey_items(questions, posted, errors),
-        "total": len(questions),
-        "errors": errors,
-        "general_error": errors.get("answers"),
-        "minutes": survey_minutes(questions),
-        "answered": sum(1 for q in questions if str(posted.get(q.code, "")).strip()),
-        "confirm_partial": asked_first,
-        "is_leadership": campaign.kind == CampaignKind.LEADERSHIP,
-        "kept_attributes": [SegmentAttribute(a).label for a in campaign.kept_attributes]
-        if campaign.kind != CampaignKind.LEADERSHIP
-        else [],
-        "min_group_size": campaign.min_group_size,
-    }
-    status = 400 if errors else 200
-    return no_referrer(render(request, "surveys/survey.html", context, status=status))
+    with translation.override(language):
+        intro, intro_in = translated(campaign, "intro", language, organization.language)
+        sections = survey_items(questions, posted, errors, language, organization.language)
+        context = {
+            "campaign": campaign,
+            "organization": organization,
+            "sections": sections,
+            "intro": intro,
+            "intro_lang": intro_in if intro_in != language else "",
+            "language": language,
+            "languages": survey_languages(language),
+            "untranslated": any(i["shown_in"] for s in sections for i in s["items"]),
+            "default_language_name": language_name(organization.language),
+            "total": len(questions),
+            "errors": errors,
+            "general_error": errors.get("answers"),
+            "minutes": survey_minutes(questions),
+            "answered": sum(1 for q in questions if str(posted.get(q.code, "")).strip()),
+            "confirm_partial": asked_first,
+            "is_leadership": campaign.kind == CampaignKind.LEADERSHIP,
+            "kept_attributes": [SegmentAttribute(a).label for a in campaign.kept_attributes]
+            if campaign.kind != CampaignKind.LEADERSHIP
+            else [],
+            "min_group_size": campaign.min_group_size,
+        }
+        status = 400 if errors else 200
+        response = render(request, "surveys/survey.html", context, status=status)
+    response["Content-Language"] = language
+    return no_referrer(response)
 
 
 @never_cache

@@ -232,6 +232,7 @@ class EmployeeOutput(serializers.ModelSerializer):
             "start_date",
             "location",
             "level",
+            "language",
             "leaving_date",
             "updated_at",
         ]
@@ -250,6 +251,13 @@ class PersonInput(serializers.Serializer):
     )
     location = serializers.CharField(max_length=100, required=False, allow_blank=True)
     level = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    language = serializers.CharField(
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        help_text="The language the person is asked in (en, de, fr or es); empty: the "
+        "organization's default.",
+    )
     leaving_date = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, help_text="YYYY-MM-DD"
     )
