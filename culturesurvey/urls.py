@@ -30,6 +30,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/language/", views.language_choose, name="language_choose"),
     # Password reset by email, with Django's own views. The link in the email is built on
     # SITE_URL, never on the Host header of the request that asked for it.
     path(

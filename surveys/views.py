@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from core.apis.base import SurveyRateThrottle
 
@@ -43,6 +44,7 @@ from .models import (
     Role,
     SegmentAttribute,
 )
+from .preferences import staff_language_set
 from .selectors import (
     campaign_get_for_user,
     campaign_waves,
@@ -306,6 +308,14 @@ def privacy(request: HttpRequest) -> HttpResponse:
 #
 # Input comes through the forms of surveys/forms.py; a service's refusal is handed back to the
 # form, so it shows next to the field it is about, with status 400 and nothing changed.
+
+
+@require_POST
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The staff header's language chooser: Django's set_language (a cookie, and back to the
+    page), and for someone signed in, their stored preference too. URLs stay the same."""
+    staff_language_set(request=request, language=request.POST.get("language", ""))
+    return set_language(request)
 
 
 def home(request: HttpRequest) -> HttpResponse:
