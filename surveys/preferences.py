@@ -19,9 +19,7 @@ def staff_language_set(*, request: HttpRequest, language: str) -> bool:
     if language not in dict(settings.LANGUAGES):
         return False
     if request.user.is_authenticated:
-        StaffPreference.objects.update_or_create(
-            user=request.user, defaults={"language": language}
-        )
+        StaffPreference.objects.update_or_create(user=request.user, defaults={"language": language})
         request.session[SESSION_KEY] = language
     return True
 
@@ -30,8 +28,6 @@ def staff_language_on_login(sender: Any, request: HttpRequest | None, user: Any,
     """On sign-in: the stored choice into the session (signal user_logged_in)."""
     if request is None or not hasattr(request, "session"):
         return
-    language = (
-        StaffPreference.objects.filter(user=user).values_list("language", flat=True).first()
-    )
+    language = StaffPreference.objects.filter(user=user).values_list("language", flat=True).first()
     if language:
         request.session[SESSION_KEY] = language

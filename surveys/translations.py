@@ -87,3 +87,28 @@ def missing_translations(obj: models.Model, fields: tuple[str, ...], default: st
         if any(text_of(obj, f, default) and not text_of(obj, f, code) for f in fields):
             missing.append(code)
     return missing
+
+
+def survey_missing_translations(
+    *, questions: list[Question], default: str, intro: Campaign | None = None
+) -> list[dict[str, Any]]:
+    """Per language other than the default: what a respondent reading it would see in the
+    default language instead (question codes, value codes, "intro"), for the preview and the
+    launch confirmation."""
+    values = {q.value_id: q.value for q in questions if q.value_id}
+    out = []
+    for code in language_codes():
+        if code == default:
+            continue
+        missing = [
+            q.code
+            for q in questions
+            if code in missing_translations(q, ("text", "choices"), default)
+        ]
+        missing += [
+            v.code for v in values.values() if code in missing_translations(v, ("name",), default)
+        ]
+        if intro is not None and code in missing_translations(intro, ("intro",), default):
+            missing.append("intro")
+        out.append({"code": code, "name": language_name(code), "missing": missing})
+    return out

@@ -38,6 +38,7 @@ from .models import (
     Campaign,
     CampaignKind,
     CompanyValue,
+    Organization,
     Perspective,
     Question,
     QuestionType,
@@ -92,7 +93,12 @@ from .services.invitations import employee_language
 from .services.question_bank import bank_values, question_bank_adopt
 from .services.responses import answers_validate, response_accept, responses_import
 from .services.roster import employee_mark_leaver, roster_import
-from .translations import language_name, language_or, translated
+from .translations import (
+    language_name,
+    language_or,
+    survey_missing_translations,
+    translated,
+)
 
 HR = (Role.HR_ADMIN,)
 
@@ -556,6 +562,28 @@ def confirm_page(
     return render(request, "surveys/confirm.html", context)
 
 
+def translations_warning(
+    *, questions: list[Question], organization: Organization, intro: Campaign | None = None
+) -> str:
+    """A launch's warning when a language lacks translations: who reads what instead."""
+    gaps = [
+        row
+        for row in survey_missing_translations(
+            questions=questions, default=organization.language, intro=intro
+        )
+        if row["missing"]
+    ]
+    if not gaps:
+        return ""
+    return _(
+        "Some texts are not translated yet (%(gaps)s). People asked in those languages will "
+        "see them in %(default)s, with a note saying so. Launch anyway?"
+    ) % {
+        "gaps": "; ".join(f"{row['name']}: {', '.join(row['missing'])}" for row in gaps),
+        "default": language_name(organization.language),
+    }
+
+
 def confirmed(request: HttpRequest) -> bool:
     return request.POST.get("confirm") == "1"
 
@@ -664,6 +692,11 @@ def _launch_confirm(request, slug: str, campaign: Campaign, form, preview) -> Ht
         title=_("Launch a wave of %(name)s?") % {"name": campaign.name},
         lines=lines,
         facts=facts,
+        warning=translations_warning(
+            questions=campaign_questions(campaign=campaign),
+            organization=campaign.organization,
+            intro=campaign,
+        ),
         choices=[
             {
                 "action": reverse("campaign_launch", args=[slug, campaign.pk]),
@@ -874,9 +907,14 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
         if value
         else set()
     )
-    options = {"current": current, "answered": answered, "is_new": value is None}
+    options = {
+        "current": current,
+        "answered": answered,
+        "is_new": value is None,
+        "default_language": org.language,
+    }
     if request.method != "POST":
-        form = ValueForm(initial=_value_initial(current), **options)
+        form = ValueForm(initial=_value_initial(current, org.language), **options)
     else:
         form = ValueForm(request.POST, **options)
         if form.is_valid():
@@ -889,7 +927,10 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
             except DefinitionError as exc:
                 form.add_loader_errors(exc.errors)
             else:
-                messages.success(request, _("Saved %(name)s.") % {"name": item["name"]})
+                name = (
+                    item["name"][org.language] if isinstance(item["name"], dict) else item["name"]
+                )
+                messages.success(request, _("Saved %(name)s.") % {"name": name})
                 return redirect("values", slug=slug)
     context = _org_context(membership) | {
         "value": value,
@@ -904,17 +945,53 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
                 if f"reverse_{q['code']}" in form.fields
                 else None,
                 "answered": q["code"] in answered,
+                "translations": [
+                    {
+                        "code": code,
+                        "name": language_name(code),
+                        "field": form[f"text_{q['code']}__{code}"],
+                    }
+                    for code in form.other_languages
+                ],
             }
             for q in current["questions"]
+        ],
+        "default_language_name": language_name(org.language),
+        "value_translations": [
+            {
+                "code": code,
+                "name": language_name(code),
+                "fields": [
+                    (form[f"{field}__{code}"], label)
+                    for field, label in (
+                        ("name", _("Name")),
+                        ("claim", _("The claim, as the company words it publicly")),
+                        ("description", _("Description")),
+                    )
+                ],
+            }
+            for code in form.other_languages
         ],
     }
     return render(request, "surveys/value_edit.html", context, status=_status(form))
 
 
-def _value_initial(current: dict[str, Any]) -> dict[str, Any]:
-    initial = {name: current.get(name, "") for name in ("code", "name", "claim", "description")}
+def _value_initial(current: dict[str, Any], default: str) -> dict[str, Any]:
+    """The form's first values: each text's default language in the main input, each
+    translation in its own."""
+
+    def spread(key: str, given: Any) -> None:
+        texts = given if isinstance(given, dict) else {default: given}
+        initial[key] = texts.get(default, "")
+        for code, text in texts.items():
+            if code != default:
+                initial[f"{key}__{code}"] = text
+
+    initial: dict[str, Any] = {"code": current.get("code", "")}
+    for name in ("name", "claim", "description"):
+        spread(name, current.get(name, ""))
     for question in current["questions"]:
-        initial[f"text_{question['code']}"] = question["text"]
+        spread(f"text_{question['code']}", question["text"])
         initial[f"reverse_{question['code']}"] = bool(question.get("reverse"))
     initial["new_perspective"] = Perspective.EMPLOYEE
     return initial
