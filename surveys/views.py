@@ -98,6 +98,7 @@ from .translations import (
     language_or,
     survey_missing_translations,
     translated,
+    translations_of,
 )
 
 HR = (Role.HR_ADMIN,)
@@ -565,14 +566,21 @@ def confirm_page(
 def translations_warning(
     *, questions: list[Question], organization: Organization, intro: Campaign | None = None
 ) -> str:
-    """A launch's warning when a language lacks translations: who reads what instead."""
-    gaps = [
-        row
-        for row in survey_missing_translations(
-            questions=questions, default=organization.language, intro=intro
-        )
-        if row["missing"]
-    ]
+    """A launch's warning when a language in use lacks translations: who reads what instead.
+
+    A language is in use when someone on the roster is asked in it, or the survey already has
+    a translation into it; an organization that works in one language is not asked."""
+    rows = survey_missing_translations(
+        questions=questions, default=organization.language, intro=intro
+    )
+    in_use = set(
+        organization.employees.exclude(language__in=["", organization.language])
+        .values_list("language", flat=True)
+        .distinct()
+    )
+    for q in questions:
+        in_use |= set(translations_of(q, "text")) - {organization.language}
+    gaps = [row for row in rows if row["missing"] and row["code"] in in_use]
     if not gaps:
         return ""
     return _(
