@@ -70,6 +70,10 @@ class Translated(serializers.Field):
                     f'"{code}" is not a language of the product ({", ".join(language_codes())})'
                 ]
                 continue
+            if value in ("", None, []):
+                # No text in that language (yet): a reader of it sees the default language's.
+                out[code] = [] if isinstance(self.child, serializers.ListField) else ""
+                continue
             try:
                 out[code] = self.child.run_validation(value)
             except serializers.ValidationError as exc:
