@@ -37,6 +37,7 @@ from surveys.models import (
 )
 from surveys.selectors import Reach, department_subtree
 from surveys.services.rounds import label_date
+from surveys.translations import translated
 
 from . import stats
 from .filters import AccessLogFilter, ReportActionFilter
@@ -545,6 +546,23 @@ def report_data(*, snapshot: ReportSnapshot) -> Report:
         ).values_list("pk", "name", "parent_id")
     }
     return upgrade(snapshot.data, departments=departments, cells=snapshot.cells)
+
+
+def report_in_language(*, data: Report, organization_id: int, language: str) -> Report:
+    """The report with its value names in the reader's language (the organization's default
+    where a name has no translation). Only names change: every figure stays as stored."""
+    organization = Organization.objects.filter(pk=organization_id).only("language").first()
+    if organization is None or not data.get("values"):
+        return data
+    stored = {v.code: v for v in CompanyValue.objects.filter(organization_id=organization_id)}
+    values = []
+    for entry in data["values"]:
+        value = stored.get(entry["code"])
+        if value is not None:
+            name, _shown_in = translated(value, "name", language, organization.language)
+            entry = {**entry, "name": name or entry["name"]}
+        values.append(entry)
+    return {**data, "values": values}
 
 
 def report_scope(*, data: Report, scope: ReportScope | None) -> Report:

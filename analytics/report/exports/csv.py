@@ -66,7 +66,7 @@ def figure_rows(report: Report) -> Iterator[dict[str, str]]:
         identity = {
             "round": report["wave"],
             "view": section,
-            "view_label": SECTION_LABELS[section],
+            "view_label": str(SECTION_LABELS[section]),
             "value": row.get("value") or "",
             "value_name": cell(row.get("value_name")) or "",
             "segment": cell(row.get("segment")) or "",
@@ -82,7 +82,7 @@ def figure_rows(report: Report) -> Iterator[dict[str, str]]:
             number, text = ("", WITHHELD) if value is None else _number(value)
             yield identity | {
                 "figure": column,
-                "figure_label": LABELS[column],
+                "figure_label": str(LABELS[column]),
                 "number": number,
                 "text": text,
             }

@@ -97,7 +97,7 @@ class _Sheet:
         self.row += 1
 
     def table(self, columns: list[str], rows: list[Row]) -> None:
-        self.line([LABELS[column] for column in columns], font=BOLD)
+        self.line([str(LABELS[column]) for column in columns], font=BOLD)
         for row in rows:
             self.line([_shown(row, column) for column in columns], columns)
 
@@ -122,7 +122,7 @@ def _summary(book: Workbook, report: Report, by_section: dict[str, list[Row]]) -
     sdi = report["self_deception_index"]["value"]
     out.line([f"Gap report: {head['organization_name']}"], font=TITLE)
     for column in ("organization_name", "wave", "method_version", "min_group_size", "scope"):
-        out.line([LABELS[column], head[column]], ["", column])
+        out.line([str(LABELS[column]), head[column]], ["", column])
     out.line(["Self-deception index", round_pct(sdi)], ["", "index"])
     if sdi is None:
         out.line(["", "no value with enough data"])
@@ -156,7 +156,7 @@ def report_xlsx(report: Report) -> bytes:
         out = _Sheet(book.create_sheet(name))
         for i, section in enumerate(sections):
             if len(sections) > 1:
-                out.line([SECTION_LABELS[section]], font=TITLE)
+                out.line([str(SECTION_LABELS[section])], font=TITLE)
             out.table(SECTIONS[section], by_section.get(section, []))
             if i < len(sections) - 1:
                 out.row += 1
