@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..errors import DefinitionError
@@ -86,6 +87,40 @@ class Translated(serializers.Field):
         return value
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "object", "additionalProperties": {"type": "string"}},
+        ],
+        "description": "A text, or {language: text} (en, de, fr, es).",
+    }
+)
+class TranslatedText(Translated):
+    def __init__(self, **kwargs: Any) -> None:
+        child_options = {k: kwargs.pop(k) for k in ("max_length", "allow_blank") if k in kwargs}
+        super().__init__(serializers.CharField(**child_options), **kwargs)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        ],
+        "description": "The choices, or {language: choices} (en, de, fr, es).",
+    }
+)
+class TranslatedChoices(Translated):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            serializers.ListField(child=serializers.CharField(max_length=200)), **kwargs
+        )
+
+
 def default_text(given: Any, default: str) -> Any:
     """The default language's text of a Translated value (a plain value is that text)."""
     return given.get(default, "") if isinstance(given, dict) else given
@@ -122,15 +157,11 @@ class DepartmentInput(StrictSerializer):
 
 class QuestionInput(StrictSerializer):
     code = serializers.SlugField(max_length=50)
-    text = Translated(serializers.CharField())
+    text = TranslatedText()
     type = serializers.ChoiceField(choices=QuestionType.choices, default=QuestionType.LIKERT)
     perspective = serializers.ChoiceField(choices=Perspective.choices, default=Perspective.EMPLOYEE)
     reverse = serializers.BooleanField(default=False)
-    choices = Translated(
-        serializers.ListField(child=serializers.CharField(max_length=200)),
-        required=False,
-        default=list,
-    )
+    choices = TranslatedChoices(required=False, default=list)
     pairs_with = serializers.SlugField(max_length=50, required=False, allow_null=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, default="")
 
@@ -152,9 +183,9 @@ class QuestionInput(StrictSerializer):
 
 class ValueInput(StrictSerializer):
     code = serializers.SlugField(max_length=50)
-    name = Translated(serializers.CharField(max_length=200))
-    claim = Translated(serializers.CharField(allow_blank=True), required=False, default="")
-    description = Translated(serializers.CharField(allow_blank=True), required=False, default="")
+    name = TranslatedText(max_length=200)
+    claim = TranslatedText(allow_blank=True, required=False, default="")
+    description = TranslatedText(allow_blank=True, required=False, default="")
     questions = QuestionInput(many=True, required=False, default=list)
 
 
