@@ -248,7 +248,10 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                             target=target,
                             language=language_or(chosen, ""),
                         )
-                        return no_referrer(HttpResponseRedirect(reverse("survey_done")))
+                        done = reverse("survey_done")
+                        if chosen := language_or(chosen, ""):
+                            done += f"?lang={chosen}"  # the thanks in the survey's language
+                        return no_referrer(HttpResponseRedirect(done))
             except AnswersInvalid as exc:
                 # Switching before answering anything is not a mistake to report.
                 if not (request.POST.get("switch_language") and set(exc.errors) == {"answers"}):
@@ -304,7 +307,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def survey_done(request: HttpRequest) -> HttpResponse:
-    return no_referrer(render(request, "surveys/survey_done.html"))
+    language = language_or(request.GET.get("lang"), translation.get_language())
+    with translation.override(language):
+        return no_referrer(render(request, "surveys/survey_done.html"))
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

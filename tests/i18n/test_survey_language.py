@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from surveys.models import Campaign, SegmentAttribute, SurveyResponse
 from surveys.services import invitations
@@ -154,3 +155,36 @@ def test_the_invitation_and_reminder_emails_are_in_the_employees_language(
     assert "20 März 2027" in to_person.body  # the closing date, in German
     assert "20 March 2027" in to_other.body
     assert translation.get_language() == "en"  # nothing leaks into what runs next
+
+
+def test_the_thanks_come_in_the_language_answered_in(acme_in_german, open_wave, token_for):
+    token = token_for(open_wave.invitations.first())
+
+    response = Client().post(f"/s/{token}/", {"od1": "4", "od2": "2", "lang": "de"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/s/done/?lang=de"
+    assert '<html lang="de">' in response.content.decode()
+
+
+def test_the_survey_api_speaks_the_respondents_language(
+    acme_in_german, staff, open_wave, token_for, close_and_seal
+):
+    person = speaking(staff, "de")
+    token = token_for(open_wave.invitations.get(employee=person))
+
+    german = APIClient().get("/api/v1/survey/", HTTP_X_SURVEY_TOKEN=token).json()
+    french = APIClient().get("/api/v1/survey/?lang=fr", HTTP_X_SURVEY_TOKEN=token).json()
+    submitted = APIClient().post(
+        "/api/v1/survey/responses/",
+        {"token": token, "answers": {"od1": 4}, "language": "fr"},
+        format="json",
+    )
+
+    texts = {q["code"]: (q["text"], q["shown_in"]) for q in german["questions"]}
+    assert german["language"] == "de"
+    assert texts["od1"] == (GERMAN_OD1, "de")
+    assert texts["od2"] == (ENGLISH_OD2, "en")
+    assert french["questions"][0]["value"] == "Porte ouverte"
+    assert submitted.status_code == 201
+    close_and_seal(open_wave)
+    assert list(SurveyResponse.objects.values_list("language", flat=True)) == ["fr"]
