@@ -128,7 +128,11 @@ class StaffLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
-        language = session.get(preferences.SESSION_KEY) if session is not None else None
+        try:
+            language = session.get(preferences.SESSION_KEY) if session is not None else None
+        except DATABASE_ERRORS:
+            # The session could not be read: the view will meet the same and answer 503.
+            language = None
         if language and request.user.is_authenticated:
             translation.activate(language)
             request.LANGUAGE_CODE = language

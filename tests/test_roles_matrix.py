@@ -77,6 +77,8 @@ OPERATIONS = [
     page("home", "get", "own"),
     page("login", "get", "public"),
     page("logout", "post", "public"),
+    # Anyone may choose the interface's language; a signed-in person's choice is also stored.
+    page("language_choose", "post", "public"),
     page("privacy", "get", "public"),
     page("healthz", "get", "public"),
     page("survey", "get", "survey", token="{token}"),
