@@ -37,6 +37,7 @@ from surveys.models import (
 )
 from surveys.selectors import Reach, department_subtree
 from surveys.services.rounds import label_date
+from surveys.translations import translated
 
 from . import stats
 from .filters import AccessLogFilter, ReportActionFilter
@@ -70,6 +71,7 @@ class ResponseSet:
     tenure_band: np.ndarray  # str, "" when not kept
     location: np.ndarray
     level: np.ndarray
+    language: np.ndarray  # the language answered in, "" when not kept
     numbers: np.ndarray  # (rows x questions) float, NaN = unanswered
     asked: np.ndarray  # (rows x questions) bool: the question was in the row's survey
     imported: np.ndarray  # bool: history from another tool (it never counts towards k)
@@ -88,6 +90,7 @@ class ResponseSet:
             tenure_band=self.tenure_band[keep],
             location=self.location[keep],
             level=self.level[keep],
+            language=self.language[keep],
             numbers=self.numbers[keep],
             asked=self.asked[keep],
             imported=self.imported[keep],
@@ -390,8 +393,8 @@ def _value_texts(organization: Organization) -> dict[str, tuple[str, str, list[s
 
 def _wave_responses(wave: Wave) -> Iterator[tuple]:
     """The wave's responses, one row each: (department id, tenure band, location, level,
-    ids of the questions answered with a number, those numbers, ids of the questions answered
-    with a text, those texts).
+    language, ids of the questions answered with a number, those numbers, ids of the questions
+    answered with a text, those texts).
 
     On PostgreSQL the database gathers each response's answers into arrays (`ARRAY_AGG`), so a
     million respondents cross to Python as a million rows rather than tens of millions of
@@ -421,6 +424,7 @@ def _wave_responses(wave: Wave) -> Iterator[tuple]:
                 "tenure_band",
                 "location",
                 "level",
+                "language",
                 "numbered_ids",
                 "numbers",
                 "written_ids",
@@ -438,6 +442,7 @@ def _wave_responses(wave: Wave) -> Iterator[tuple]:
             "response__tenure_band",
             "response__location",
             "response__level",
+            "response__language",
             "question_id",
             "number",
             "text",
@@ -447,7 +452,7 @@ def _wave_responses(wave: Wave) -> Iterator[tuple]:
         answers.iterator(chunk_size=ROWS_PER_FETCH), key=operator.itemgetter(0)
     ):
         group = list(group)
-        _id, department, tenure, location, level = group[0][:5]
+        _id, department, tenure, location, level, language = group[0][:6]
         numbered = [(q, n) for *_segment, q, n, _t in group if n is not None]
         written = [(q, t) for *_segment, q, n, t in group if n is None and t]
         yield (
@@ -455,6 +460,7 @@ def _wave_responses(wave: Wave) -> Iterator[tuple]:
             tenure,
             location,
             level,
+            language,
             [q for q, _n in numbered],
             [n for _q, n in numbered],
             [q for q, _t in written],
@@ -470,18 +476,19 @@ def _load_wave(
     lookup = np.full(max(column, default=0) + 1, -1, dtype=np.intp)
     lookup[list(column)] = list(column.values())
     blocks: list[np.ndarray] = []
-    segments: list[list[np.ndarray]] = [[], [], [], []]  # department, tenure, location, level
+    # department, tenure, location, level, language
+    segments: list[list[np.ndarray]] = [[], [], [], [], []]
     shared: dict[str, str] = {}  # one string object per distinct segment value
     texts: list[tuple[int, int, str]] = []
     first = 0
     rows = _wave_responses(wave)
     while batch := list(itertools.islice(rows, ROWS_PER_FETCH)):
-        lengths = np.fromiter((len(r[4]) for r in batch), dtype=np.intp, count=len(batch))
+        lengths = np.fromiter((len(r[5]) for r in batch), dtype=np.intp, count=len(batch))
         ids = np.fromiter(
-            itertools.chain.from_iterable(r[4] for r in batch), dtype=np.intp, count=lengths.sum()
+            itertools.chain.from_iterable(r[5] for r in batch), dtype=np.intp, count=lengths.sum()
         )
         numbers = np.fromiter(
-            itertools.chain.from_iterable(r[5] for r in batch), dtype=np.float64, count=ids.size
+            itertools.chain.from_iterable(r[6] for r in batch), dtype=np.float64, count=ids.size
         )
         cols = _columns(lookup, ids)
         known = cols >= 0
@@ -491,23 +498,24 @@ def _load_wave(
         segments[0].append(
             np.fromiter((-1 if r[0] is None else r[0] for r in batch), dtype=int, count=len(batch))
         )
-        for position in (1, 2, 3):
+        for position in (1, 2, 3, 4):
             strings = [shared.setdefault(r[position], r[position]) for r in batch]
             segments[position].append(np.array(strings, dtype=object))
         for offset, r in enumerate(batch, start=first):
             texts += [
-                (offset, column[q], t) for q, t in zip(r[6], r[7], strict=True) if q in column
+                (offset, column[q], t) for q, t in zip(r[7], r[8], strict=True) if q in column
             ]
         first += len(batch)
     if not blocks:
         return None
-    department, tenure, location, level = (np.concatenate(parts) for parts in segments)
+    department, tenure, location, level, language = (np.concatenate(parts) for parts in segments)
     return ResponseSet(
         round_index=np.zeros(first, dtype=int),
         department=department,
         tenure_band=tenure,
         location=location,
         level=level,
+        language=language,
         numbers=np.vstack(blocks),
         asked=np.tile(asked, (first, 1)),
         imported=np.zeros(first, dtype=bool),
@@ -531,6 +539,7 @@ def _concat(parts: list[ResponseSet], n_q: int) -> ResponseSet:
             tenure_band=np.zeros(0, dtype=object),
             location=np.zeros(0, dtype=object),
             level=np.zeros(0, dtype=object),
+            language=np.zeros(0, dtype=object),
             numbers=np.zeros((0, n_q)),
             asked=np.zeros((0, n_q), dtype=bool),
             imported=np.zeros(0, dtype=bool),
@@ -542,6 +551,7 @@ def _concat(parts: list[ResponseSet], n_q: int) -> ResponseSet:
         tenure_band=np.concatenate([p.tenure_band for p in parts]),
         location=np.concatenate([p.location for p in parts]),
         level=np.concatenate([p.level for p in parts]),
+        language=np.concatenate([p.language for p in parts]),
         numbers=np.vstack([p.numbers for p in parts]),
         asked=np.vstack([p.asked for p in parts]),
         imported=np.concatenate([p.imported for p in parts]),
@@ -579,6 +589,23 @@ def report_data(*, snapshot: ReportSnapshot) -> Report:
         ).values_list("pk", "name", "parent_id")
     }
     return upgrade(snapshot.data, departments=departments, cells=snapshot.cells)
+
+
+def report_in_language(*, data: Report, organization_id: int, language: str) -> Report:
+    """The report with its value names in the reader's language (the organization's default
+    where a name has no translation). Only names change: every figure stays as stored."""
+    organization = Organization.objects.filter(pk=organization_id).only("language").first()
+    if organization is None or not data.get("values"):
+        return data
+    stored = {v.code: v for v in CompanyValue.objects.filter(organization_id=organization_id)}
+    values = []
+    for entry in data["values"]:
+        value = stored.get(entry["code"])
+        if value is not None:
+            name, _shown_in = translated(value, "name", language, organization.language)
+            entry = {**entry, "name": name or entry["name"]}
+        values.append(entry)
+    return {**data, "values": values}
 
 
 def report_scope(*, data: Report, scope: ReportScope | None) -> Report:

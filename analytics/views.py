@@ -37,6 +37,7 @@ from .selectors import (
     analysis_job_get,
     department_scope,
     report_data,
+    report_in_language,
     report_progress,
     report_scope,
     round_get,
@@ -87,7 +88,12 @@ def _snapshot(round_: Round | None, *, with_data: bool = True) -> ReportSnapshot
 
 def _scoped(membership: Membership, snapshot: ReportSnapshot) -> tuple[dict, str]:
     scope = department_scope(reach=membership)
-    return report_scope(data=report_data(snapshot=snapshot), scope=scope), scope_label(scope)
+    data = report_in_language(
+        data=report_data(snapshot=snapshot),
+        organization_id=snapshot.organization_id,
+        language=get_language(),
+    )
+    return report_scope(data=data, scope=scope), scope_label(scope)
 
 
 def _jobs(round_: Round | None) -> tuple[AnalysisJob | None, AnalysisJob | None]:
@@ -121,7 +127,12 @@ def _report_page(snapshot: ReportSnapshot, scope: ReportScope | None) -> dict[st
     )
 
     def render() -> dict[str, Any]:
-        data = report_scope(data=report_data(snapshot=snapshot), scope=scope)
+        data = report_in_language(
+            data=report_data(snapshot=snapshot),
+            organization_id=snapshot.organization_id,
+            language=get_language(),
+        )
+        data = report_scope(data=data, scope=scope)
         view = ReportView(data)
         return {
             "body": render_to_string("analytics/_report_body.html", {"report": view}),

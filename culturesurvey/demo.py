@@ -45,7 +45,10 @@ from surveys.services.campaigns import (
     wave_close,
     wave_launch,
 )
-from surveys.services.definitions import organization_load_definition
+from surveys.services.definitions import (
+    organization_edit_definition,
+    organization_load_definition,
+)
 from surveys.services.invitations import invitation_issue_token
 from surveys.services.organizations import organization_delete
 from surveys.services.question_bank import question_bank_adopt
@@ -53,6 +56,8 @@ from surveys.services.responses import response_accept
 from surveys.services.roster import roster_import
 from surveys.services.sealing import wave_seal
 from surveys.tasks import send_wave_invitations
+
+from .demo_translations import with_translations
 
 SLUG = "northwind"
 PASSWORD = "northwind-demo"
@@ -318,8 +323,14 @@ def _roster_csv(rng: np.random.Generator, today: dt.date) -> tuple[str, list[dic
     for person in people:
         if person["leaving_date"] and person["start_date"] >= person["leaving_date"]:
             person["start_date"] = person["leaving_date"] - dt.timedelta(days=400)
-    lines = ["email,name,department,start_date,location,level,leaving_date"]
-    for p in people:
+    lines = ["email,name,department,start_date,location,level,language,leaving_date"]
+    for n, p in enumerate(people):
+        # Some Berlin staff are asked in German and some in Toronto in French; the rest in
+        # the organization's default language. No random draw: the planted figures stay.
+        p["language"] = {
+            "Berlin": "de" if n % 2 else "",
+            "Toronto": "fr" if n % 3 == 0 else "",
+        }.get(p["location"], "")
         lines.append(
             ",".join(
                 [
@@ -329,6 +340,7 @@ def _roster_csv(rng: np.random.Generator, today: dt.date) -> tuple[str, list[dic
                     p["start_date"].isoformat(),
                     p["location"],
                     p["level"],
+                    p["language"],
                     p["leaving_date"].isoformat() if p["leaving_date"] else "",
                 ]
             )
@@ -436,6 +448,8 @@ class Demo:
 
     def submit(self, tokens: dict[str, str], answers_for, wave_date: dt.date, rate: float) -> int:
         done = 0
+        # Each person answers in the language their invitation came in (the roster's).
+        languages = dict(Employee.objects.filter(email__in=tokens).values_list("email", "language"))
         for email, token in sorted(tokens.items()):
             if self.rng.random() > rate:
                 continue
@@ -443,7 +457,12 @@ class Demo:
             if not answers:
                 continue
             on_date = wave_date + dt.timedelta(days=int(self.rng.integers(0, 9)))
-            response_accept(token=token, answers=answers, on_date=min(on_date, self.today))
+            response_accept(
+                token=token,
+                answers=answers,
+                on_date=min(on_date, self.today),
+                language=languages.get(email, "") or "en",
+            )
             done += 1
         self.responses += done
         return done
@@ -451,6 +470,10 @@ class Demo:
     def run(self) -> DemoResult:
         org = organization_load_definition(data=DEFINITION)
         question_bank_adopt(organization=org, value_codes=list(VALUES))
+        # German and French texts, entered as HR would: through the organization file.
+        organization_edit_definition(
+            organization=org, change=lambda data: with_translations(data) and {}
+        )
         roster_text, _people = _roster_csv(self.rng, self.today)
         roster_import(organization=org, content=roster_text)
         result = DemoResult(organization=org)

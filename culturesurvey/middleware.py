@@ -9,6 +9,9 @@ from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
+
+from surveys import preferences
 
 logger = logging.getLogger(__name__)
 
@@ -113,3 +116,24 @@ class SessionMiddleware(sessions.SessionMiddleware):
                 raise
             logger.warning("Database unavailable saving a session: %r", exc)
             return database_unavailable(request)
+
+
+class StaffLanguageMiddleware:
+    """A signed-in HR admin or leader reads every page in the language they chose (kept in
+    their session from their stored preference); others get LocaleMiddleware's choice. The
+    survey page picks its own language per request and ignores both."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        try:
+            language = session.get(preferences.SESSION_KEY) if session is not None else None
+        except DATABASE_ERRORS:
+            # The session could not be read: the view will meet the same and answer 503.
+            language = None
+        if language and request.user.is_authenticated:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -65,6 +65,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Before admin, so translated fields get their per-language inputs there too.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -94,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "culturesurvey.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "culturesurvey.middleware.SecurityHeadersMiddleware",
@@ -216,8 +219,16 @@ OIDC_CREATE_USER = False
 OIDC_STORE_ID_TOKEN = True  # for the provider's sign-out (RP-initiated logout)
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# The interface's languages; also the languages HR can translate values, questions and intros
+# into, and the languages an employee can be asked in. Each is named in its own language, so a
+# reader finds theirs whatever the page is in.
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# django-modeltranslation: a translated field (`text`) reads the active language's column
+# (`text_de`) and falls back to the column of the default language. The organization's own
+# default language is handled by `surveys.translations`, which reads the columns directly.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "de", "fr", "es")
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -37,6 +37,7 @@ urlpatterns = [
         name="oidc_authentication_callback",
     ),
     path("accounts/sso/refused/", sso.sso_refused, name="sso_refused"),
+    path("accounts/language/", views.language_choose, name="language_choose"),
     # Password reset by email, with Django's own views. The link in the email is built on
     # SITE_URL, never on the Host header of the request that asked for it.
     path("accounts/password-reset/", sso.password_reset_view(), name="password_reset"),

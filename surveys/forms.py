@@ -5,6 +5,7 @@ errors a view hands back to the form (`add_error`)."""
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.validators import RegexValidator
 from django.utils.functional import lazy
@@ -151,10 +152,21 @@ class ValueForm(forms.Form):
         current: dict[str, Any],
         answered: set[str],
         is_new: bool,
+        default_language: str = "en",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.current, self.answered, self.is_new = current, answered, is_new
+        # The main inputs hold the organization's default language; one more input per other
+        # language holds its translation (`name__de`, `text_<code>__de`).
+        self.default_language = default_language
+        self.other_languages = [c for c, _n in settings.LANGUAGES if c != default_language]
+        for language in self.other_languages:
+            self.fields[f"name__{language}"] = forms.CharField(max_length=200, required=False)
+            self.fields[f"claim__{language}"] = forms.CharField(required=False)
+            self.fields[f"description__{language}"] = forms.CharField(
+                required=False, widget=forms.Textarea
+            )
         if is_new:
             for name in ("new_code", "new_text", "new_perspective", "new_pairs_with"):
                 del self.fields[name]
@@ -181,6 +193,10 @@ class ValueForm(forms.Form):
             self.fields[f"text_{question['code']}"] = forms.CharField(
                 required=False, widget=forms.Textarea
             )
+            for language in self.other_languages:
+                self.fields[f"text_{question['code']}__{language}"] = forms.CharField(
+                    required=False, widget=forms.Textarea
+                )
             if self.reverse_editable(question):
                 self.fields[f"reverse_{question['code']}"] = forms.BooleanField(required=False)
 
@@ -204,9 +220,9 @@ class ValueForm(forms.Form):
         data = self.cleaned_data
         item: dict[str, Any] = {
             "code": data["code"] if self.is_new else self.current["code"],
-            "name": data["name"].strip(),
-            "claim": data["claim"].strip(),
-            "description": data["description"].strip(),
+            "name": self.translated(data["name"].strip(), "name"),
+            "claim": self.translated(data["claim"].strip(), "claim"),
+            "description": self.translated(data["description"].strip(), "description"),
             "questions": [],
         }
         for question in self.current["questions"]:
@@ -214,7 +230,9 @@ class ValueForm(forms.Form):
             # A text left out of the post keeps its wording; one sent empty is the loader's
             # to refuse.
             if f"text_{question['code']}" in self.data:
-                edited["text"] = data[f"text_{question['code']}"]
+                edited["text"] = self.translated(
+                    data[f"text_{question['code']}"], f"text_{question['code']}"
+                )
             if self.reverse_editable(question):
                 edited["reverse"] = data[f"reverse_{question['code']}"]
             item["questions"].append(edited)
@@ -241,6 +259,16 @@ class ValueForm(forms.Form):
                 new["pairs_with"] = data["new_pairs_with"] or None
             item["questions"].append(new)
         return item
+
+    def translated(self, text: str, field: str) -> Any:
+        """The default language's text, with each translation the post holds (an empty one
+        clears it); a plain string when the post holds none."""
+        given = {
+            language: self.cleaned_data[f"{field}__{language}"].strip()
+            for language in self.other_languages
+            if f"{field}__{language}" in self.data
+        }
+        return {self.default_language: text, **given} if given else text
 
     def add_loader_errors(self, errors: list[tuple[str, str]]) -> None:
         """Put the organization file loader's problems next to the fields they are about."""

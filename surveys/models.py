@@ -18,6 +18,20 @@ from django.utils.translation import gettext_lazy as _
 MIN_GROUP_SIZE_FLOOR = 3
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The product's languages (settings.LANGUAGES): the interface's, and those HR can
+    translate into and employees can be asked in."""
+    return list(settings.LANGUAGES)
+
+
+def validate_language(value: str) -> None:
+    if value and value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("%(value)s is not one of the languages: %(languages)s."),
+            params={"value": value, "languages": ", ".join(dict(settings.LANGUAGES))},
+        )
+
+
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
@@ -33,6 +47,16 @@ class Organization(models.Model):
         help_text=_("No figure is shown for fewer respondents than this. Never below 3."),
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    language = models.CharField(
+        _("default language"),
+        max_length=8,
+        default="en",
+        validators=[validate_language],
+        help_text=_(
+            "The language values, questions and intros are written in first; others are "
+            "translations of it, and a missing translation shows this one."
+        ),
+    )
     leaver_retention_days = models.PositiveIntegerField(
         _("keep leavers' roster data for N days"),
         null=True,
@@ -179,6 +203,10 @@ class Employee(models.Model):
     start_date = models.DateField(null=True, blank=True)
     location = models.CharField(max_length=100, blank=True)
     level = models.CharField(max_length=100, blank=True)
+    # The language the employee is asked in; empty means the organization's default.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, validators=[validate_language]
+    )
     leaving_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -339,6 +367,8 @@ class SegmentAttribute(models.TextChoices):
     TENURE_BAND = "tenure_band", _("Tenure band")
     LOCATION = "location", _("Location")
     LEVEL = "level", _("Level")
+    # The language the response was given in (chosen by the respondent on the survey page).
+    LANGUAGE = "language", _("Language")
 
 
 class TenureBand(models.TextChoices):
@@ -587,6 +617,9 @@ class SurveyResponse(models.Model):
     tenure_band = models.CharField(max_length=8, choices=TenureBand.choices, blank=True)
     location = models.CharField(max_length=100, blank=True)
     level = models.CharField(max_length=100, blank=True)
+    # The language the survey was answered in, kept only when the campaign keeps the language
+    # attribute (like every segment attribute); empty otherwise.
+    language = models.CharField(max_length=8, blank=True)
 
     def __str__(self) -> str:
         return f"response to {self.wave}"
@@ -607,6 +640,18 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}: {self.number if self.number is not None else self.text}"
+
+
+class StaffPreference(models.Model):
+    """What an HR admin or a leader chose for themselves: the interface's language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_preference"
+    )
+    language = models.CharField(max_length=8, validators=[validate_language])
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"
 
 
 class ResponseImport(models.Model):

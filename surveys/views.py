@@ -4,6 +4,7 @@ import math
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -13,11 +14,13 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from core.apis.base import SurveyRateThrottle
 
@@ -37,12 +40,14 @@ from .models import (
     Campaign,
     CampaignKind,
     CompanyValue,
+    Organization,
     Perspective,
     Question,
     QuestionType,
     Role,
     SegmentAttribute,
 )
+from .preferences import staff_language_set
 from .selectors import (
     campaign_get_for_user,
     campaign_waves,
@@ -86,10 +91,18 @@ from .services.definitions import (
     organization_export_definition,
     organization_load_definition,
 )
+from .services.invitations import employee_language
 from .services.organizations import organization_password_sign_in_set
 from .services.question_bank import bank_values, question_bank_adopt
 from .services.responses import answers_validate, response_accept, responses_import
 from .services.roster import employee_mark_leaver, roster_import
+from .translations import (
+    language_name,
+    language_or,
+    survey_missing_translations,
+    translated,
+    translations_of,
+)
 
 HR = (Role.HR_ADMIN,)
 
@@ -124,31 +137,55 @@ def survey_items(
     questions: list[Question],
     posted: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    language: str | None = None,
+    default: str | None = None,
 ) -> list[dict]:
-    """Questions grouped by value, in order, with the scale each one shows."""
+    """Questions grouped by value, in order, with the scale each one shows, their texts in
+    `language` where translated, else in the organization's `default` language (and then
+    `shown_in` names the language they are in, for a visible note and a lang attribute)."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    default = default or language
     sections: list[dict] = []
     for question in questions:
-        title = question.value.name if question.value else _("General")
+        if question.value:
+            title, title_in = translated(question.value, "name", language, default)
+        else:
+            title, title_in = _("General"), language
         if not sections or sections[-1]["title"] != title:
-            sections.append({"title": title, "items": []})
+            sections.append({"title": title, "title_lang": title_in, "items": []})
         labels = SCALE_LABELS.get(question.perspective, AGREEMENT)
+        text, text_in = translated(question, "text", language, default)
         if question.type == QuestionType.LIKERT:
             options = [(str(n), labels[n - 1]) for n in range(1, 6)]
         elif question.type == QuestionType.RECOMMEND:
             options = [(str(n), str(n)) for n in range(11)]
         elif question.type == QuestionType.CHOICE:
-            options = [(c, c) for c in question.choices]
+            # The answer stores the default language's choice; the respondent reads theirs.
+            shown, _in = translated(question, "choices", text_in, default)
+            canonical = list(question.choices)
+            options = [(c, shown[i] if i < len(shown) else c) for i, c in enumerate(canonical)]
         else:
             options = []
         sections[-1]["items"].append(
             {
                 "question": question,
+                "text": text,
+                "shown_in": text_in if text_in != language else "",
+                "shown_in_name": language_name(text_in),
                 "options": options,
                 "value": (posted or {}).get(question.code, ""),
                 "error": (errors or {}).get(question.code, ""),
             }
         )
     return sections
+
+
+def survey_languages(current: str) -> list[dict[str, Any]]:
+    """The survey page's language switcher: every language, named in itself."""
+    return [
+        {"code": code, "name": name, "current": code == current}
+        for code, name in settings.LANGUAGES
+    ]
 
 
 # Seconds a respondent takes per item, by type: a scale is read and tapped, a comment written.
@@ -182,6 +219,14 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     errors: dict[str, str] = {}
     posted: dict[str, Any] = {}
     asked_first = False
+    # The language is the respondent's choice on this page (`lang`, in the link or the form),
+    # else the roster's. It is never kept in a cookie or the session: the next person on the
+    # same device opens their own link in their own language.
+    chosen = (
+        request.POST.get("switch_language")
+        or request.POST.get("lang")
+        or request.GET.get("lang", "")
+    )
     try:
         if request.method == "POST":
             # The common case first, on the same path as the API: accept and move on.
@@ -189,41 +234,71 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             specs = submission_questions(campaign_id=target.campaign_id, asked=target.asked)
             posted = {q.code: request.POST.get(q.code, "") for q in specs}
             try:
-                answered = len(answers_validate(questions=specs, answers=posted))
-                # Fewer than half answered is often a slip (Enter in a field, a stray tap):
-                # ask before the link is used up; the answers come back on the page as sent.
-                confirmed = request.POST.get("confirm_partial") == "1"
-                asked_first = 2 * answered < len(specs) and not confirmed
-                if not asked_first:
-                    response_accept(token=token, answers=posted, target=target)
-                    return no_referrer(HttpResponseRedirect(reverse("survey_done")))
+                if request.POST.get("switch_language"):
+                    # Another language, the answers given so far kept; nothing is sent.
+                    answers_validate(questions=specs, answers=posted)
+                    asked_first = False
+                else:
+                    answered = len(answers_validate(questions=specs, answers=posted))
+                    # Fewer than half answered is often a slip (Enter in a field, a stray
+                    # tap): ask before the link is used up; the answers come back as sent.
+                    confirmed = request.POST.get("confirm_partial") == "1"
+                    asked_first = 2 * answered < len(specs) and not confirmed
+                    if not asked_first:
+                        response_accept(
+                            token=token,
+                            answers=posted,
+                            target=target,
+                            language=language_or(chosen, ""),
+                        )
+                        done = reverse("survey_done")
+                        if chosen := language_or(chosen, ""):
+                            done += f"?lang={chosen}"  # the thanks in the survey's language
+                        return no_referrer(HttpResponseRedirect(done))
             except AnswersInvalid as exc:
-                errors = exc.errors
+                # Switching before answering anything is not a mistake to report.
+                if not (request.POST.get("switch_language") and set(exc.errors) == {"answers"}):
+                    errors = exc.errors
         invitation = invitation_get_by_token(token=token)
     except InvalidToken as exc:
         return no_referrer(
             render(request, "surveys/survey_invalid.html", {"message": exc.message}, status=404)
         )
     campaign = invitation.wave.campaign
+    organization = campaign.organization
+    language = language_or(
+        chosen, employee_language(employee=invitation.employee, organization=organization)
+    )
     questions = campaign_questions(campaign=campaign, wave=invitation.wave)
-    context = {
-        "campaign": campaign,
-        "organization": campaign.organization,
-        "sections": survey_items(questions, posted, errors),
-        "total": len(questions),
-        "errors": errors,
-        "general_error": errors.get("answers"),
-        "minutes": survey_minutes(questions),
-        "answered": sum(1 for q in questions if str(posted.get(q.code, "")).strip()),
-        "confirm_partial": asked_first,
-        "is_leadership": campaign.kind == CampaignKind.LEADERSHIP,
-        "kept_attributes": [SegmentAttribute(a).label for a in campaign.kept_attributes]
-        if campaign.kind != CampaignKind.LEADERSHIP
-        else [],
-        "min_group_size": campaign.min_group_size,
-    }
-    status = 400 if errors else 200
-    return no_referrer(render(request, "surveys/survey.html", context, status=status))
+    with translation.override(language):
+        intro, intro_in = translated(campaign, "intro", language, organization.language)
+        sections = survey_items(questions, posted, errors, language, organization.language)
+        context = {
+            "campaign": campaign,
+            "organization": organization,
+            "sections": sections,
+            "intro": intro,
+            "intro_lang": intro_in if intro_in != language else "",
+            "language": language,
+            "languages": survey_languages(language),
+            "untranslated": any(i["shown_in"] for s in sections for i in s["items"]),
+            "default_language_name": language_name(organization.language),
+            "total": len(questions),
+            "errors": errors,
+            "general_error": errors.get("answers"),
+            "minutes": survey_minutes(questions),
+            "answered": sum(1 for q in questions if str(posted.get(q.code, "")).strip()),
+            "confirm_partial": asked_first,
+            "is_leadership": campaign.kind == CampaignKind.LEADERSHIP,
+            "kept_attributes": [SegmentAttribute(a).label for a in campaign.kept_attributes]
+            if campaign.kind != CampaignKind.LEADERSHIP
+            else [],
+            "min_group_size": campaign.min_group_size,
+        }
+        status = 400 if errors else 200
+        response = render(request, "surveys/survey.html", context, status=status)
+    response["Content-Language"] = language
+    return no_referrer(response)
 
 
 @never_cache
@@ -235,7 +310,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def survey_done(request: HttpRequest) -> HttpResponse:
-    return no_referrer(render(request, "surveys/survey_done.html"))
+    language = language_or(request.GET.get("lang"), translation.get_language())
+    with translation.override(language):
+        return no_referrer(render(request, "surveys/survey_done.html"))
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
@@ -246,6 +323,14 @@ def privacy(request: HttpRequest) -> HttpResponse:
 #
 # Input comes through the forms of surveys/forms.py; a service's refusal is handed back to the
 # form, so it shows next to the field it is about, with status 400 and nothing changed.
+
+
+@require_POST
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The staff header's language chooser: Django's set_language (a cookie, and back to the
+    page), and for someone signed in, their stored preference too. URLs stay the same."""
+    staff_language_set(request=request, language=request.POST.get("language", ""))
+    return set_language(request)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -515,6 +600,35 @@ def confirm_page(
     return render(request, "surveys/confirm.html", context)
 
 
+def translations_warning(
+    *, questions: list[Question], organization: Organization, intro: Campaign | None = None
+) -> str:
+    """A launch's warning when a language in use lacks translations: who reads what instead.
+
+    A language is in use when someone on the roster is asked in it, or the survey already has
+    a translation into it; an organization that works in one language is not asked."""
+    rows = survey_missing_translations(
+        questions=questions, default=organization.language, intro=intro
+    )
+    in_use = set(
+        organization.employees.exclude(language__in=["", organization.language])
+        .values_list("language", flat=True)
+        .distinct()
+    )
+    for q in questions:
+        in_use |= set(translations_of(q, "text")) - {organization.language}
+    gaps = [row for row in rows if row["missing"] and row["code"] in in_use]
+    if not gaps:
+        return ""
+    return _(
+        "Some texts are not translated yet (%(gaps)s). People asked in those languages will "
+        "see them in %(default)s, with a note saying so. Launch anyway?"
+    ) % {
+        "gaps": "; ".join(f"{row['name']}: {', '.join(row['missing'])}" for row in gaps),
+        "default": language_name(organization.language),
+    }
+
+
 def confirmed(request: HttpRequest) -> bool:
     return request.POST.get("confirm") == "1"
 
@@ -623,6 +737,11 @@ def _launch_confirm(request, slug: str, campaign: Campaign, form, preview) -> Ht
         title=_("Launch a wave of %(name)s?") % {"name": campaign.name},
         lines=lines,
         facts=facts,
+        warning=translations_warning(
+            questions=campaign_questions(campaign=campaign),
+            organization=campaign.organization,
+            intro=campaign,
+        ),
         choices=[
             {
                 "action": reverse("campaign_launch", args=[slug, campaign.pk]),
@@ -833,9 +952,14 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
         if value
         else set()
     )
-    options = {"current": current, "answered": answered, "is_new": value is None}
+    options = {
+        "current": current,
+        "answered": answered,
+        "is_new": value is None,
+        "default_language": org.language,
+    }
     if request.method != "POST":
-        form = ValueForm(initial=_value_initial(current), **options)
+        form = ValueForm(initial=_value_initial(current, org.language), **options)
     else:
         form = ValueForm(request.POST, **options)
         if form.is_valid():
@@ -848,7 +972,10 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
             except DefinitionError as exc:
                 form.add_loader_errors(exc.errors)
             else:
-                messages.success(request, _("Saved %(name)s.") % {"name": item["name"]})
+                name = (
+                    item["name"][org.language] if isinstance(item["name"], dict) else item["name"]
+                )
+                messages.success(request, _("Saved %(name)s.") % {"name": name})
                 return redirect("values", slug=slug)
     context = _org_context(membership) | {
         "value": value,
@@ -863,17 +990,53 @@ def value_edit(request: HttpRequest, slug: str, code: str | None = None) -> Http
                 if f"reverse_{q['code']}" in form.fields
                 else None,
                 "answered": q["code"] in answered,
+                "translations": [
+                    {
+                        "code": code,
+                        "name": language_name(code),
+                        "field": form[f"text_{q['code']}__{code}"],
+                    }
+                    for code in form.other_languages
+                ],
             }
             for q in current["questions"]
+        ],
+        "default_language_name": language_name(org.language),
+        "value_translations": [
+            {
+                "code": code,
+                "name": language_name(code),
+                "fields": [
+                    (form[f"{field}__{code}"], label)
+                    for field, label in (
+                        ("name", _("Name")),
+                        ("claim", _("The claim, as the company words it publicly")),
+                        ("description", _("Description")),
+                    )
+                ],
+            }
+            for code in form.other_languages
         ],
     }
     return render(request, "surveys/value_edit.html", context, status=_status(form))
 
 
-def _value_initial(current: dict[str, Any]) -> dict[str, Any]:
-    initial = {name: current.get(name, "") for name in ("code", "name", "claim", "description")}
+def _value_initial(current: dict[str, Any], default: str) -> dict[str, Any]:
+    """The form's first values: each text's default language in the main input, each
+    translation in its own."""
+
+    def spread(key: str, given: Any) -> None:
+        texts = given if isinstance(given, dict) else {default: given}
+        initial[key] = texts.get(default, "")
+        for code, text in texts.items():
+            if code != default:
+                initial[f"{key}__{code}"] = text
+
+    initial: dict[str, Any] = {"code": current.get("code", "")}
+    for name in ("name", "claim", "description"):
+        spread(name, current.get(name, ""))
     for question in current["questions"]:
-        initial[f"text_{question['code']}"] = question["text"]
+        spread(f"text_{question['code']}", question["text"])
         initial[f"reverse_{question['code']}"] = bool(question.get("reverse"))
     initial["new_perspective"] = Perspective.EMPLOYEE
     return initial

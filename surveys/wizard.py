@@ -28,7 +28,14 @@ from .selectors import (
 )
 from .services.automation import RECURRING_KINDS, CampaignSchedule, campaign_create
 from .services.campaigns import organization_today, rotation_default, rotation_largest_wave
-from .views import survey_items, survey_minutes
+from .translations import language_name, language_or, survey_missing_translations
+from .views import (
+    confirm_page,
+    confirmed,
+    survey_items,
+    survey_minutes,
+    translations_warning,
+)
 
 STEPS = [
     ("basics", gettext_lazy("Kind")),
@@ -80,7 +87,9 @@ def _form(step: str, org: Organization, state: dict[str, Any], data=None) -> for
     return PreviewStep(data)
 
 
-def _extra(step: str, org: Organization, state: dict[str, Any], form: forms.Form) -> dict:
+def _extra(
+    step: str, org: Organization, state: dict[str, Any], form: forms.Form, lang: str = ""
+) -> dict:
     """What a step's page shows besides its form."""
     if step == "basics":
         return {"kinds": CampaignKind.choices}
@@ -106,9 +115,21 @@ def _extra(step: str, org: Organization, state: dict[str, Any], form: forms.Form
     if step == "anonymity":
         return {"attributes": SegmentAttribute.choices, "leadership": form.leadership}
     questions = questions_in_order(organization=org, ids=state.get("questions", []))
+    # The preview in each language HR picks, and what each language still lacks.
+    language = language_or(lang, org.language)
     return {
         "questions": questions,
-        "sections": survey_items(questions),
+        "sections": survey_items(questions, language=language, default=org.language),
+        "language": language,
+        "preview_languages": [
+            {**row, "current": row["code"] == language}
+            for row in [
+                {"code": org.language, "name": language_name(org.language), "missing": []},
+                *survey_missing_translations(questions=questions, default=org.language),
+            ]
+        ],
+        "untranslated": language != org.language,
+        "default_language_name": language_name(org.language),
         "total": len(questions),
         "per_wave": rotation_largest_wave(
             questions=questions, per_wave=state.get("rotation_values")
@@ -159,7 +180,7 @@ def _page(request, membership, step: str, state: dict, form: forms.Form) -> Http
         "today": organization_today(org),
         "preview": True,
         "organization_name": org.name,
-    } | _extra(step, org, state, form)
+    } | _extra(step, org, state, form, lang=request.GET.get("lang", ""))
     status = 400 if form.is_bound and form.errors else 200
     return render(request, f"surveys/wizard/{step}.html", context, status=status)
 
@@ -212,12 +233,31 @@ def campaign_wizard_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _page(request, membership, "preview", state, form)
     launch = form.cleaned_data["launch"]
+    chosen = questions_in_order(organization=org, ids=state["questions"])
+    warning = translations_warning(questions=chosen, organization=org)
+    if launch and warning and not confirmed(request):
+        # A language lacks translations: ask before anyone is invited.
+        return confirm_page(
+            request,
+            membership,
+            title=_("Create and launch %(name)s?") % {"name": state["name"]},
+            lines=[],
+            warning=warning,
+            choices=[
+                {
+                    "action": reverse("campaign_wizard_create", args=[slug]),
+                    "fields": [("launch", "1")],
+                    "label": _("Create and launch"),
+                }
+            ],
+            cancel_url=reverse("campaign_wizard_step", args=[slug, "preview"]),
+        )
     try:
         campaign = campaign_create(
             organization=org,
             name=state["name"],
             kind=state["kind"],
-            questions=questions_in_order(organization=org, ids=state["questions"]),
+            questions=chosen,
             min_group_size=state["min_group_size"],
             kept_attributes=state["kept_attributes"],
             intro=state["intro"],

@@ -12,6 +12,7 @@ from surveys.models import (
     Membership,
     Organization,
     PendingAnswer,
+    Question,
     SurveyResponse,
     Wave,
 )
@@ -140,3 +141,22 @@ def test_the_report_says_what_employees_write_about_most_values(northwind):
     # Blame is what its planted blind spot is about.
     phrases = " ".join(t["phrase"] for t in company["learning_from_mistakes"]["themes"])
     assert "blame" in phrases
+
+
+@pytest.mark.django_db
+def test_it_speaks_german_and_french(northwind):
+    org = northwind.organization
+    values = CompanyValue.objects.filter(organization=org)
+    assert all(v.name_de and v.name_fr for v in values)
+    questions = Question.objects.filter(
+        organization=org, perspective="employee", value__isnull=False
+    )
+    assert all(q.text_de and q.text_fr for q in questions)
+    languages = set(Employee.objects.filter(organization=org).values_list("language", flat=True))
+    assert {"de", "fr", ""} <= languages
+    answered_in = set(
+        SurveyResponse.objects.filter(wave__campaign__organization=org).values_list(
+            "language", flat=True
+        )
+    )
+    assert {"de", "fr", "en"} <= answered_in

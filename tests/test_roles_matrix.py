@@ -81,6 +81,8 @@ OPERATIONS = [
     page("oidc_authentication_init", "get", "sso"),
     page("oidc_authentication_callback", "get", "sso"),
     page("sso_refused", "get", "sso"),
+    # Anyone may choose the interface's language; a signed-in person's choice is also stored.
+    page("language_choose", "post", "public"),
     page("privacy", "get", "public"),
     page("healthz", "get", "public"),
     page("survey", "get", "survey", token="{token}"),

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
@@ -279,6 +280,8 @@ TAG_EXPLANATIONS = {
 
 DIMENSION_LABELS = dict(SegmentAttribute.choices)
 TENURE_LABELS = dict(TenureBand.choices)
+# A language segment by its name in its own language, as the language chooser names it.
+LANGUAGE_LABELS = dict(settings.LANGUAGES)
 
 RESPONSE_GROUP_LABELS = {
     "leadership": _("Leadership self-assessment"),
@@ -330,6 +333,8 @@ def segment_label(segment: str, departments: Mapping[int, str]) -> str:
         return departments[department]
     if dimension == "tenure_band":
         return str(TENURE_LABELS.get(key, key))
+    if dimension == "language":
+        return str(LANGUAGE_LABELS.get(key, key))
     return key
 
 

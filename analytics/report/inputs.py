@@ -9,7 +9,7 @@ from analytics.selectors import ReportInput, ResponseSet
 from .schema import DEPARTMENT, Department, department_segment, segment_department
 from .scoring import Scorer, finite
 
-DIMENSIONS = ("department", "tenure_band", "location", "level")
+DIMENSIONS = ("department", "tenure_band", "location", "level", "language")
 TENURE_ORDER = ["lt_6m", "6_12m", "1_2y", "2_5y", "5y_plus"]
 MIN_EXIT_AND_COMMENTS = 10  # comments and exit cuts need max(k, 10)
 

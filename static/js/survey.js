@@ -35,7 +35,8 @@
 
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
-    var confirmed = submitter && submitter.name === "confirm_partial";
+    // Switching the language sends nothing: the page comes back with the answers kept.
+    var confirmed = submitter && (submitter.name === "confirm_partial" || submitter.name === "switch_language");
     var done = count();
     if (confirmed || 2 * done >= items.length || !panel) return;
     event.preventDefault();

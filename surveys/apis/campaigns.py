@@ -483,7 +483,7 @@ class SegmentRate(serializers.Serializer):
 
 
 class DimensionRates(serializers.Serializer):
-    name = serializers.CharField(help_text="department, location, level or tenure_band.")
+    name = serializers.CharField(help_text="department, location, level, tenure_band or language.")
     segments = SegmentRate(many=True)
 
 

@@ -1,5 +1,6 @@
 """Organizations, departments, the roster (with the HRIS push) and API tokens."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
@@ -71,7 +72,7 @@ class OrganizationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["slug", "name", "min_group_size", "timezone", "role"]
+        fields = ["slug", "name", "min_group_size", "timezone", "language", "role"]
 
     def get_role(self, organization: Organization) -> str:
         return self.context.get("roles", {}).get(organization.pk, Role.HR_ADMIN)
@@ -96,6 +97,12 @@ class OrganizationSettingsInput(serializers.Serializer):
         min_value=MIN_GROUP_SIZE_FLOOR, max_value=1000, required=False
     )
     timezone = serializers.CharField(max_length=64, required=False)
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="The default language: of plain texts, and shown where a text has no "
+        "translation.",
+    )
 
     def validate_timezone(self, value: str) -> str:
         try:
@@ -232,6 +239,7 @@ class EmployeeOutput(serializers.ModelSerializer):
             "start_date",
             "location",
             "level",
+            "language",
             "leaving_date",
             "updated_at",
         ]
@@ -250,6 +258,13 @@ class PersonInput(serializers.Serializer):
     )
     location = serializers.CharField(max_length=100, required=False, allow_blank=True)
     level = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    language = serializers.CharField(
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        help_text="The language the person is asked in (en, de, fr or es); empty: the "
+        "organization's default.",
+    )
     leaving_date = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, help_text="YYYY-MM-DD"
     )

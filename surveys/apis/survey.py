@@ -5,6 +5,8 @@ error body (a body too large, a malformed submission, invalid answers, an unknow
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
@@ -19,7 +21,9 @@ from ..errors import AnswersInvalid, InvalidToken
 from ..models import CampaignKind, SegmentAttribute
 from ..selectors import invitation_get_by_token
 from ..services.campaigns import campaign_questions
+from ..services.invitations import employee_language
 from ..services.responses import response_accept
+from ..translations import language_codes, language_or, translated
 
 TOKEN_HEADER = "X-Survey-Token"  # noqa: S105 (a header name)
 
@@ -40,7 +44,17 @@ class SurveyQuestionSerializer(serializers.Serializer):
     value = serializers.CharField(allow_null=True, source="value.name", default=None)
     min = serializers.IntegerField(allow_null=True)
     max = serializers.IntegerField(allow_null=True)
-    choices = serializers.ListField(child=serializers.CharField())
+    choices = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The values to submit (the organization's default language).",
+    )
+    choice_labels = serializers.ListField(
+        child=serializers.CharField(), help_text="The choices as shown, in `language`."
+    )
+    shown_in = serializers.CharField(
+        help_text="The language `text` is in: `language`, or the organization's default "
+        "language where there is no translation yet."
+    )
 
 
 class SurveyDefinitionSerializer(serializers.Serializer):
@@ -50,6 +64,8 @@ class SurveyDefinitionSerializer(serializers.Serializer):
     intro = serializers.CharField(allow_blank=True)
     min_group_size = serializers.IntegerField()
     kept_attributes = serializers.ListField(child=serializers.CharField())
+    language = serializers.CharField(help_text="The language the texts are asked in.")
+    languages = serializers.ListField(child=serializers.CharField())
     questions = SurveyQuestionSerializer(many=True)
 
 
@@ -70,7 +86,14 @@ class SurveyDefinitionApi(APIView):
                 OpenApiParameter.HEADER,
                 required=True,
                 description="The survey token from the invitation link.",
-            )
+            ),
+            OpenApiParameter(
+                "lang",
+                str,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="en, de, fr or es; the person's language from the roster if left out.",
+            ),
         ],
         responses={200: OutputSerializer, 404: OpenApiResponse(ErrorSerializer)},
         auth=[],
@@ -81,28 +104,44 @@ class SurveyDefinitionApi(APIView):
         except InvalidToken as exc:
             raise token_error(exc) from None
         campaign = invitation.wave.campaign
+        organization = campaign.organization
+        default = organization.language
+        language = language_or(
+            request.query_params.get("lang"),
+            employee_language(employee=invitation.employee, organization=organization),
+        )
         questions = []
         for question in campaign_questions(campaign=campaign, wave=invitation.wave):
             low, high = question.answer_range or (None, None)
+            text, shown_in = translated(question, "text", language, default)
+            labels, _in = translated(question, "choices", shown_in, default)
             questions.append(
                 {
                     "code": question.code,
-                    "text": question.text,
+                    "text": text,
                     "type": question.type,
                     "perspective": question.perspective,
-                    "value": question.value.name if question.value else None,
+                    "value": translated(question.value, "name", language, default)[0]
+                    if question.value
+                    else None,
                     "min": low,
                     "max": high,
                     "choices": list(question.choices),
+                    "choice_labels": list(labels) or list(question.choices),
+                    "shown_in": shown_in,
                 }
             )
+        with translation.override(language):
+            kept = [str(SegmentAttribute(a).label) for a in campaign.kept_attributes]
         data: dict[str, Any] = {
-            "organization": campaign.organization.name,
+            "organization": organization.name,
             "campaign": campaign.name,
             "kind": campaign.kind,
-            "intro": campaign.intro,
+            "intro": translated(campaign, "intro", language, default)[0],
             "min_group_size": campaign.min_group_size,
-            "kept_attributes": [str(SegmentAttribute(a).label) for a in campaign.kept_attributes],
+            "kept_attributes": kept,
+            "language": language,
+            "languages": language_codes(),
             "questions": questions,
         }
         return Response(data)
@@ -113,6 +152,12 @@ class SurveySubmissionSerializer(serializers.Serializer):
     answers = serializers.DictField(
         help_text="Answers keyed by question code: a whole number for rated questions, "
         "text for free-text and single-choice questions. Leave a question out to skip it."
+    )
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="The language the survey was answered in; kept only when the campaign keeps "
+        "the language attribute.",
     )
 
 
@@ -150,6 +195,7 @@ class SurveySubmitApi(APIView):
             response_accept(
                 token=serializer.validated_data["token"],
                 answers=serializer.validated_data["answers"],
+                language=serializer.validated_data.get("language", ""),
             )
         except InvalidToken as exc:
             raise token_error(exc) from None

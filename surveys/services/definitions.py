@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..errors import DefinitionError
@@ -28,6 +29,7 @@ from ..models import (
     QuestionType,
 )
 from ..selectors import questions_asked
+from ..translations import language_codes, translations_of, translations_set
 
 # A question's meaning may not change once it has gone out in a survey.
 # A question measuring no value: an employee item (eNPS, a comment), or one about leaving itself.
@@ -48,6 +50,82 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class Translated(serializers.Field):
+    """A text HR writes that people read: a plain value (in the organization's default
+    language), or a mapping of language code to value, e.g. `{en: "...", de: "..."}`."""
+
+    def __init__(self, child: serializers.Field, **kwargs: Any) -> None:
+        self.child = child
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return self.child.run_validation(data)
+        if not data:
+            raise serializers.ValidationError("give the text, or at least one language's text")
+        out: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for code, value in data.items():
+            if code not in language_codes():
+                errors[str(code)] = [
+                    f'"{code}" is not a language of the product ({", ".join(language_codes())})'
+                ]
+                continue
+            if value in ("", None, []):
+                # No text in that language (yet): a reader of it sees the default language's.
+                out[code] = [] if isinstance(self.child, serializers.ListField) else ""
+                continue
+            try:
+                out[code] = self.child.run_validation(value)
+            except serializers.ValidationError as exc:
+                errors[str(code)] = exc.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        return out
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "object", "additionalProperties": {"type": "string"}},
+        ],
+        "description": "A text, or {language: text} (en, de, fr, es).",
+    }
+)
+class TranslatedText(Translated):
+    def __init__(self, **kwargs: Any) -> None:
+        child_options = {k: kwargs.pop(k) for k in ("max_length", "allow_blank") if k in kwargs}
+        super().__init__(serializers.CharField(**child_options), **kwargs)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        ],
+        "description": "The choices, or {language: choices} (en, de, fr, es).",
+    }
+)
+class TranslatedChoices(Translated):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            serializers.ListField(child=serializers.CharField(max_length=200)), **kwargs
+        )
+
+
+def default_text(given: Any, default: str) -> Any:
+    """The default language's text of a Translated value (a plain value is that text)."""
+    return given.get(default, "") if isinstance(given, dict) else given
+
+
 class OrganizationInput(StrictSerializer):
     slug = serializers.SlugField(max_length=50)
     name = serializers.CharField(max_length=200)
@@ -56,6 +134,15 @@ class OrganizationInput(StrictSerializer):
         min_value=MIN_GROUP_SIZE_FLOOR, max_value=32767, required=False
     )
     timezone = serializers.CharField(max_length=64, required=False)
+    # The language of plain strings in the file (and the fallback for a missing translation).
+    language = serializers.CharField(max_length=8, required=False)
+
+    def validate_language(self, value: str) -> str:
+        if value not in language_codes():
+            raise serializers.ValidationError(
+                f'"{value}" is not a language of the product ({", ".join(language_codes())})'
+            )
+        return value
 
     def validate_timezone(self, value: str) -> str:
         if value not in zoneinfo.available_timezones():
@@ -70,20 +157,24 @@ class DepartmentInput(StrictSerializer):
 
 class QuestionInput(StrictSerializer):
     code = serializers.SlugField(max_length=50)
-    text = serializers.CharField()
+    text = TranslatedText()
     type = serializers.ChoiceField(choices=QuestionType.choices, default=QuestionType.LIKERT)
     perspective = serializers.ChoiceField(choices=Perspective.choices, default=Perspective.EMPLOYEE)
     reverse = serializers.BooleanField(default=False)
-    choices = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, default=list
-    )
+    choices = TranslatedChoices(required=False, default=list)
     pairs_with = serializers.SlugField(max_length=50, required=False, allow_null=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["type"] == QuestionType.CHOICE and len(attrs["choices"]) < 2:
+        choices = attrs["choices"]
+        lists = list(choices.values()) if isinstance(choices, dict) else [choices]
+        if isinstance(choices, dict) and len({len(c) for c in lists if c}) > 1:
+            raise serializers.ValidationError(
+                {"choices": ["every language lists the same choices, in the same order"]}
+            )
+        if attrs["type"] == QuestionType.CHOICE and max(map(len, lists), default=0) < 2:
             raise serializers.ValidationError({"choices": ["a choice question needs 2 or more"]})
-        if attrs["type"] != QuestionType.CHOICE and attrs["choices"]:
+        if attrs["type"] != QuestionType.CHOICE and any(lists):
             raise serializers.ValidationError({"choices": ["only choice questions have choices"]})
         if attrs["reverse"] and attrs["type"] != QuestionType.LIKERT:
             raise serializers.ValidationError({"reverse": ["only likert items can be reversed"]})
@@ -92,9 +183,9 @@ class QuestionInput(StrictSerializer):
 
 class ValueInput(StrictSerializer):
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=200)
-    claim = serializers.CharField(required=False, allow_blank=True, default="")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = TranslatedText(max_length=200)
+    claim = TranslatedText(allow_blank=True, required=False, default="")
+    description = TranslatedText(allow_blank=True, required=False, default="")
     questions = QuestionInput(many=True, required=False, default=list)
 
 
@@ -346,6 +437,22 @@ def definition_validate(*, data: dict[str, Any]) -> dict[str, Any]:
     return validated
 
 
+def _check_default_language(validated: dict[str, Any], default: str) -> None:
+    """A text given per language must include the default language: it is what a reader
+    without a translation sees."""
+    errors = []
+    for vi, value in enumerate(validated["values"]):
+        if isinstance(value["name"], dict) and not value["name"].get(default):
+            errors.append(
+                (f"values[{vi}].name", f'needs the default language\'s text ("{default}")')
+            )
+    for path, question, _value in _questions_with_paths(validated):
+        if isinstance(question["text"], dict) and not question["text"].get(default):
+            errors.append((f"{path}.text", f'needs the default language\'s text ("{default}")'))
+    if errors:
+        raise DefinitionError(errors)
+
+
 @transaction.atomic
 def organization_load_definition(
     *,
@@ -374,6 +481,8 @@ def organization_load_definition(
         org.min_group_size = org_data["min_group_size"]
     if "timezone" in org_data:
         org.timezone = org_data["timezone"]
+    if "language" in org_data:
+        org.language = org_data["language"]
     org.full_clean()
     org.save()
 
@@ -390,37 +499,32 @@ def organization_load_definition(
             department.parent = parent
             department.save(update_fields=["parent"])
 
+    default = org.language
+    _check_default_language(validated, default)
     values: dict[str, CompanyValue] = {}
     for position, item in enumerate(validated["values"], 1):
-        value, _ = CompanyValue.objects.update_or_create(
-            organization=org,
-            code=item["code"],
-            defaults={
-                "name": item["name"],
-                "claim": item["claim"],
-                "description": item["description"],
-                "position": position,
-            },
-        )
+        value = CompanyValue.objects.filter(organization=org, code=item["code"]).first()
+        value = value or CompanyValue(organization=org, code=item["code"])
+        value.position = position
+        for field in ("name", "claim", "description"):
+            translations_set(value, field, item[field], default)
+        value.save()
         values[item["code"]] = value
 
     questions: dict[str, Question] = {}
     pairs: list[tuple[Question, str]] = []
     for index, (_path, item, value_code) in enumerate(_questions_with_paths(validated), 1):
-        question, _ = Question.objects.update_or_create(
-            organization=org,
-            code=item["code"],
-            defaults={
-                "text": item["text"],
-                "type": item["type"],
-                "perspective": item["perspective"],
-                "reverse": item["reverse"],
-                "choices": item["choices"],
-                "outcome": item.get("outcome", ""),
-                "value": values[value_code] if value_code else None,
-                "position": index,
-            },
-        )
+        question = Question.objects.filter(organization=org, code=item["code"]).first()
+        question = question or Question(organization=org, code=item["code"])
+        question.type = item["type"]
+        question.perspective = item["perspective"]
+        question.reverse = item["reverse"]
+        question.outcome = item.get("outcome", "")
+        question.value = values[value_code] if value_code else None
+        question.position = index
+        for field in ("text", "choices"):
+            translations_set(question, field, item[field], default)
+        question.save()
         questions[item["code"]] = question
         if item.get("pairs_with"):
             pairs.append((question, item["pairs_with"]))
@@ -451,16 +555,25 @@ def organization_export_definition(*, organization: Organization) -> dict[str, A
     for department in sorted(departments, key=lambda d: d.name):
         visit(department)
 
+    default = organization.language
+
+    def texts(obj: Any, field: str) -> Any:
+        """A plain value when only the default language has one, else every language's."""
+        found = translations_of(obj, field)
+        if set(found) <= {default}:
+            return found.get(default, [] if field == "choices" else "")
+        return found
+
     def question_out(q: Question) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": q.code, "text": q.text}
+        out: dict[str, Any] = {"code": q.code, "text": texts(q, "text")}
         if q.type != QuestionType.LIKERT:
             out["type"] = q.type
         if q.perspective != Perspective.EMPLOYEE:
             out["perspective"] = q.perspective
         if q.reverse:
             out["reverse"] = True
-        if q.choices:
-            out["choices"] = list(q.choices)
+        if choices := texts(q, "choices"):
+            out["choices"] = choices
         if q.pairs_with_id:
             out["pairs_with"] = q.pairs_with.code
         if q.outcome:
@@ -472,11 +585,11 @@ def organization_export_definition(*, organization: Organization) -> dict[str, A
     )
     values_out = []
     for value in CompanyValue.objects.filter(organization=organization):
-        item: dict[str, Any] = {"code": value.code, "name": value.name}
-        if value.claim:
-            item["claim"] = value.claim
-        if value.description:
-            item["description"] = value.description
+        item: dict[str, Any] = {"code": value.code, "name": texts(value, "name")}
+        if claim := texts(value, "claim"):
+            item["claim"] = claim
+        if description := texts(value, "description"):
+            item["description"] = description
         item["questions"] = [question_out(q) for q in questions if q.value_id == value.pk]
         values_out.append(item)
     return {
@@ -485,6 +598,7 @@ def organization_export_definition(*, organization: Organization) -> dict[str, A
             "name": organization.name,
             "min_group_size": organization.min_group_size,
             "timezone": organization.timezone,
+            "language": organization.language,
         },
         "departments": [
             {"name": d.name, **({"parent": d.parent.name} if d.parent_id else {})} for d in ordered

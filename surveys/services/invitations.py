@@ -13,19 +13,22 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.outbox import outbox_enqueue
 
 from ..models import (
     CampaignKind,
+    Employee,
     Invitation,
     InvitationToken,
+    Organization,
     Wave,
     WaveStatus,
     kinds_of_group,
 )
 from ..selectors import token_hash
+from ..translations import language_or
 
 TOKEN_BYTES = 16  # 128 bits
 
@@ -60,6 +63,11 @@ def invitations_create(*, wave: Wave, people: Iterable[tuple[str, int | None]]) 
     if new:
         outbox_enqueue("surveys.tasks.send_wave_invitations", wave.pk)
     return len(new)
+
+
+def employee_language(*, employee: Employee | None, organization: Organization) -> str:
+    """The language a person is asked in: the roster's, else the organization's default."""
+    return language_or(employee.language if employee else "", organization.language)
 
 
 def invitation_issue_token(*, invitation: Invitation) -> str:
@@ -101,8 +109,11 @@ def invitation_send(*, invitation_id: int, reminder: bool = False) -> bool:
         "is_leadership": campaign.kind == CampaignKind.LEADERSHIP,
         "k": campaign.min_group_size,
     }
-    subject = render_to_string("emails/invitation_subject.txt", context).strip()
-    body = render_to_string("emails/invitation.txt", context)
+    # In the employee's language (the roster's), else the organization's; subject too.
+    language = employee_language(employee=invitation.employee, organization=campaign.organization)
+    with translation.override(language):
+        subject = render_to_string("emails/invitation_subject.txt", context).strip()
+        body = render_to_string("emails/invitation.txt", context)
     send_mail(subject, body, None, [invitation.email])
     if reminder:
         Invitation.objects.filter(pk=invitation_id).update(reminders_sent=F("reminders_sent") + 1)

@@ -33,9 +33,15 @@ def organization_update(
     name: str | None = None,
     min_group_size: int | None = None,
     timezone: str | None = None,
+    language: str | None = None,
 ) -> Organization:
     """Change the settings given (None leaves one as it is); the caller has checked them."""
-    changes = {"name": name, "min_group_size": min_group_size, "timezone": timezone}
+    changes = {
+        "name": name,
+        "min_group_size": min_group_size,
+        "timezone": timezone,
+        "language": language,
+    }
     changed = [field for field, value in changes.items() if value is not None]
     for field in changed:
         setattr(organization, field, changes[field])

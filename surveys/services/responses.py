@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -49,12 +50,27 @@ from .sealing import pending_answer_seal
 MAX_TEXT_ANSWER = 5000
 
 
-def segment_snapshot(*, target: "SubmissionTarget", on_date: dt.date) -> dict[str, Any]:
-    """The coarsened attributes the campaign keeps (none for leadership: a group answer)."""
-    snapshot: dict[str, Any] = {"department": None, "tenure_band": "", "location": "", "level": ""}
-    if not target.has_employee or target.kind == CampaignKind.LEADERSHIP:
+def segment_snapshot(
+    *, target: "SubmissionTarget", on_date: dt.date, language: str = ""
+) -> dict[str, Any]:
+    """The coarsened attributes the campaign keeps (none for leadership: a group answer).
+    The language is the one the survey was answered in, kept like any other attribute: only
+    when the campaign keeps it, and then reported only for groups that pass k and differencing.
+    """
+    snapshot: dict[str, Any] = {
+        "department": None,
+        "tenure_band": "",
+        "location": "",
+        "level": "",
+        "language": "",
+    }
+    if target.kind == CampaignKind.LEADERSHIP:
         return snapshot
     kept = set(target.kept_attributes)
+    if SegmentAttribute.LANGUAGE in kept and language in dict(settings.LANGUAGES):
+        snapshot["language"] = language
+    if not target.has_employee:
+        return snapshot
     if SegmentAttribute.DEPARTMENT in kept:
         snapshot["department"] = target.department_id
     if SegmentAttribute.TENURE_BAND in kept:
@@ -208,6 +224,7 @@ def response_accept(
     answers: Mapping[str, Any],
     on_date: dt.date | None = None,
     target: SubmissionTarget | None = None,
+    language: str = "",
 ) -> None:
     """Accept an anonymous answer for a token, once. The survey page and the API both call it.
 
@@ -228,7 +245,7 @@ def response_accept(
     sealed = pending_answer_seal(
         wave_id=target.wave_id,
         on_date=on_date,
-        segment=segment_snapshot(target=target, on_date=on_date),
+        segment=segment_snapshot(target=target, on_date=on_date, language=language),
         answers=[(q.id, number, text) for q, number, text in cleaned],
     )
     if not _accept(invitation_id=target.invitation_id, wave_id=target.wave_id, sealed=sealed):
@@ -455,7 +472,16 @@ def _history_wave(*, campaign: Campaign, round_: Round, on_date: dt.date) -> Wav
     return wave
 
 
-RESPONSE_FIELDS = ("id", "wave", "submitted_on", "department", "tenure_band", "location", "level")
+RESPONSE_FIELDS = (
+    "id",
+    "wave",
+    "submitted_on",
+    "department",
+    "tenure_band",
+    "location",
+    "level",
+    "language",  # not known for history from another tool
+)
 ANSWER_FIELDS = ("response", "question", "number", "text")
 
 
@@ -470,7 +496,7 @@ def _history_write(
         row = reader.read(line, cells, ignored)
         assert row is not None  # noqa: S101 (checked in the first pass)
         response_id = str(uuid.uuid4())  # as text, COPY writes it once per answer faster
-        responses.append((response_id, waves[row.kind, row.label], on_date, *row.segment))
+        responses.append((response_id, waves[row.kind, row.label], on_date, *row.segment, ""))
         answers.extend((response_id, *answer) for answer in row.answers)
         if len(responses) == IMPORT_BATCH:
             bulk_insert(SurveyResponse, RESPONSE_FIELDS, responses)

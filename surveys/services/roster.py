@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -13,10 +14,27 @@ from ..selectors import chunks
 from .campaigns import exit_invitations_create
 from .csvfiles import read_csv, text_problem
 
-ROSTER_COLUMNS = ("email", "name", "department", "start_date", "location", "level", "leaving_date")
+ROSTER_COLUMNS = (
+    "email",
+    "name",
+    "department",
+    "start_date",
+    "location",
+    "level",
+    "language",
+    "leaving_date",
+)
 EMAIL_MAX_LENGTH = Employee._meta.get_field("email").max_length
 # Fields the file may set; a column left out of the file leaves that field as it is.
-ROSTER_FIELDS = ("name", "department", "start_date", "location", "level", "leaving_date")
+ROSTER_FIELDS = (
+    "name",
+    "department",
+    "start_date",
+    "location",
+    "level",
+    "language",
+    "leaving_date",
+)
 DEPARTMENT_NAME_MAX = Department._meta.get_field("name").max_length
 MISSING_SHOWN = 10  # department names listed in the summary of missing ones
 
@@ -142,6 +160,19 @@ def roster_rows_clean(
                 if len(cells[column]) > 100:
                     errors.append(RowError(line, column, "longer than 100 characters"))
                 row[column] = cells[column][:100]
+        if "language" in cells:
+            # The language the employee is asked in; empty: the organization's default.
+            code = cells["language"].strip().lower()
+            if code and code not in dict(settings.LANGUAGES):
+                errors.append(
+                    RowError(
+                        line,
+                        "language",
+                        f'"{cells["language"]}" is not a language of the product '
+                        f"({', '.join(dict(settings.LANGUAGES))})",
+                    )
+                )
+            row["language"] = code
         cleaned.append(row)
     if missing and not create_departments:
         # Rows naming departments that are not there yet come last, as one line: the real

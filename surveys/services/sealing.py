@@ -131,6 +131,7 @@ def _batch_write(*, wave: Wave, pending: list[PendingAnswer]) -> int:
             tenure_band=segment["tenure_band"],
             location=segment["location"],
             level=segment["level"],
+            language=segment.get("language", ""),  # absent from answers sealed before
         )
         responses.append(response)
         answers.extend(

@@ -18,7 +18,14 @@ pytestmark = pytest.mark.django_db
 
 def test_members_list_their_organizations(alice, leo, globex):
     assert session(alice).get(f"{BASE}/").json() == [
-        {"slug": "acme", "name": "Acme", "min_group_size": 5, "timezone": "UTC", "role": "hr_admin"}
+        {
+            "slug": "acme",
+            "name": "Acme",
+            "min_group_size": 5,
+            "timezone": "UTC",
+            "language": "en",
+            "role": "hr_admin",
+        }
     ]
     assert session(leo).get(f"{BASE}/acme/").json()["role"] == "leader"
     assert [o["slug"] for o in bearer(globex, "read").get(f"{BASE}/").json()] == ["globex"]

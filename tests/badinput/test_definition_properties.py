@@ -361,6 +361,7 @@ def definitions(draw):
             "name": draw(words.map(lambda s: s[:200].strip())),
             "min_group_size": draw(st.integers(3, 32767)),
             "timezone": draw(st.sampled_from(("UTC", "Europe/Berlin", "America/Sao_Paulo"))),
+            "language": draw(st.sampled_from(("en", "de", "fr", "es"))),
         },
         "departments": departments,
         "values": values,

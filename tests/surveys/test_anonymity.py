@@ -77,6 +77,9 @@ def test_a_response_stores_no_time_ip_or_user_agent():
         "tenure_band",
         "location",
         "level",
+        # The language answered in: a segment attribute, kept only when the campaign keeps it
+        # (tests/i18n/test_language_segment.py).
+        "language",
     }
     assert isinstance(columns["submitted_on"], models.DateField)
     assert not isinstance(columns["submitted_on"], models.DateTimeField)
