@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
@@ -108,6 +109,10 @@ class RoundInfo:
     starts_on: dt.date | None
 
 
+# A value's texts in one language: (name, claim, description, texts of its employee items).
+ValueTexts = tuple[str, str, str, list[str]]
+
+
 @dataclass
 class ReportInput:
     organization_slug: str
@@ -119,9 +124,8 @@ class ReportInput:
     departments: dict[int, tuple[str, int | None]]  # id -> (name, parent id)
     groups: dict[str, ResponseSet]
     fingerprint: str
-    # Per value code: (claim, description, texts of its employee items), what the comments are
-    # matched against besides the value's name.
-    value_texts: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)
+    # Per value code, per language it is written in: its texts, which comments are matched to.
+    value_texts: dict[str, list[ValueTexts]] = field(default_factory=dict)
 
     @property
     def current(self) -> int:
@@ -231,7 +235,7 @@ def report_fingerprints(
     *,
     organization: Organization,
     round_: Round,
-    value_texts: dict[str, tuple[str, str, list[str]]] | None = None,
+    value_texts: dict[str, list[ValueTexts]] | None = None,
 ) -> tuple[str, str]:
     """(fingerprint, data fingerprint) of a report's input; cheap (no answers are read).
 
@@ -287,8 +291,8 @@ def report_fingerprints(
         "departments": [[pk, name] for pk, name, _parent in departments],
         # Comments are matched to values by these words: a reworded claim or item is a new report.
         "value_texts": sorted(
-            [code, [claim, description, items]]
-            for code, (claim, description, items) in (
+            [code, [list(texts) for texts in per_language]]
+            for code, per_language in (
                 value_texts if value_texts is not None else _value_texts(organization)
             ).items()
         ),
@@ -302,7 +306,7 @@ def report_fingerprint(
     *,
     organization: Organization,
     round_: Round,
-    value_texts: dict[str, tuple[str, str, list[str]]] | None = None,
+    value_texts: dict[str, list[ValueTexts]] | None = None,
 ) -> str:
     return report_fingerprints(organization=organization, round_=round_, value_texts=value_texts)[0]
 
@@ -372,23 +376,43 @@ def report_input(*, organization: Organization, round_: Round) -> ReportInput:
     )
 
 
-def _value_texts(organization: Organization) -> dict[str, tuple[str, str, list[str]]]:
-    """Each value's claim, description and employee item texts (comments are matched to them)."""
-    items: dict[int, list[str]] = {}
-    for value_id, text in (
+def _value_texts(organization: Organization) -> dict[str, list[ValueTexts]]:
+    """Each value's texts in every language it is written in: (name, claim, description, texts
+    of its employee items) per language with any text. Comments are matched to them, and
+    employees write in their own language."""
+    languages = [code for code, _name in settings.LANGUAGES]
+
+    def columns(field: str) -> list[str]:
+        return [f"{field}_{language}" for language in languages]
+
+    items: dict[int, list[list[str]]] = {}
+    for value_id, *texts in (
         Question.objects.filter(
             organization=organization, value__isnull=False, perspective="employee"
         )
         .order_by("position", "pk")
-        .values_list("value_id", "text")
+        .values_list("value_id", *columns("text"))
     ):
-        items.setdefault(value_id, []).append(text)
-    return {
-        code: (claim, description, items.get(pk, []))
-        for pk, code, claim, description in CompanyValue.objects.filter(
-            organization=organization
-        ).values_list("pk", "code", "claim", "description")
-    }
+        items.setdefault(value_id, []).append(texts)
+    found: dict[str, list[ValueTexts]] = {}
+    fields = [*columns("name"), *columns("claim"), *columns("description")]
+    n = len(languages)
+    for pk, code, *row in CompanyValue.objects.filter(organization=organization).values_list(
+        "pk", "code", *fields
+    ):
+        found[code] = [
+            texts
+            for i in range(n)
+            if any(
+                texts := (
+                    row[i] or "",
+                    row[n + i] or "",
+                    row[2 * n + i] or "",
+                    [item[i] for item in items.get(pk, []) if item[i]],
+                )
+            )
+        ]
+    return found
 
 
 def _wave_responses(wave: Wave) -> Iterator[tuple]:

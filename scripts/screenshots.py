@@ -72,6 +72,9 @@ def main() -> None:
             page.locator("#heatmap .heatmap").first.screenshot(path=str(OUT / "heatmap.png"))
             page.locator("#predictions").screenshot(path=str(OUT / "predictions.png"))
             page.locator("#trends").screenshot(path=str(OUT / "trends.png"))
+            # What employees write about a value: its themes, with the quotes opened.
+            page.locator("#voice-learning_from_mistakes summary").click()
+            page.locator("#values table").screenshot(path=str(OUT / "comment-themes.png"))
             phone = browser.new_page(
                 viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
             )

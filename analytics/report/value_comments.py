@@ -54,15 +54,18 @@ def comments_by_value(inputs: Inputs) -> dict[str, list[tuple[int, str]]]:
             found[question.value].append((row, masked))
         else:
             general.append((row, masked))
+    # One profile per value and language it is written in: a comment is matched to the value
+    # whose words, in any language, are nearest to its own.
     profiles = [
         th.ValueProfile(
             code=code,
-            name=name,
-            claim=inp.value_texts.get(code, ("", "", []))[0],
-            description=inp.value_texts.get(code, ("", "", []))[1],
-            items=tuple(inp.value_texts.get(code, ("", "", []))[2]),
+            name=own_name or name,
+            claim=claim,
+            description=description,
+            items=tuple(items),
         )
         for code, name in inp.values
+        for own_name, claim, description, items in inp.value_texts.get(code) or [(name, "", "", [])]
     ]
     matched = th.match_values([text for _row, text in general], profiles)
     for (row, text), value in zip(general, matched, strict=True):

@@ -22,6 +22,9 @@ from tests.analytics.test_exports import make_snapshot
 DATA = Path(__file__).parent / "data" / "labelled_comments.csv"
 BANK = Path(__file__).parents[2] / "surveys" / "question_bank.yaml"
 MATCH_ACCURACY = 0.55  # measured 0.60 (106 of 178 English comments about a value)
+# With the values also written in German and French (the demo's translations), comments in
+# those languages match about as well as English ones: measured 0.76 (de) and 0.74 (fr).
+MATCH_ACCURACY_TRANSLATED = 0.68
 LEANING_ACCURACY = 0.52  # measured 0.56 (176 of 315)
 THEME_RECALL = 0.30  # measured 0.35 (105 of 304): at most 5 themes per value are shown
 THEME_PRECISION = 0.75  # measured 0.83 (25 of 30 shown phrases)
@@ -66,6 +69,52 @@ def test_it_matches_general_comments_to_the_right_value():
     matched = th.match_values([r["text"] for r in rows], profiles())
     accuracy = np.mean([m == r["value"] for m, r in zip(matched, rows, strict=True)])
     assert accuracy >= MATCH_ACCURACY, accuracy
+
+
+def translated_profiles(language: str) -> list[th.ValueProfile]:
+    """The bank's values as the demo writes them in `language` (one profile per language, as
+    the report builds them: analytics.report.value_comments)."""
+    from culturesurvey.demo_translations import QUESTIONS, VALUES
+
+    bank = yaml.safe_load(BANK.read_text(encoding="utf-8"))
+    values = {v["code"]: v for v in (bank["values"] if isinstance(bank, dict) else bank)}
+    found = []
+    for profile in profiles():
+        texts = VALUES[profile.code]
+        items = [
+            QUESTIONS[q["code"]][language]
+            for q in values[profile.code].get("questions", [])
+            if q.get("perspective", "employee") == "employee" and q.get("code") in QUESTIONS
+        ]
+        found.append(
+            th.ValueProfile(
+                code=profile.code,
+                name=texts["name"][language],
+                claim=texts["claim"][language],
+                items=tuple(items),
+            )
+        )
+    return found
+
+
+def test_comments_in_german_and_french_match_values_written_in_their_language():
+    english = profiles()
+    every = english + translated_profiles("de") + translated_profiles("fr")
+    for language in ("de", "fr"):
+        rows = [r for r in labelled() if r["value"] and r["language"] == language]
+        texts = [r["text"] for r in rows]
+        alone = np.mean(
+            [m == r["value"] for m, r in zip(th.match_values(texts, english), rows, strict=True)]
+        )
+        both = np.mean(
+            [m == r["value"] for m, r in zip(th.match_values(texts, every), rows, strict=True)]
+        )
+        assert alone < 0.2, (language, alone)  # English words alone barely reach them
+        assert both >= MATCH_ACCURACY_TRANSLATED, (language, both)
+    # ...and the English comments lose nothing to the other languages' profiles.
+    rows = [r for r in labelled() if r["value"] and r["language"] == "en"]
+    matched = th.match_values([r["text"] for r in rows], every)
+    assert np.mean([m == r["value"] for m, r in zip(matched, rows, strict=True)]) >= MATCH_ACCURACY
 
 
 def test_the_matching_weighs_comments_as_scikit_learns_tfidf_would(monkeypatch):
@@ -193,6 +242,7 @@ def _lived(texts: list[tuple[int, int, str]], n: int) -> ResponseSet:
         tenure_band=empty,
         location=empty,
         level=empty,
+        language=empty,
         numbers=np.zeros((n, 1)),
         asked=np.ones((n, 1), dtype=bool),
         imported=np.zeros(n, dtype=bool),

@@ -157,6 +157,9 @@ def test_it_finds_nothing_serious_on_the_pages_of_those_not_signed_in(northwind,
     screens.check("/invite/not-a-token/", status=404)
     screens.check("/privacy/")
     screens.check(f"/s/{survey}")
+    # In German and French, with English shown (and marked as such) where a text is missing.
+    screens.check(f"/s/{survey}?lang=de")
+    screens.check(f"/s/{survey}?lang=fr")
     screens.check("/s/no-such-token/", status=404)
     # The survey sent half-answered: the page asks again (the server's own question).
     page = screens.desktop

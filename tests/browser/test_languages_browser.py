@@ -4,6 +4,7 @@ then in Spanish, and both answers are in it."""
 import re
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
 from analytics.services import snapshot_compute
@@ -18,6 +19,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 GERMAN = "Ich kann ein Anliegen ohne Sorge bei meiner Führungskraft ansprechen."
 FRENCH = "Je peux soulever un problème auprès de mon responsable sans crainte."
+
+
+def catalogue(language: str, message: str) -> str:
+    """The interface's own words in `language` (locale/), checked to be translated."""
+    with translation.override(language):
+        translated = translation.gettext(message)
+    assert translated != message, (language, message)
+    return translated
 
 
 def translate(acme):
@@ -47,7 +56,7 @@ def test_answers_in_german_and_french_reach_the_report_read_in_english_then_span
     phone.get_by_role("group", name=GERMAN).locator('input[value="2"]').check()
     expect(phone.locator('[data-fallback="en"]').first).to_be_visible()
     phone.locator('input[name="od2"][value="4"]').check()
-    phone.get_by_role("button", name=re.compile("Submit|Absenden|Antworten")).click()
+    phone.get_by_role("button", name=catalogue("de", "Submit my answers")).click()
     phone.wait_for_url(re.compile(r"/s/done/"))
 
     # The French speaker opens the link in English by mistake and switches to French,
@@ -61,7 +70,9 @@ def test_answers_in_german_and_french_reach_the_report_read_in_english_then_span
     expect(phone.locator('input[name="od2"][value="5"]')).to_be_checked()
     phone.get_by_role("group", name=FRENCH).locator('input[value="5"]').check()
     phone.screenshot(path=str(ARTIFACTS / "survey-french.png"), full_page=True)
-    phone.locator('#survey-form button[type="submit"]:not([name])').click()
+    submit = phone.locator('#survey-form button[type="submit"]:not([name])')
+    expect(submit).to_have_text(catalogue("fr", "Submit my answers"))
+    submit.click()
     phone.wait_for_url(re.compile(r"/s/done/"))
 
     # Eight more answer in the default language; the round is closed and analysed.
@@ -90,6 +101,10 @@ def test_answers_in_german_and_french_reach_the_report_read_in_english_then_span
     desktop.locator("form.language-chooser button").click()
     expect(desktop.locator("html")).to_have_attribute("lang", "es")
     expect(values).to_contain_text("Puerta abierta")
+    # The interface speaks Spanish too: the findings, the section, the column headings.
+    expect(desktop.locator(".key-findings h2")).to_have_text(catalogue("es", "Key findings"))
+    expect(desktop.locator("#values-title")).to_have_text(catalogue("es", "Stated vs lived"))
+    expect(values.locator("thead")).to_contain_text(catalogue("es", "Employees"))
     expect(values).to_contain_text("n=10")
     desktop.screenshot(path=str(ARTIFACTS / "report-spanish.png"), full_page=True)
     figures = re.compile(r"n=\d+|[+\-−]?\d+\.\d+")

@@ -119,3 +119,18 @@ def test_the_analysis_pools_every_language_of_a_question(acme):
 
     assert figures(mixed) == figures(single)
     assert figures(mixed)[("open_door", "all")][0] == 12
+
+
+@pytest.mark.django_db
+def test_comments_are_matched_against_each_language_a_value_is_written_in(acme_in_german):
+    from analytics.selectors import _value_texts
+
+    texts = _value_texts(acme_in_german)["open_door"]
+    names = [name for name, _claim, _description, _items in texts]
+    assert "Offene Tür" in names
+    assert "Porte ouverte" in names
+    german = next(t for t in texts if t[0] == "Offene Tür")
+    # Its German item, and only the German one (od2 has no German text).
+    assert german[3] == ["Ich kann ein Anliegen ohne Sorge bei meiner Führungskraft ansprechen."]
+    english = next(t for t in texts if t[0] and t[0] not in ("Offene Tür", "Porte ouverte"))
+    assert len(english[3]) == 2

@@ -270,7 +270,10 @@ LABELS: dict[str, StrOrPromise] = {
     "leader_mean": _("Leaders' mean"),
     "employee_mean": _("Employees' mean"),
     "gap": _("Gap (leaders − employees)"),
+    # ("95% interval" is a percent sign, not a placeholder: the comments tell the extractor.)
+    # xgettext:no-python-format
     "gap_ci_low": _("Gap, 95% interval, low"),
+    # xgettext:no-python-format
     "gap_ci_high": _("Gap, 95% interval, high"),
     "cliffs_delta": _("Effect size (Cliff's delta)"),
     "effect_size": _("Effect size in words"),
@@ -308,7 +311,9 @@ LABELS: dict[str, StrOrPromise] = {
     "n_waves": _("Rounds with a mean"),
     "tau": _("Trend strength (Kendall's tau)"),
     "slope": _("Change per round (slope)"),
+    # xgettext:no-python-format
     "slope_ci_low": _("Slope, 95% interval, low"),
+    # xgettext:no-python-format
     "slope_ci_high": _("Slope, 95% interval, high"),
     "declining": _("Declining"),
     "from_wave": _("From round"),
@@ -321,11 +326,15 @@ LABELS: dict[str, StrOrPromise] = {
     "passives": _("Passives"),
     "detractors": _("Detractors"),
     "enps": _("eNPS"),
+    # xgettext:no-python-format
     "enps_ci_low": _("eNPS, 95% interval, low"),
+    # xgettext:no-python-format
     "enps_ci_high": _("eNPS, 95% interval, high"),
     "n_items": _("Questions (n)"),
     "alpha": _("Reliability (Cronbach's alpha)"),
+    # xgettext:no-python-format
     "alpha_ci_low": _("Alpha, 95% interval, low"),
+    # xgettext:no-python-format
     "alpha_ci_high": _("Alpha, 95% interval, high"),
     "warning": _("Warning"),
     "outcome": _("Outcome"),
