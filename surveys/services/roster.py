@@ -25,16 +25,9 @@ ROSTER_COLUMNS = (
     "leaving_date",
 )
 EMAIL_MAX_LENGTH = Employee._meta.get_field("email").max_length
-# Fields the file may set; a column left out of the file leaves that field as it is.
-ROSTER_FIELDS = (
-    "name",
-    "department",
-    "start_date",
-    "location",
-    "level",
-    "language",
-    "leaving_date",
-)
+# Fields the file may set (every column but the email, which names the person); a column left
+# out of the file leaves that field as it is.
+ROSTER_FIELDS = tuple(column for column in ROSTER_COLUMNS if column != "email")
 DEPARTMENT_NAME_MAX = Department._meta.get_field("name").max_length
 MISSING_SHOWN = 10  # department names listed in the summary of missing ones
 
