@@ -14,14 +14,26 @@ from surveys.models import Answer, Question, SurveyResponse
 
 pytestmark = pytest.mark.django_db
 
-RESPONSE_FIELDS = ("id", "wave", "submitted_on", "department", "tenure_band", "location", "level")
+RESPONSE_FIELDS = (
+    "id",
+    "wave",
+    "submitted_on",
+    "department",
+    "tenure_band",
+    "location",
+    "level",
+    "language",
+)
 # What COPY's text format escapes, and what it would take for NULL if it were not escaped.
 AWKWARD_TEXTS = ["tab\there", "two\nlines", "back\\slash", "\\N", 'a "quote", a comma', "Zoë ✓", ""]
 
 
 def response_rows(wave, n: int, department_id=None) -> list[tuple]:
     day = dt.date(2026, 5, 1)
-    return [(uuid.uuid4(), wave.pk, day, department_id, "1_2y", f"Place {i}", "") for i in range(n)]
+    return [
+        (uuid.uuid4(), wave.pk, day, department_id, "1_2y", f"Place {i}", "", "de")
+        for i in range(n)
+    ]
 
 
 def test_it_inserts_rows_with_their_values(acme, open_wave):
@@ -47,7 +59,12 @@ def test_it_inserts_rows_with_their_values(acme, open_wave):
         dt.date(2026, 5, 1),
         engineering.pk,
     )
-    assert (stored.tenure_band, stored.location, stored.level) == ("1_2y", "Place 1", "")
+    assert (stored.tenure_band, stored.location, stored.level, stored.language) == (
+        "1_2y",
+        "Place 1",
+        "",
+        "de",
+    )
     assert Answer.objects.get(question=od1).number == 4
     assert sorted(Answer.objects.filter(question=comment).values_list("number", "text")) == sorted(
         (None, text) for text in AWKWARD_TEXTS[:3]
@@ -110,7 +127,7 @@ def test_it_copies_on_postgresql_and_batches_bulk_create_elsewhere(open_wave, mo
 @pytest.mark.postgres
 def test_on_postgresql_a_bad_row_fails_the_copy_and_the_transaction_keeps_nothing(open_wave):
     rows = response_rows(open_wave, 10)
-    rows[7] = (uuid.uuid4(), open_wave.pk, dt.date(2026, 5, 1), None, "x" * 9, "", "")
+    rows[7] = (uuid.uuid4(), open_wave.pk, dt.date(2026, 5, 1), None, "x" * 9, "", "", "")
 
     with pytest.raises(DataError), transaction.atomic():
         bulk_insert(SurveyResponse, RESPONSE_FIELDS, rows)
